@@ -1,0 +1,24 @@
+"""The Celery app. Settings live in Django settings under the ``CELERY_`` prefix.
+
+https://docs.celeryq.dev/en/stable/django/first-steps-with-django.html
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _make_broker_folders(sender, **kwargs):
+    """kombu's filesystem transport needs its folders to exist before the first message."""
+    folder = sender.conf.broker_transport_options.get("data_folder_in")
+    if folder:
+        os.makedirs(folder, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Settings modules: ``dev`` (default, zero-setup), ``test``, ``production``; ``base`` is shared."""

@@ -1,0 +1,3 @@
+"""Shared fixtures. Vendor sandbox fixtures live in ``tests/sandbox_fixtures.py``."""
+
+from tests.sandbox_fixtures import sandbox, sandbox_server  # noqa: F401

@@ -1,0 +1,131 @@
+"""The one interface every vendor adapter implements.
+
+The portal (sync, operations, pages, API) speaks only this interface and the types in
+``vendors.types``. An adapter is built from a connection's base URL and decrypted credentials.
+Methods the vendor cannot do keep the default here, which raises ``VendorUnsupported`` with the
+capability's note, so callers can also check ``capabilities`` first and explain it to staff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+from .errors import VendorUnsupported
+from .types import (
+    Capability,
+    CapabilityInfo,
+    SubscriptionChange,
+    TenantSpec,
+    VendorProduct,
+    VendorTenant,
+    VendorUsage,
+    unsupported,
+)
+
+
+class VendorAdapter(ABC):
+    vendor: ClassVar[str]
+    display_name: ClassVar[str]
+    #: Every Capability must appear; missing ones count as unsupported.
+    capabilities: ClassVar[Mapping[Capability, CapabilityInfo]]
+    #: Credential field names the connection form asks for (values are secrets).
+    credential_fields: ClassVar[tuple[str, ...]]
+    #: The base URL of the real vendor API, offered as the default for new connections.
+    default_base_url: ClassVar[str] = ""
+
+    @classmethod
+    def capability(cls, cap: Capability) -> CapabilityInfo:
+        return cls.capabilities.get(cap, unsupported("Not offered by this vendor."))
+
+    @classmethod
+    def supports(cls, cap: Capability) -> bool:
+        return cls.capability(cap).available
+
+    def require(self, cap: Capability) -> None:
+        info = self.capability(cap)
+        if not info.available:
+            raise VendorUnsupported(
+                info.note or f"{self.display_name} cannot {cap.value.replace('_', ' ')}.",
+                vendor=self.vendor,
+            )
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    @abstractmethod
+    def test_connection(self) -> None:
+        """Make one cheap authenticated call; raise a VendorError saying why it failed."""
+
+    @abstractmethod
+    def list_products(self) -> list[VendorProduct]:
+        """The catalog this account may sell."""
+
+    @abstractmethod
+    def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
+        """Every tenant with its subscriptions, one vendor page at a time, lazily."""
+
+    def iter_tenants(self) -> Iterator[VendorTenant]:
+        for page in self.iter_tenant_pages():
+            yield from page
+
+    @abstractmethod
+    def get_tenant(self, external_id: str) -> VendorTenant:
+        """One tenant with its subscriptions; VendorNotFound when it is not there."""
+
+    @abstractmethod
+    def find_tenant(self, reference: str, name: str = "") -> VendorTenant | None:
+        """Look a tenant up by our reference (or exact name): makes creation idempotent."""
+
+    def get_usage(self, external_id: str, period: dt.date) -> list[VendorUsage]:
+        """Usage of one tenant for the calendar month starting at ``period``."""
+        self.require(Capability.USAGE)
+        raise NotImplementedError
+
+    # -- writes (never retried blindly: the operation engine retries with the same key) --------
+
+    def create_tenant(self, spec: TenantSpec, idempotency_key: str) -> VendorTenant:
+        self.require(Capability.CREATE_TENANT)
+        raise NotImplementedError
+
+    def change_subscription(
+        self, external_id: str, change: SubscriptionChange, idempotency_key: str
+    ) -> VendorTenant:
+        if change.seats is not None:
+            self.require(Capability.CHANGE_SEATS)
+        if change.addons is not None:
+            self.require(Capability.CHANGE_ADDONS)
+        if change.product_code is not None:
+            self.require(Capability.CHANGE_PLAN)
+        raise NotImplementedError
+
+    def suspend(self, external_id: str, idempotency_key: str = "") -> VendorTenant:
+        self.require(Capability.SUSPEND)
+        raise NotImplementedError
+
+    def resume(self, external_id: str, idempotency_key: str = "") -> VendorTenant:
+        self.require(Capability.RESUME)
+        raise NotImplementedError
+
+    def cancel(
+        self, external_id: str, subscription_id: str = "", idempotency_key: str = ""
+    ) -> VendorTenant:
+        self.require(Capability.CANCEL)
+        raise NotImplementedError
+
+    def convert_trial(
+        self,
+        external_id: str,
+        subscription_id: str = "",
+        seats: int | None = None,
+        idempotency_key: str = "",
+    ) -> VendorTenant:
+        self.require(Capability.CONVERT_TRIAL)
+        raise NotImplementedError
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def raw(payload: Any) -> dict[str, Any]:
+        return payload if isinstance(payload, dict) else {"value": payload}

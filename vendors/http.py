@@ -1,0 +1,327 @@
+"""The shared HTTP base every adapter stands on.
+
+It owns the boring parts once: one ``requests.Session`` per adapter, connect/read timeouts,
+JSON encoding signed and sent as the same bytes, the client-side rate limit, retries with capped
+exponential backoff and full jitter for *safe* calls only (honouring ``Retry-After``), one
+per-vendor hook mapping responses to errors, secrets redacted from logs, and a per-call record
+for the vendor health view. Writes are never retried here: a write whose answer is lost raises
+``VendorOutcomeUnknown`` and the operation engine reads the vendor back before trying again.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json as jsonlib
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import requests
+
+from .base import VendorAdapter
+from .errors import (
+    VendorAuthError,
+    VendorBadRequest,
+    VendorConflict,
+    VendorError,
+    VendorNotFound,
+    VendorOutcomeUnknown,
+    VendorTransientError,
+)
+from .ratelimit import DailyQuotaExhausted, RateLimit, RateLimiter, get_rate_limiter
+
+logger = logging.getLogger(__name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One HTTP attempt, for the vendor health view (latency, errors per vendor)."""
+
+    vendor: str
+    limit_key: str
+    method: str
+    endpoint: str
+    status: int | None
+    latency_ms: float
+    outcome: str  # "ok" or the error class name
+    attempt: int
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After is either delta-seconds or an HTTP date (RFC 9110 section 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class HttpVendorAdapter(VendorAdapter):
+    #: The vendor's documented rate per credential; the client stays under it.
+    rate_limit: ClassVar[RateLimit] = RateLimit()
+    user_agent: ClassVar[str] = "ChannelPortal/1.0 (+https://github.com/channel-portal)"
+    connect_timeout: ClassVar[float] = 5.0
+    read_timeout: ClassVar[float] = 30.0
+    #: Safe calls are retried this many times on transient errors before giving up.
+    max_retries: ClassVar[int] = 5
+    backoff_base: ClassVar[float] = 0.25
+    backoff_cap: ClassVar[float] = 8.0
+    #: A Retry-After longer than this is not waited out in-process; the caller reschedules.
+    max_retry_after: ClassVar[float] = 30.0
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Mapping[str, str],
+        *,
+        limit_key: str | None = None,
+        rate_limiter: RateLimiter | None = None,
+        on_call: Callable[[CallRecord], None] | None = None,
+        timeout: tuple[float, float] | None = None,
+        max_retries: int | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.credentials = dict(credentials)
+        self.session = requests.Session()
+        self.session.headers.update({"User-Agent": self.user_agent, "Accept": "application/json"})
+        fingerprint = hashlib.sha256(
+            (self.base_url + jsonlib.dumps(self.credentials, sort_keys=True)).encode()
+        ).hexdigest()[:16]
+        self.limit_key = limit_key or f"{self.vendor}:{fingerprint}"
+        self.rate_limiter = rate_limiter or get_rate_limiter(None)
+        self.on_call = on_call
+        self.timeout = timeout or (self.connect_timeout, self.read_timeout)
+        if max_retries is not None:
+            self.max_retries = max_retries
+        self._sleep = sleep
+        self._rng = random.Random()
+        self.log = logging.LoggerAdapter(logger, {"vendor": self.vendor, "limit_key": self.limit_key})
+
+    # -- hooks for vendor adapters ------------------------------------------------------------
+
+    def authenticate(self, request: requests.PreparedRequest) -> None:
+        """Add auth to a prepared request; it sees the exact body bytes that will be sent."""
+
+    def refresh_auth(self) -> bool:
+        """Drop cached tokens after a 401; return True to resend the request once."""
+        return False
+
+    def error_for_response(self, response: requests.Response, body: Any) -> VendorError | None:
+        """Map a response to an error, or None when it is a success. Override per vendor."""
+        status = response.status_code
+        if 200 <= status < 300:
+            return None
+        message = self.error_message(body) or response.reason or f"HTTP {status}"
+        kwargs = {"vendor": self.vendor, "status": status, "body": body}
+        if status == 429 or status >= 500:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            return VendorTransientError(message, retry_after=retry_after, **kwargs)
+        if status in (401, 403):
+            return VendorAuthError(message, **kwargs)
+        if status == 404:
+            return VendorNotFound(message, **kwargs)
+        if status == 409:
+            return VendorConflict(message, **kwargs)
+        return VendorBadRequest(message, field_errors=self.field_errors(body), **kwargs)
+
+    def error_message(self, body: Any) -> str:
+        """The human message inside a vendor error body."""
+        if isinstance(body, dict):
+            for key in ("message", "detail", "title", "error_message", "error", "errorMessage"):
+                value = body.get(key)
+                if isinstance(value, str) and value:
+                    return value
+        if isinstance(body, str):
+            return body[:500]
+        return ""
+
+    def field_errors(self, body: Any) -> dict[str, list[str]]:
+        return {}
+
+    # -- the request machinery ----------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else self.base_url + path
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        safe: bool | None = None,
+    ) -> Any:
+        """Send a request and return the decoded JSON body (None when empty)."""
+        return self.request(
+            method, path, params=params, json=json, data=data, headers=headers, safe=safe
+        )[1]
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        safe: bool | None = None,
+    ) -> tuple[requests.Response, Any]:
+        """Send with retries for safe calls; return the response and its decoded body."""
+        method = method.upper()
+        safe = method in SAFE_METHODS if safe is None else safe
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._send_once(method, path, params, json, data, headers, safe, attempt)
+            except VendorTransientError as exc:
+                if not safe or attempt > self.max_retries:
+                    raise
+                wait = self._backoff(attempt, exc.retry_after)
+                if wait is None:
+                    raise
+                self.log.info("retrying %s %s in %.2fs after: %s", method, path, wait, exc)
+                self._sleep(wait)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float | None:
+        if retry_after is not None:
+            return None if retry_after > self.max_retry_after else retry_after
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        return self._rng.uniform(0, ceiling)  # full jitter
+
+    def _acquire(self) -> None:
+        try:
+            self.rate_limiter.acquire(self.limit_key, self.rate_limit)
+        except DailyQuotaExhausted as exc:
+            raise VendorTransientError(str(exc), vendor=self.vendor, retry_after=exc.retry_after)
+
+    def remaining_daily_calls(self) -> int | None:
+        return self.rate_limiter.remaining_today(self.limit_key, self.rate_limit)
+
+    def _send_once(self, method, path, params, json, data, headers, safe, attempt):
+        body_bytes = None
+        merged_headers = dict(headers or {})
+        if json is not None:
+            body_bytes = jsonlib.dumps(json, separators=(",", ":")).encode()
+            merged_headers.setdefault("Content-Type", "application/json")
+        prepared = self.session.prepare_request(
+            requests.Request(
+                method,
+                self.url(path),
+                params=params,
+                data=body_bytes if body_bytes is not None else data,
+                headers=merged_headers,
+            )
+        )
+        refreshed = False
+        while True:
+            self._acquire()
+            self.authenticate(prepared)
+            response, body, error = self._exchange(prepared, method, path, safe, attempt)
+            if (
+                isinstance(error, VendorAuthError)
+                and response is not None
+                and response.status_code == 401
+                and not refreshed
+                and self.refresh_auth()
+            ):
+                refreshed = True
+                continue
+            if error is not None:
+                raise error
+            return response, body
+
+    def _exchange(self, prepared, method, path, safe, attempt):
+        started = time.monotonic()
+        response = None
+        error: VendorError | None = None
+        body: Any = None
+        try:
+            response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
+        except requests.ConnectTimeout as exc:
+            error = VendorTransientError(f"could not connect: {exc}", vendor=self.vendor)
+        except requests.ConnectionError as exc:
+            error = self._lost(exc, safe, "connection failed")
+        except requests.Timeout as exc:
+            error = self._lost(exc, safe, "no answer within the read timeout")
+        else:
+            body, error = self._decode(response, safe)
+            if error is None:
+                error = self.error_for_response(response, body)
+        latency_ms = (time.monotonic() - started) * 1000
+        self._record(method, path, response, latency_ms, error, attempt)
+        return response, body, error
+
+    def _lost(self, exc: Exception, safe: bool, what: str) -> VendorError:
+        refused = "NewConnectionError" in repr(exc) or "NameResolutionError" in repr(exc)
+        if refused:
+            return VendorTransientError(f"vendor unreachable: {what}", vendor=self.vendor)
+        cls = VendorTransientError if safe else VendorOutcomeUnknown
+        return cls(f"{what}; the vendor may or may not have applied it", vendor=self.vendor)
+
+    def _decode(self, response: requests.Response, safe: bool) -> tuple[Any, VendorError | None]:
+        if not response.content:
+            return None, None
+        try:
+            return response.json(), None
+        except ValueError:
+            text = response.text[:500]
+            if response.status_code >= 400 and response.status_code != 429:
+                return text, None  # an error page in HTML/text: still map by status
+            cls = VendorTransientError if safe or response.status_code >= 300 else VendorOutcomeUnknown
+            return text, cls(
+                "vendor answered with a malformed body",
+                vendor=self.vendor,
+                status=response.status_code,
+                body=text,
+            )
+
+    def _record(self, method, path, response, latency_ms, error, attempt) -> None:
+        status = response.status_code if response is not None else None
+        outcome = "ok" if error is None else type(error).__name__
+        self.log.info(
+            "%s %s -> %s in %.0fms (%s)",
+            method,
+            self.redact(path.split("?")[0]),
+            status,
+            latency_ms,
+            outcome,
+        )
+        if self.on_call is not None:
+            self.on_call(
+                CallRecord(
+                    self.vendor,
+                    self.limit_key,
+                    method,
+                    path.split("?")[0],
+                    status,
+                    latency_ms,
+                    outcome,
+                    attempt,
+                )
+            )
+
+    def redact(self, text: str) -> str:
+        """Replace any credential value that slipped into a log line."""
+        for value in self.credentials.values():
+            if isinstance(value, str) and len(value) >= 6:
+                text = text.replace(value, "***")
+        return text

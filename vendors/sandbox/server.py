@@ -1,0 +1,261 @@
+"""One HTTP server mounting every vendor sandbox under its own path prefix.
+
+``http://HOST:PORT/<vendor>/...`` reaches that vendor's sandbox; ``/_control/...`` is the
+control endpoint tests and demos use: read the journal, set faults, read state, reseed.
+Runs in a thread (tests) or as ``python -m vendors.sandbox`` (demo, compose).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import defaultdict, deque
+from importlib import import_module
+from typing import Any
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from .base import VendorSandbox
+from .faults import FaultConfig, FaultInjector
+from .journal import Journal
+
+SANDBOXES: dict[str, str] = {
+    "lookout": "vendors.lookout.sandbox.LookoutSandbox",
+    "bitdefender": "vendors.bitdefender.sandbox.BitdefenderSandbox",
+    "egnyte": "vendors.egnyte.sandbox.EgnyteSandbox",
+    "trendmicro": "vendors.trendmicro.sandbox.TrendMicroSandbox",
+    "redstor": "vendors.redstor.sandbox.RedstorSandbox",
+}
+
+
+def load_sandbox_class(key: str) -> type[VendorSandbox]:
+    module, _, name = SANDBOXES[key].rpartition(".")
+    return getattr(import_module(module), name)
+
+
+class _DroppedConnection(ConnectionError):
+    """Raised inside the WSGI app to make Werkzeug abandon the response."""
+
+
+class SandboxServer:
+    def __init__(
+        self,
+        vendors: list[str] | None = None,
+        *,
+        seed_tenants: int = 0,
+        seed: int = 0,
+        rate_limits: bool = True,
+    ) -> None:
+        self.vendor_keys = list(vendors or SANDBOXES)
+        self.seed_tenants = seed_tenants
+        self.seed_value = seed
+        self.rate_limits_enabled = rate_limits
+        self.rate_overrides: dict[str, float | None] = {}
+        self.journal = Journal()
+        self.faults = {key: FaultInjector() for key in self.vendor_keys}
+        self.sandboxes: dict[str, VendorSandbox] = {}
+        self._windows: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._days: dict[tuple[str, str, str], int] = defaultdict(int)
+        self._rl_lock = threading.Lock()
+        self._server = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+        self.reset()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def reset(self, vendors: list[str] | None = None, seed_tenants: int | None = None) -> None:
+        """Fresh state (reseeded), empty journal, no faults, for the given vendors (default all)."""
+        count = self.seed_tenants if seed_tenants is None else seed_tenants
+        for key in vendors or self.vendor_keys:
+            sandbox = load_sandbox_class(key)(rng_seed=self.seed_value)
+            if count:
+                sandbox.seed(count, self.seed_value)
+            sandbox.base_url = self.vendor_url(key) if self.url else ""
+            self.sandboxes[key] = sandbox
+            self.faults[key].configure(FaultConfig())
+        with self._rl_lock:
+            self._windows.clear()
+            self._days.clear()
+        self.journal.clear()
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
+        self._server = make_server(host, port, self.wsgi_app, threaded=True)
+        self._server.daemon_threads = True
+        self.url = f"http://{host}:{self._server.server_port}"
+        for key, sandbox in self.sandboxes.items():
+            sandbox.base_url = self.vendor_url(key)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self, host: str, port: int) -> None:
+        self._server = make_server(host, port, self.wsgi_app, threaded=True)
+        self.url = f"http://{host}:{self._server.server_port}"
+        for key, sandbox in self.sandboxes.items():
+            sandbox.base_url = self.vendor_url(key)
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def vendor_url(self, key: str) -> str:
+        return f"{self.url}/{key}"
+
+    def set_faults(self, key: str, **settings: Any) -> None:
+        self.faults[key].configure(FaultConfig.from_dict(settings))
+
+    def set_rate_limit(self, key: str, per_second: float | None) -> None:
+        self.rate_overrides[key] = per_second
+
+    # -- the WSGI app ----------------------------------------------------------------------------
+
+    def wsgi_app(self, environ, start_response):
+        request = Request(environ)
+        parts = request.path.lstrip("/").split("/", 1)
+        head = parts[0]
+        if head == "_control":
+            response = self._control(request, parts[1] if len(parts) > 1 else "")
+        elif head in self.sandboxes:
+            # Mount the vendor under its prefix: the vendor sees its own paths.
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + "/" + head
+            environ["PATH_INFO"] = "/" + (parts[1] if len(parts) > 1 else "")
+            response = self._serve_vendor(head, Request(environ))
+        else:
+            response = Response(
+                json.dumps({"message": "unknown vendor", "vendors": list(self.sandboxes)}),
+                404,
+                mimetype="application/json",
+            )
+        return response(environ, start_response)
+
+    def _serve_vendor(self, key: str, request: Request) -> Response:
+        sandbox = self.sandboxes[key]
+        write = sandbox.is_write(request)
+        entry = self.journal.open(
+            key, request.method, request.path, request.query_string.decode(), write
+        )
+        entry.credential = _short(sandbox.credential_id(request))
+        injector = self.faults[key]
+        delay = injector.latency(request.path, write)
+        if delay:
+            time.sleep(delay)
+        fault = injector.decide(request.path, write)
+        if fault == "drop":
+            entry.outcome, entry.status = "fault:drop", None
+            self._drop(request)
+        if fault == "error":
+            return self._finish(entry, sandbox.server_error_response(), "fault:error")
+        if fault == "throttle":
+            retry_after = injector.config.retry_after
+            return self._finish(entry, sandbox.throttle_response(retry_after), "fault:throttle")
+        limited = self._rate_limited(key, sandbox, entry.credential)
+        if limited is not None:
+            return self._finish(entry, sandbox.throttle_response(limited), "rate_limited")
+        response = sandbox.handle(request)
+        entry.actions = list(request.environ.get("sandbox.actions", []))
+        entry.detail = dict(request.environ.get("sandbox.detail", {}))
+        if fault == "apply_then_drop":
+            entry.outcome, entry.status = "fault:apply_then_drop", None
+            self._drop(request)
+        if fault == "malformed":
+            response = Response(b'{"truncated": ', status=response.status_code)
+            response.headers["Content-Type"] = "application/json"
+            return self._finish(entry, response, "fault:malformed")
+        outcome = "ok" if response.status_code < 400 else (
+            "auth_failed" if response.status_code in (401, 403) else "error"
+        )
+        return self._finish(entry, response, outcome)
+
+    @staticmethod
+    def _finish(entry, response: Response, outcome: str) -> Response:
+        entry.status = response.status_code
+        entry.outcome = outcome
+        return response
+
+    @staticmethod
+    def _drop(request: Request) -> None:
+        sock = request.environ.get("werkzeug.socket")
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        raise _DroppedConnection("sandbox fault: connection dropped")
+
+    def _rate_limited(self, key: str, sandbox: VendorSandbox, credential: str) -> int | None:
+        """Seconds to wait when this credential is over the vendor's rate, else None."""
+        if not self.rate_limits_enabled:
+            return None
+        per_second = self.rate_overrides.get(key, sandbox.rate_limit_per_second)
+        now = time.monotonic()
+        with self._rl_lock:
+            if per_second:
+                window = self._windows[(key, credential)]
+                while window and window[0] <= now - 1.0:
+                    window.popleft()
+                if len(window) >= per_second:
+                    return 1
+                window.append(now)
+            if sandbox.rate_limit_per_day:
+                day = (key, credential, time.strftime("%Y%m%d", time.gmtime()))
+                if self._days[day] >= sandbox.rate_limit_per_day:
+                    return 3600
+                self._days[day] += 1
+        return None
+
+    # -- control endpoint ------------------------------------------------------------------------
+
+    def _control(self, request: Request, path: str) -> Response:
+        parts = [p for p in path.split("/") if p]
+
+        def ok(data: Any, status: int = 200) -> Response:
+            return Response(json.dumps(data, default=str), status, mimetype="application/json")
+
+        try:
+            if not parts:
+                return ok(self.describe())
+            if parts[0] == "journal":
+                if request.method == "DELETE":
+                    self.journal.clear()
+                    return ok({"cleared": True})
+                since = int(request.args.get("since", 0))
+                entries = self.journal.entries(request.args.get("vendor"), since=since)
+                return ok([e.as_dict() for e in entries])
+            if parts[0] == "faults" and len(parts) == 2 and parts[1] in self.faults:
+                if request.method in ("PUT", "POST"):
+                    self.set_faults(parts[1], **(json.loads(request.get_data() or b"{}")))
+                elif request.method == "DELETE":
+                    self.set_faults(parts[1])
+                return ok(self.faults[parts[1]].config.as_dict())
+            if parts[0] == "reset" and request.method == "POST":
+                body = json.loads(request.get_data() or b"{}")
+                self.reset(body.get("vendors"), body.get("seed_tenants"))
+                return ok({"reset": True})
+            if len(parts) == 2 and parts[0] in self.sandboxes and parts[1] == "state":
+                sandbox = self.sandboxes[parts[0]]
+                with sandbox.lock:
+                    return ok(sandbox.snapshot())
+        except (ValueError, TypeError) as exc:
+            return ok({"error": str(exc)}, 400)
+        return ok({"error": f"unknown control path {path!r}"}, 404)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "vendors": {
+                key: {"base_url": self.vendor_url(key), "credentials": sandbox.credentials()}
+                for key, sandbox in self.sandboxes.items()
+            },
+        }
+
+
+def _short(value: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(value.encode()).hexdigest()[:12] if value else ""
