@@ -1,0 +1,45 @@
+from django.contrib import admin, messages
+
+from portal.core.admin_utils import RawPayloadMixin
+
+from .forms import VendorConnectionForm
+from .models import Product, VendorConnection
+from .services import connection_test
+
+
+@admin.register(VendorConnection)
+class VendorConnectionAdmin(admin.ModelAdmin):
+    form = VendorConnectionForm
+    list_display = ["name", "vendor", "base_url", "enabled", "sync_status", "last_success_at", "last_error_short"]
+    list_filter = ["vendor", "enabled", "sync_status"]
+    search_fields = ["name", "base_url"]
+    readonly_fields = [
+        "sync_status", "last_synced_at", "last_success_at", "last_error", "sync_claimed_at",
+        "created_at", "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["vendor", "name", "base_url", "enabled", "new_credentials"]}),
+        ("Sync", {"fields": readonly_fields}),
+    ]
+    actions = ["test_connections"]
+
+    @admin.display(description="Last error")
+    def last_error_short(self, obj):
+        return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
+
+    @admin.action(description="Test connection")
+    def test_connections(self, request, queryset):
+        for connection in queryset:
+            result = connection_test(connection)
+            level = messages.SUCCESS if result.ok else messages.ERROR
+            self.message_user(request, f"{connection.name}: {result.message}", level)
+
+
+@admin.register(Product)
+class ProductAdmin(RawPayloadMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "connection", "trial_available", "is_active"]
+    list_filter = ["kind", "trial_available", "is_active", "connection__vendor"]
+    search_fields = ["name", "code", "external_id"]
+    autocomplete_fields = ["connection"]
+    exclude = ["raw"]
+    readonly_fields = ["raw_pretty", "fingerprint", "created_at", "updated_at"]

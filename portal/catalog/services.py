@@ -1,0 +1,58 @@
+"""Building adapters for connections, and testing a connection."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from vendors.base import VendorAdapter
+from vendors.errors import VendorAuthError, VendorError, VendorNotFound, VendorTransientError
+from vendors.ratelimit import get_rate_limiter
+from vendors.registry import get_adapter_class
+
+from .models import SyncStatus, VendorConnection
+
+logger = logging.getLogger(__name__)
+
+
+def connection_adapter(connection: VendorConnection, **kwargs) -> VendorAdapter:
+    """The adapter for a connection, sharing one rate limit across all worker processes."""
+    from portal.sync.call_stats import record_call
+
+    adapter_class = get_adapter_class(connection.vendor)
+    kwargs.setdefault("limit_key", f"connection:{connection.pk}")
+    kwargs.setdefault("rate_limiter", get_rate_limiter(settings.REDIS_URL or None))
+    kwargs.setdefault("on_call", lambda record: record_call(connection.pk, record))
+    return adapter_class(connection.base_url, connection.credentials, **kwargs)
+
+
+@dataclass(frozen=True)
+class ConnectionTestResult:
+    ok: bool
+    message: str
+
+
+def connection_test(connection: VendorConnection) -> ConnectionTestResult:
+    """Make one authenticated call and say exactly why it failed, for staff."""
+    try:
+        connection_adapter(connection, max_retries=0).test_connection()
+    except VendorAuthError as exc:
+        result = ConnectionTestResult(False, f"Credentials rejected by the vendor: {exc.message}")
+    except VendorNotFound as exc:
+        result = ConnectionTestResult(
+            False, f"Wrong base URL: the vendor API was not found there ({exc.message})."
+        )
+    except VendorTransientError as exc:
+        result = ConnectionTestResult(False, f"Vendor unreachable or unavailable: {exc.message}")
+    except VendorError as exc:
+        result = ConnectionTestResult(False, f"The vendor refused the test call: {exc.message}")
+    else:
+        result = ConnectionTestResult(True, "Connection works: the vendor accepted the credentials.")
+    if not result.ok and "Credentials rejected" in result.message:
+        VendorConnection.objects.filter(pk=connection.pk).update(
+            sync_status=SyncStatus.AUTH_FAILED, last_error=result.message, updated_at=timezone.now()
+        )
+    return result

@@ -1,0 +1,178 @@
+"""Customers (resellers and end customers, any depth), their vendor tenants and subscriptions."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Concat, Substr
+
+from portal.core.models import TimeStamped
+from vendors.types import SubscriptionStatus, TenantStatus
+
+
+class CustomerKind(models.TextChoices):
+    RESELLER = "reseller", "Reseller / MSP"
+    END_CUSTOMER = "end_customer", "End customer"
+
+
+class CustomerStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    INACTIVE = "inactive", "Inactive"
+
+
+def new_reference() -> str:
+    return f"CP-{uuid.uuid4().hex[:10].upper()}"
+
+
+class Customer(TimeStamped):
+    """A company the distributor serves; ``path`` makes subtree queries one indexed prefix match."""
+
+    name = models.CharField(max_length=200, db_index=True)
+    kind = models.CharField(max_length=16, choices=CustomerKind.choices, default=CustomerKind.END_CUSTOMER)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        limit_choices_to={"kind": CustomerKind.RESELLER},
+    )
+    status = models.CharField(max_length=16, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE)
+    #: Our stable reference, sent to vendors where they keep one (makes creation idempotent).
+    reference = models.CharField(max_length=40, unique=True, default=new_reference, editable=False)
+    #: The CRM/PSA's identifier, for billing exports.
+    external_ref = models.CharField("CRM/PSA reference", max_length=100, blank=True, db_index=True)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    notes = models.TextField(blank=True)
+    #: Materialized path of ids, "/1/5/9/": ancestors are prefixes, the subtree is path__startswith.
+    path = models.CharField(max_length=1000, editable=False, db_index=True, default="")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_ref"], condition=~Q(external_ref=""), name="customer_unique_external_ref"
+            ),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="customer_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            old_path = self.path
+            if self.pk is None:
+                super().save(*args, **kwargs)
+                kwargs = {}
+            self.path = (self.parent.path if self.parent_id else "/") + f"{self.pk}/"
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                # Moved: rewrite every descendant's path prefix in one UPDATE.
+                Customer.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                    path=Concat(models.Value(self.path), Substr("path", len(old_path) + 1))
+                )
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2
+
+    def ancestors(self):
+        ids = [int(p) for p in self.path.strip("/").split("/")[:-1] if p]
+        return Customer.objects.filter(pk__in=ids).order_by("path")
+
+    def subtree(self):
+        return Customer.objects.filter(path__startswith=self.path)
+
+
+class Tenant(TimeStamped):
+    """A customer's account at one vendor connection, mirrored from the vendor."""
+
+    connection = models.ForeignKey(
+        "catalog.VendorConnection", on_delete=models.PROTECT, related_name="tenants"
+    )
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="tenants",
+        help_text="Empty while the tenant is not adopted (unmatched).",
+    )
+    external_id = models.CharField(max_length=200)
+    #: Other identifiers the vendor uses for the same tenant (e.g. a GUID beside a partner id).
+    external_ids = models.JSONField(default=dict, blank=True)
+    name = models.CharField(max_length=200, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=[(s.value, s.value.replace("_", " ").title()) for s in TenantStatus],
+        default=TenantStatus.UNKNOWN,
+    )
+    #: The reference the vendor record carries (ours, when the portal created it).
+    vendor_reference = models.CharField(max_length=100, blank=True, db_index=True)
+    parent_external_id = models.CharField(max_length=200, blank=True)
+    #: Values the portal set through operations; sync compares them with the vendor's (drift).
+    intended = models.JSONField(default=dict, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    missing_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "external_id"], name="tenant_unique_external_id"),
+            models.CheckConstraint(condition=~Q(external_id=""), name="tenant_external_id_set"),
+        ]
+        indexes = [
+            models.Index(fields=["connection", "status"]),
+            models.Index(fields=["customer", "connection"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.connection.name}" if self.connection_id else self.name
+
+
+class Subscription(TimeStamped):
+    """One product of a tenant, with seats purchased (reserved) and used."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="subscriptions")
+    external_id = models.CharField(max_length=200)
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="subscriptions"
+    )
+    product_code = models.CharField(max_length=120, blank=True)
+    product_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=16,
+        choices=[(s.value, s.value.replace("_", " ").title()) for s in SubscriptionStatus],
+        default=SubscriptionStatus.UNKNOWN,
+    )
+    seats = models.IntegerField("seats purchased", null=True, blank=True)
+    seats_used = models.IntegerField(null=True, blank=True)
+    term = models.CharField(max_length=40, blank=True)
+    auto_renew = models.BooleanField(null=True, blank=True)
+    is_trial = models.BooleanField(default=False)
+    trial_ends = models.DateField(null=True, blank=True)
+    starts = models.DateField(null=True, blank=True)
+    ends = models.DateField(null=True, blank=True)
+    addons = models.JSONField(default=list, blank=True)
+    intended = models.JSONField(default=dict, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    missing_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["tenant", "product_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "external_id"], name="subscription_unique_external_id"),
+            models.CheckConstraint(condition=Q(seats__gte=0) | Q(seats__isnull=True), name="subscription_seats_non_negative"),
+            models.CheckConstraint(
+                condition=Q(seats_used__gte=0) | Q(seats_used__isnull=True), name="subscription_used_non_negative"
+            ),
+            models.CheckConstraint(condition=~Q(external_id=""), name="subscription_external_id_set"),
+        ]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["product_code"])]
+
+    def __str__(self) -> str:
+        return f"{self.product_name or self.product_code} ({self.seats or 0} seats)"

@@ -1,0 +1,123 @@
+"""The operation ledger: every change requested at a vendor, written before anything is sent."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from portal.core.models import Source, TimeStamped
+
+
+class OperationKind(models.TextChoices):
+    CREATE_TENANT = "create_tenant", "Create tenant"
+    CHANGE_SEATS = "change_seats", "Change seats"
+    CHANGE_ADDONS = "change_addons", "Change add-ons"
+    CHANGE_PLAN = "change_plan", "Change plan"
+    SUSPEND = "suspend", "Suspend"
+    RESUME = "resume", "Resume"
+    CANCEL = "cancel", "Cancel"
+    CONVERT_TRIAL = "convert_trial", "Convert trial"
+
+
+class OperationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    VERIFYING = "verifying", "Verifying"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_STATES = (OperationState.PENDING, OperationState.RUNNING, OperationState.VERIFYING)
+
+
+class OperationBatch(TimeStamped):
+    """A group of operations requested together (bulk suspend/resume of a customer subtree)."""
+
+    kind = models.CharField(max_length=32, choices=OperationKind.choices)
+    customer = models.ForeignKey("customers.Customer", null=True, on_delete=models.SET_NULL)
+    description = models.CharField(max_length=300, blank=True)
+    plan = models.JSONField(default=list, blank=True, help_text="The dry-run preview that was confirmed.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PAGE)
+
+    def __str__(self) -> str:
+        return f"Batch #{self.pk}: {self.get_kind_display()} {self.description}"
+
+
+class Operation(TimeStamped):
+    kind = models.CharField(max_length=32, choices=OperationKind.choices)
+    state = models.CharField(max_length=16, choices=OperationState.choices, default=OperationState.PENDING)
+    connection = models.ForeignKey("catalog.VendorConnection", on_delete=models.PROTECT, related_name="operations")
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="operations"
+    )
+    tenant = models.ForeignKey(
+        "customers.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="operations"
+    )
+    subscription = models.ForeignKey(
+        "customers.Subscription", null=True, blank=True, on_delete=models.SET_NULL, related_name="operations"
+    )
+    batch = models.ForeignKey(
+        OperationBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="operations"
+    )
+    params = models.JSONField(default=dict, blank=True)
+    #: Sent to the vendor (Lookout transactionId) or used to find an earlier create: never reused.
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    #: Hash of the request body that created it, so an API replay with another body is a 409.
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PAGE)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=5)
+    last_error = models.TextField(blank=True)
+    error_detail = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state", "kind"]),
+            models.Index(fields=["connection", "state"]),
+            models.Index(fields=["tenant", "kind", "state"]),
+            models.Index(fields=["customer", "-created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(idempotency_key=""), name="operation_key_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class OperationAttempt(models.Model):
+    """One try at the vendor, with what came back."""
+
+    operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=32, blank=True)
+    error = models.TextField(blank=True)
+    vendor_status = models.IntegerField(null=True, blank=True)
+    vendor_answer = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["operation", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["operation", "number"], name="attempt_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.operation_id} attempt {self.number}: {self.outcome or 'running'}"

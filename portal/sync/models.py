@@ -1,0 +1,144 @@
+"""Sync runs, drift between intent and vendor (discrepancies), and inbound vendor webhooks."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class SyncScope(models.TextChoices):
+    FULL = "full", "Catalog, tenants and subscriptions"
+    USAGE = "usage", "Usage for a month"
+    TENANT = "tenant", "One tenant"
+
+
+class SyncRunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    PARTIAL = "partial", "Partial"
+    FAILED = "failed", "Failed"
+
+
+class SyncRun(models.Model):
+    connection = models.ForeignKey("catalog.VendorConnection", on_delete=models.CASCADE, related_name="sync_runs")
+    scope = models.CharField(max_length=16, choices=SyncScope.choices, default=SyncScope.FULL)
+    period = models.DateField(null=True, blank=True, help_text="First day of the month, for usage runs.")
+    status = models.CharField(max_length=16, choices=SyncRunStatus.choices, default=SyncRunStatus.QUEUED)
+    pages_done = models.PositiveIntegerField(default=0)
+    items_seen = models.PositiveIntegerField(default=0)
+    items_total = models.PositiveIntegerField(null=True, blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    missing_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    triggered_by = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["connection", "-created_at"]), models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"Sync #{self.pk} {self.connection_id} {self.scope} {self.status}"
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class DiscrepancyStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Resolution(models.TextChoices):
+    ACCEPTED_VENDOR = "accepted_vendor", "Accepted the vendor's value"
+    REAPPLIED = "reapplied", "Re-applied ours"
+    IGNORED = "ignored", "Ignored"
+    SELF_HEALED = "self_healed", "Values agree again"
+
+
+class Discrepancy(models.Model):
+    """A value the portal set that the vendor now reports differently."""
+
+    tenant = models.ForeignKey("customers.Tenant", on_delete=models.CASCADE, related_name="discrepancies")
+    subscription = models.ForeignKey(
+        "customers.Subscription", null=True, blank=True, on_delete=models.CASCADE, related_name="discrepancies"
+    )
+    field = models.CharField(max_length=64)
+    ours = models.JSONField(null=True, blank=True)
+    vendor_value = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=DiscrepancyStatus.choices, default=DiscrepancyStatus.OPEN)
+    resolution = models.CharField(max_length=16, choices=Resolution.choices, blank=True)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        verbose_name_plural = "discrepancies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "subscription", "field"],
+                condition=Q(status="open"),
+                name="discrepancy_one_open_per_field",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant} {self.field}: ours {self.ours!r} vs vendor {self.vendor_value!r}"
+
+
+class WebhookEvent(models.Model):
+    """One vendor webhook delivery, stored once (deduplicated) before it is applied."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
+
+    connection = models.ForeignKey("catalog.VendorConnection", on_delete=models.CASCADE, related_name="webhook_events")
+    event_id = models.CharField(max_length=128)
+    event_type = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "event_id"], name="webhook_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id[:12]}"
+
+
+class VendorCallStat(models.Model):
+    """Calls to a vendor aggregated per connection and hour: latency and errors for the dashboard."""
+
+    connection = models.ForeignKey("catalog.VendorConnection", on_delete=models.CASCADE, related_name="call_stats")
+    hour = models.DateTimeField()
+    calls = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    total_latency_ms = models.FloatField(default=0)
+    max_latency_ms = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-hour"]
+        constraints = [models.UniqueConstraint(fields=["connection", "hour"], name="callstat_unique_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} {self.hour:%Y-%m-%d %H}: {self.calls} calls"
