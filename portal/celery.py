@@ -16,6 +16,18 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def _declare_queues() -> None:
+    # Declared here rather than in settings so the list follows the vendor registry.
+    # A worker without -Q consumes every queue; `-Q vendor.redstor` serves one vendor only.
+    # https://docs.celeryq.dev/en/stable/userguide/routing.html#manual-routing
+    from portal.core.queues import all_queues
+
+    app.conf.task_queues = all_queues()
+
+
+_declare_queues()
+
+
 @app.on_after_configure.connect
 def _make_broker_folders(sender, **kwargs):
     """kombu's filesystem transport needs its folders to exist before the first message."""

@@ -1,0 +1,42 @@
+# The two commands: `make run` (the portal with demo data on the zero-setup defaults) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint install install-dev sandbox worker migrate clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## run: install, migrate, create the staff login, then start sandboxes, web, worker and beat.
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py ensure_staff_user
+	$(VENV)/bin/honcho start
+
+## test: lint, then the whole suite (SQLite + filesystem broker unless DATABASE_URL/REDIS_URL are set).
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+sandbox: $(VENV)/.installed
+	$(PY) -m vendors.sandbox --port 8100 --seed 50
+
+clean:
+	rm -rf var/celery var/test.sqlite3
