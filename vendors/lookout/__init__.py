@@ -1,0 +1,1 @@
+"""Lookout Partner API (Mobile Endpoint Security partner provisioning): adapter and sandbox."""

@@ -1,0 +1,490 @@
+"""Lookout Partner API adapter (MES partner provisioning).
+
+Sources: the partner Swagger excerpt (/work/shared/vendor-docs/lookout-partner-api.txt), the MES
+token docs on doc.lookout.com ("request a token"), and CONTRACTS.md section 1.
+
+How it talks to Lookout:
+- Auth: ``POST /oauth2/token`` with ``Authorization: Bearer <application key>`` and
+  ``grant_type=client_credentials`` gives an access token (``expires_in`` seconds, ~2 h). The token
+  is cached until shortly before it expires and dropped and fetched again once on a 401.
+- Tenants are keyed by ``externalPartnerId``, which is *our* customer reference: it is both
+  ``VendorTenant.external_id`` and ``reference``. Lookout's own GUID stays in ``raw``.
+- Every write is an order keyed by the partner's ``transactionId``; we send the operation's
+  idempotency key, so a repeated call is recognised by Lookout and applied once. Orders are
+  asynchronous: we poll ``GET /orders/{transactionId}`` until COMPLETED or FAILED, a bounded
+  number of times; still pending -> ``VendorTransientError`` (retrying with the same
+  transactionId is safe).
+
+Assumptions where the vendor docs are silent (enum literals live in ``enums.py``, flagged as
+placeholders until confirmed from the partner Swagger):
+1. Production base URL is ``https://api.lookout.com`` (the MES API host); only the pre-production
+   partner host is public.
+2. An expired or unknown access token gets HTTP 401 (from the gateway) although the Swagger lists
+   only 403; 401 and 403 both map to ``VendorAuthError`` (403 after no refresh).
+3. The Error body is ``{message, traceId}`` (Swagger schema ``Error``); the traceId is appended to
+   our error message for support tickets. The token endpoint answers OAuth-style
+   ``{error, error_description}``. There are no per-field errors.
+4. ``skus`` is a single bundle value per tenant (the Swagger types it as one enum); a tenant has
+   exactly one subscription, whose id is the tenant's externalPartnerId. There are no add-ons.
+5. A trial is an order with ``termType=TRIAL`` (``termLength`` in days); converting it is a renew
+   order to ``termType=YEAR``, as the Swagger sends term changes to ``/orders/renew``.
+6. ``/orders/modify`` changes seats and SKU (a plan change); it refuses term changes.
+7. Order processing failures come back as ``orderState=FAILED`` with ``errorMessage``; validation
+   failures as HTTP 400. A FAILED order maps to ``VendorConflict`` (the state forbids it), except
+   a create whose externalPartnerId already exists, which returns that tenant (it is ours).
+8. ``GET /tenants`` pages with offset/limit (max 100 per page, assumed) and returns ``count``, the
+   total. List items (TenantDetails) carry no seat count, so each tenant's
+   ``/subscription`` is read as well (one call per tenant).
+9. Usage: ``GET /tenants/{id}/data_bundle?filter=YYYY-MM`` answers a month's
+   ``licensesPurchased``/``licensesUsed`` (the Swagger lists a ``filter`` parameter without
+   saying what it filters). Lookout keeps at least 12 months. A month without figures -> [].
+10. No catalog endpoint: the SKU table in ``enums.py`` is the catalog.
+11. Suspend/resume: no order type does it (Lookout itself may show SUSPENDED, e.g. non-payment).
+12. Rate limits are undocumented; no client-side limit is applied.
+13. ``spec.extra["external_org_id"]`` creates a managed tenant under that org (ManagedOrder);
+    the org is kept in ``raw``, not in ``parent_external_id``, because list items do not carry it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any, ClassVar
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from vendors.errors import (
+    VendorAuthError,
+    VendorConflict,
+    VendorError,
+    VendorNotFound,
+    VendorTransientError,
+)
+from vendors.http import HttpVendorAdapter
+from vendors.types import (
+    Capability,
+    CapabilityInfo,
+    Metric,
+    ProductKind,
+    SubscriptionChange,
+    SubscriptionStatus,
+    TenantSpec,
+    TenantStatus,
+    VendorProduct,
+    VendorSubscription,
+    VendorTenant,
+    VendorUsage,
+    emulated,
+    month_start,
+    native,
+    unsupported,
+)
+
+from . import enums
+from .enums import API_PREFIX, TOKEN_PATH, AutoRenewState, EntityState, OrderState, TermType
+
+STATUS_MAP: dict[str, TenantStatus] = {
+    EntityState.PENDING: TenantStatus.PENDING,
+    EntityState.TRIAL: TenantStatus.TRIAL,
+    EntityState.ACTIVE: TenantStatus.ACTIVE,
+    EntityState.SUSPENDED: TenantStatus.SUSPENDED,
+    EntityState.CANCELLED: TenantStatus.CANCELLED,
+}
+#: The one subscription follows its tenant's EntityState.
+SUBSCRIPTION_STATUS_MAP: dict[str, SubscriptionStatus] = {
+    EntityState.PENDING: SubscriptionStatus.PENDING,
+    EntityState.TRIAL: SubscriptionStatus.TRIAL,
+    EntityState.ACTIVE: SubscriptionStatus.ACTIVE,
+    EntityState.SUSPENDED: SubscriptionStatus.SUSPENDED,
+    EntityState.CANCELLED: SubscriptionStatus.CANCELLED,
+}
+#: data_bundle field -> metric (docs/vendors/lookout.md, "Usage mapping").
+USAGE_FIELDS: dict[str, Metric] = {
+    "licensesPurchased": Metric.SEATS_PURCHASED,
+    "licensesUsed": Metric.SEATS_USED,
+}
+
+
+def _date(value: Any) -> dt.date | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+class LookoutAdapter(HttpVendorAdapter):
+    vendor = "lookout"
+    display_name = "Lookout"
+    credential_fields = ("application_key",)
+    default_base_url = "https://api.lookout.com"
+    capabilities: ClassVar[dict[Capability, CapabilityInfo]] = {
+        Capability.CATALOG: emulated(
+            "Lookout has no catalog endpoint; the SKUs offered are a fixed table in the portal."
+        ),
+        Capability.LIST_TENANTS: native(),
+        Capability.CREATE_TENANT: native("A create order, processed asynchronously by Lookout."),
+        Capability.CHANGE_SEATS: native("A modify order with the new seat total."),
+        Capability.CHANGE_ADDONS: unsupported(
+            "Lookout sells SKU bundles without add-ons; change the SKU (plan) instead."
+        ),
+        Capability.CHANGE_PLAN: native("A modify order with the new SKU."),
+        Capability.SUSPEND: unsupported(
+            "The Lookout Partner API has no suspend order; suspend the tenant in the Lookout "
+            "console or cancel it."
+        ),
+        Capability.RESUME: unsupported(
+            "The Lookout Partner API has no resume order; ask Lookout or use the console."
+        ),
+        Capability.CANCEL: native("A cancel order; the tenant is cancelled as a whole."),
+        Capability.CONVERT_TRIAL: emulated(
+            "No conversion call: a renew order moves the trial term to a one-year paid term."
+        ),
+        Capability.USAGE: native(
+            "Licences purchased and used per month, from the tenant's data bundle."
+        ),
+        Capability.WEBHOOKS: unsupported(
+            "Lookout sends no partner webhooks; changes come by sync."
+        ),
+    }
+    #: GET /tenants limit; Lookout's maximum is not documented (100 assumed).
+    page_size: int = 100
+    #: Polls of an order before giving up for now (the engine retries with the same key).
+    order_poll_attempts: int = 8
+    order_poll_first: float = 0.2
+    order_poll_cap: float = 2.0
+    #: Refresh a token this long before Lookout's expiry (capped at a tenth of its lifetime).
+    token_margin: float = 60.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._token: str | None = None
+        self._token_deadline = 0.0
+        self._fetching_token = False
+
+    # -- auth ----------------------------------------------------------------------------------
+
+    def _fetch_token(self) -> str:
+        """Exchange the application key for an access token (a safe, retried call)."""
+        self._fetching_token = True
+        try:
+            body = self.call(
+                "POST",
+                TOKEN_PATH,
+                data={"grant_type": "client_credentials"},
+                headers={"Authorization": f"Bearer {self.credentials.get('application_key', '')}"},
+                safe=True,
+            )
+        finally:
+            self._fetching_token = False
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not token:
+            raise VendorTransientError("token response without access_token", vendor=self.vendor)
+        lifetime = float(body.get("expires_in") or 0)
+        margin = min(self.token_margin, lifetime / 10)
+        self._token = token
+        self._token_deadline = time.monotonic() + lifetime - margin
+        return token
+
+    def authenticate(self, request: requests.PreparedRequest) -> None:
+        if urlsplit(request.url or "").path.endswith(TOKEN_PATH):
+            return  # the token request carries the application key itself
+        token = self._token
+        if token is None or time.monotonic() >= self._token_deadline:
+            token = self._fetch_token()
+        request.headers["Authorization"] = f"Bearer {token}"
+
+    def refresh_auth(self) -> bool:
+        if self._fetching_token:
+            return False  # the application key itself was refused
+        self._token = None
+        return True
+
+    # -- errors --------------------------------------------------------------------------------
+
+    def error_for_response(self, response: requests.Response, body: Any) -> VendorError | None:
+        # Partner Swagger: every call documents 400 BadRequest, 403 "Unauthorized" (Forbidden) and
+        # 404 NotFound with the Error schema; the base maps those, 401, 409, 429 and 5xx. Lookout
+        # specific: any refusal at the token endpoint (MES docs, "request a token") means the
+        # application key cannot be used, so it is an auth error, not a bad request.
+        status = response.status_code
+        if status in (400, 401, 403) and urlsplit(response.url or "").path.endswith(TOKEN_PATH):
+            return VendorAuthError(
+                self.error_message(body) or f"HTTP {status}",
+                vendor=self.vendor,
+                status=status,
+                body=body,
+            )
+        return super().error_for_response(response, body)
+
+    def error_message(self, body: Any) -> str:
+        if isinstance(body, dict):
+            message = body.get("message") or body.get("error_description") or body.get("error")
+            if isinstance(message, str) and message:
+                trace = body.get("traceId")
+                return f"{message} (traceId {trace})" if trace else message
+        return super().error_message(body)
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def test_connection(self) -> None:
+        self.call("GET", f"{API_PREFIX}/tenants", params={"offset": 0, "limit": 1})
+
+    def list_products(self) -> list[VendorProduct]:
+        # No catalog endpoint: check the connection can read the account, then offer the SKUs.
+        self.test_connection()
+        return [
+            VendorProduct(
+                external_id=code,
+                code=code,
+                name=str(info["name"]),
+                kind=ProductKind.BASE,
+                trial_available=bool(info["trial"]),
+                raw={"skus": code, **info},
+            )
+            for code, info in enums.SKUS.items()
+        ]
+
+    def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
+        offset = 0
+        while True:
+            body = self.call(
+                "GET", f"{API_PREFIX}/tenants", params={"offset": offset, "limit": self.page_size}
+            )
+            items = body.get("tenants") or []
+            if items:
+                yield [self._tenant(item, self._subscription_of(item)) for item in items]
+            offset += len(items)
+            total = body.get("count")
+            if not items or (isinstance(total, int) and offset >= total):
+                return
+
+    def get_tenant(self, external_id: str) -> VendorTenant:
+        detail = self.call("GET", self._tenant_path(external_id))
+        return self._tenant(detail, self._subscription_of(detail))
+
+    def find_tenant(self, reference: str, name: str = "") -> VendorTenant | None:
+        if reference:
+            try:
+                return self.get_tenant(reference)
+            except VendorNotFound:
+                return None
+        for page in self.iter_tenant_pages():
+            for tenant in page:
+                if name and tenant.name == name:
+                    return tenant
+        return None
+
+    def get_usage(self, external_id: str, period: dt.date) -> list[VendorUsage]:
+        self.require(Capability.USAGE)
+        period = month_start(period)
+        bundle = self.call(
+            "GET",
+            f"{self._tenant_path(external_id)}/data_bundle",
+            params={"filter": period.strftime("%Y-%m")},
+        )
+        usage = []
+        for field, metric in USAGE_FIELDS.items():
+            value = bundle.get(field)
+            if isinstance(value, dict):  # tolerate the nested {"licensesUsed": {"licensesUsed": n}}
+                value = value.get(field)
+            if value is None:
+                continue
+            usage.append(
+                VendorUsage(
+                    tenant_external_id=external_id,
+                    period=period,
+                    metric=metric,
+                    quantity=Decimal(value),
+                    vendor_field=field,
+                    subscription_external_id=external_id,
+                    raw={field: value, "filter": period.strftime("%Y-%m")},
+                )
+            )
+        return usage
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def create_tenant(self, spec: TenantSpec, idempotency_key: str) -> VendorTenant:
+        self.require(Capability.CREATE_TENANT)
+        if spec.addons:
+            self.require(Capability.CHANGE_ADDONS)
+        trial = spec.trial
+        body: dict[str, Any] = {
+            "transactionId": idempotency_key,
+            "externalPartnerId": spec.reference,
+            "skus": spec.product_code,
+            "productType": enums.ProductType.MES,
+            "termType": TermType.TRIAL if trial else TermType.YEAR,
+            "termLength": enums.TRIAL_DAYS if trial else 1,
+            "seatTotal": spec.seats,
+            "autoRenewState": AutoRenewState.DISABLED if trial else AutoRenewState.ENABLED,
+            "companyName": spec.name,
+            "country": spec.country,
+            "contactEmail": spec.contact.email,
+            "contactFirstName": spec.contact.first_name,
+            "contactLastName": spec.contact.last_name,
+        }
+        org_id = spec.extra.get("external_org_id")
+        if org_id:
+            body.update(managed=True, externalOrgId=org_id)
+        order = self._order("", body)
+        if order.get("orderState") == OrderState.FAILED:
+            existing = self.find_tenant(spec.reference)
+            if existing is None:
+                raise self._failed(order)
+            self.log.info(
+                "create order %s failed; %s already exists", idempotency_key, spec.reference
+            )
+            return existing
+        return self.get_tenant(spec.reference)
+
+    def change_subscription(
+        self, external_id: str, change: SubscriptionChange, idempotency_key: str
+    ) -> VendorTenant:
+        if change.addons is not None:
+            self.require(Capability.CHANGE_ADDONS)
+        if change.seats is not None:
+            self.require(Capability.CHANGE_SEATS)
+        if change.product_code is not None:
+            self.require(Capability.CHANGE_PLAN)
+        current = self._subscription(external_id)
+        sku = change.product_code or current["skus"]
+        if sku == current["skus"] and change.seats in (None, current.get("seatTotal")):
+            return self.get_tenant(external_id)  # already as asked: repeating changes nothing
+        body: dict[str, Any] = {
+            "transactionId": idempotency_key,
+            "externalPartnerId": external_id,
+            "skus": sku,
+        }
+        if change.seats is not None:
+            body["seatTotal"] = change.seats
+        self._order_or_raise("/modify", body)
+        return self.get_tenant(external_id)
+
+    def cancel(
+        self, external_id: str, subscription_id: str = "", idempotency_key: str = ""
+    ) -> VendorTenant:
+        self.require(Capability.CANCEL)
+        tenant = self.get_tenant(external_id)
+        if tenant.status is TenantStatus.CANCELLED:
+            return tenant
+        body = {
+            "transactionId": idempotency_key or uuid.uuid4().hex,
+            "externalPartnerId": external_id,
+            "skus": tenant.subscriptions[0].product_code if tenant.subscriptions else "",
+        }
+        self._order_or_raise("/cancel", body)
+        return self.get_tenant(external_id)
+
+    def convert_trial(
+        self,
+        external_id: str,
+        subscription_id: str = "",
+        seats: int | None = None,
+        idempotency_key: str = "",
+    ) -> VendorTenant:
+        self.require(Capability.CONVERT_TRIAL)
+        current = self._subscription(external_id)
+        if current.get("termType") != TermType.TRIAL:
+            return self.get_tenant(external_id)  # already converted
+        body: dict[str, Any] = {
+            "transactionId": idempotency_key or uuid.uuid4().hex,
+            "externalPartnerId": external_id,
+            "skus": current["skus"],
+            "termType": TermType.YEAR,
+            "termLength": 1,
+            "autoRenewState": AutoRenewState.ENABLED,
+        }
+        if seats is not None:
+            body["seatTotal"] = seats
+        self._order_or_raise("/renew", body)
+        return self.get_tenant(external_id)
+
+    # -- orders --------------------------------------------------------------------------------
+
+    def _order(self, suffix: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Post an order (never retried here) and poll it until Lookout has processed it."""
+        order = self.call("POST", f"{API_PREFIX}/orders{suffix}", json=body, safe=False)
+        transaction_id = body["transactionId"]
+        for attempt in range(self.order_poll_attempts):
+            if order.get("orderState") in OrderState.DONE:
+                return order
+            self._sleep(min(self.order_poll_cap, self.order_poll_first * 2**attempt))
+            order = self.call("GET", f"{API_PREFIX}/orders/{quote(transaction_id, safe='')}")
+        if order.get("orderState") in OrderState.DONE:
+            return order
+        raise VendorTransientError(
+            f"order {transaction_id} is still {order.get('orderState')} at Lookout",
+            retry_after=self.order_poll_cap * 5,
+            vendor=self.vendor,
+            body=order,
+        )
+
+    def _order_or_raise(self, suffix: str, body: dict[str, Any]) -> dict[str, Any]:
+        order = self._order(suffix, body)
+        if order.get("orderState") == OrderState.FAILED:
+            raise self._failed(order)
+        return order
+
+    def _failed(self, order: dict[str, Any]) -> VendorError:
+        message = order.get("errorMessage") or f"order {order.get('transactionId')} failed"
+        return VendorConflict(message, vendor=self.vendor, body=order)
+
+    # -- mapping -------------------------------------------------------------------------------
+
+    def _tenant_path(self, external_id: str) -> str:
+        return f"{API_PREFIX}/tenants/{quote(external_id, safe='')}"
+
+    def _subscription(self, external_id: str) -> dict[str, Any]:
+        return self.call("GET", f"{self._tenant_path(external_id)}/subscription")
+
+    def _subscription_of(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """The tenant's subscription; Lookout shows only those created through the partner API."""
+        try:
+            return self._subscription(item["externalPartnerId"])
+        except VendorNotFound:
+            return None
+
+    def _tenant(self, item: dict[str, Any], subscription: dict[str, Any] | None) -> VendorTenant:
+        external_id = item["externalPartnerId"]
+        state = item.get("state") or ""
+        subscriptions: tuple[VendorSubscription, ...] = ()
+        if subscription is not None:
+            subscriptions = (self._vendor_subscription(external_id, state, subscription),)
+        return VendorTenant(
+            external_id=external_id,
+            name=item.get("name") or item.get("companyName") or "",
+            status=STATUS_MAP.get(state, TenantStatus.UNKNOWN),
+            reference=external_id,
+            subscriptions=subscriptions,
+            raw={**item, "subscription": subscription},
+        )
+
+    def _vendor_subscription(
+        self, external_id: str, state: str, sub: dict[str, Any]
+    ) -> VendorSubscription:
+        sku = sub.get("skus") or ""
+        term_type = sub.get("termType") or ""
+        is_trial = term_type == TermType.TRIAL
+        renewal = _date(sub.get("renewalDate"))
+        auto_renew = sub.get("autoRenewState")
+        return VendorSubscription(
+            external_id=external_id,
+            product_code=sku,
+            product_name=str(enums.SKUS.get(sku, {}).get("name", sku)),
+            status=SUBSCRIPTION_STATUS_MAP.get(state, SubscriptionStatus.UNKNOWN),
+            seats=sub.get("seatTotal"),
+            term=f"{sub.get('termLength')} {term_type}".strip() if term_type else "",
+            auto_renew=None if auto_renew is None else auto_renew == AutoRenewState.ENABLED,
+            is_trial=is_trial,
+            trial_ends=renewal if is_trial else None,
+            starts=_date(sub.get("implementationDate")),
+            ends=renewal,
+            raw=sub,
+        )

@@ -1,0 +1,5 @@
+"""Lookout Partner API sandbox, moto-style: ``state`` (data), ``routes`` (HTTP), ``errors``."""
+
+from .routes import LookoutSandbox
+
+__all__ = ["LookoutSandbox"]
