@@ -1,0 +1,1 @@
+"""Trend Micro LMPI (Licensing Management Platform Integration): adapter and sandbox."""

@@ -1,0 +1,616 @@
+"""Trend Micro LMPI adapter: customers are tenants, LMPI subscriptions are their subscriptions.
+
+Every request is signed (LMPI "Invoking LMPI"): ``x-access-token``, ``x-posix-time``,
+``x-traceid`` and ``x-signature`` = base64(HMAC-SHA256(secret as UTF-8, posix time + METHOD +
+request URI + base64(md5(body)) when there is a body)). The request URI is the path below the
+connection's base URL (it starts at ``/LMPI/``) plus the query string exactly as sent, and the
+MD5 is over the exact body bytes sent. There is no token to refresh.
+
+Assumptions where the LMPI docs are silent (also in docs/vendors/trendmicro.md):
+
+- ``GET /LMPI/v2/customers/{customer_id}`` returns the customer in the Customers :: Update
+  response shape (the docs show only Update). Unknown ids answer 404 (LMPI lists no 404 subject).
+- A customer has at most one subscription per product (``.../serviceplan/{id}/getid`` returns a
+  single id), so ``get_tenant`` finds a customer's subscriptions with one ``getid`` call per
+  service plan of the partner, then one Get per subscription.
+- ``iter_tenant_pages`` lists every subscription once through the v2.5 listing (created range
+  2000-01-01 .. tomorrow) and joins it to v3 customer pages by ``customer_id``; each
+  subscription's seats and dates need its own Get, since the listing carries neither.
+- The reference lives in ``company.note`` as ``portal-ref:<reference>`` (the only free-text field);
+  ``find_tenant`` pages the customers for it, or for the exact name. ``create_tenant`` adopts a
+  customer only when its note carries our reference, then subscribes it unless it already has
+  that product: both steps are safe to repeat.
+- Status: LMPI has no suspended flag. A disabled subscription is cancelled; a trial-plan one is a
+  trial (expired after its expiration date); a full-plan one with auto-renewal switched off is
+  suspended (suspend is the only LMPI call that switches it off); else active. The tenant takes
+  the first of active, trial, suspended present among its subscriptions, else cancelled (or
+  pending with none). The main subscription is the earliest licence start (ties: lowest id).
+- Suspend / resume act on every subscription that can be (v3 suspend / unsuspend); trials cannot
+  be suspended (LMPI: not supported without auto-renewal). Cancel disables one subscription, or
+  all of them when none is named.
+- Trial conversion: subscribing the customer to the product's full plan converts the trial in
+  place (LMPI reports "License Convert" transactions; the call itself is not documented).
+- Create picks the product's first full (or trial) plan from ``/me/serviceplans`` unless
+  ``spec.extra["service_plan_id"]`` names one; ``city``/``state`` (required by LMPI) come from
+  ``spec.extra`` or default to "Unknown"; the login name is the contact's email.
+- Usage comes from Reports :: Customer summary, which has no customer filter and names the
+  customer rather than its id: rows are matched on name, city and state, and each row's service
+  plan is resolved to the tenant's subscription. One report is fetched per call.
+- Throttling is undocumented: no client-side limit; a 429 with Retry-After is honoured.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import re
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import requests
+
+from vendors.errors import (
+    VendorAuthError,
+    VendorConflict,
+    VendorError,
+    VendorNotFound,
+    VendorTransientError,
+)
+from vendors.http import HttpVendorAdapter, parse_retry_after
+from vendors.ratelimit import RateLimit
+from vendors.types import (
+    Capability,
+    Metric,
+    ProductKind,
+    SubscriptionChange,
+    SubscriptionStatus,
+    TenantSpec,
+    TenantStatus,
+    VendorProduct,
+    VendorSubscription,
+    VendorTenant,
+    VendorUsage,
+    emulated,
+    native,
+    unsupported,
+)
+
+logger = logging.getLogger(__name__)
+
+REFERENCE_PREFIX = "portal-ref:"
+_REFERENCE = re.compile(re.escape(REFERENCE_PREFIX) + r"(\S+)")
+_LISTING_START = "2000-01-01T00:00:00Z"
+
+#: Derived subscription state (see the module docstring) -> normalized status.
+SUBSCRIPTION_STATUS_MAP: dict[str, SubscriptionStatus] = {
+    "active": SubscriptionStatus.ACTIVE,
+    "trial": SubscriptionStatus.TRIAL,
+    "expired": SubscriptionStatus.EXPIRED,
+    "suspended": SubscriptionStatus.SUSPENDED,
+    "disabled": SubscriptionStatus.CANCELLED,
+}
+#: Derived customer state -> normalized status.
+TENANT_STATUS_MAP: dict[str, TenantStatus] = {
+    "active": TenantStatus.ACTIVE,
+    "trial": TenantStatus.TRIAL,
+    "suspended": TenantStatus.SUSPENDED,
+    "cancelled": TenantStatus.CANCELLED,
+    "no_subscription": TenantStatus.PENDING,
+}
+#: Reports :: Customer summary field -> metric.
+USAGE_FIELDS: dict[str, Metric] = {
+    "provisioned": Metric.SEATS_PURCHASED,
+    "used": Metric.SEATS_USED,
+}
+#: LMPI "General error codes": 401 subjects mean the credentials (or clock) are wrong.
+AUTH_SUBJECTS = frozenset(
+    {
+        "AuthenticationFailureSignature",
+        "AuthenticationFailureAccessToken",
+        "AuthenticationFailurePosixTime",
+        "InvalidHeaderAccessToken",
+    }
+)
+INTERNAL_SUBJECTS = frozenset(
+    {"InternalMappingError", "CSPIError", "InternalError", "ServerException"}
+)
+
+
+def _date(value: Any) -> dt.date | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class TrendMicroAdapter(HttpVendorAdapter):
+    vendor: ClassVar[str] = "trendmicro"
+    display_name: ClassVar[str] = "Trend Micro"
+    credential_fields: ClassVar[tuple[str, ...]] = ("access_token", "secret_key")
+    default_base_url: ClassVar[str] = "https://cspi.trendmicro.com"
+    rate_limit: ClassVar[RateLimit] = RateLimit()  # LMPI documents no rate limit
+    #: LMPI ``limit`` is 1-100 (default 25).
+    page_size: int = 100
+    capabilities: ClassVar[dict[Capability, Any]] = {
+        Capability.CATALOG: native("Products and service plans the partner may provision."),
+        Capability.LIST_TENANTS: native(
+            "Customers joined to the v2.5 subscription listing; one read per subscription."
+        ),
+        Capability.CREATE_TENANT: native(
+            "Creates the customer (reference kept in its note), then the subscription."
+        ),
+        Capability.CHANGE_SEATS: native("Sets units_per_license; full-version licences only."),
+        Capability.CHANGE_ADDONS: unsupported(
+            "Trend Micro LMPI has no add-ons: each product is its own subscription."
+        ),
+        Capability.CHANGE_PLAN: unsupported(
+            "LMPI switches service plans only within one product; moving a customer to another "
+            "product is a new subscription in the Trend Micro console."
+        ),
+        Capability.SUSPEND: native("Suspends every auto-renewing subscription (trials cannot be)."),
+        Capability.RESUME: native("Unsuspends every suspended subscription."),
+        Capability.CANCEL: native("Disables the subscription (immediate, not reversible)."),
+        Capability.CONVERT_TRIAL: emulated(
+            "Subscribes the customer to the product's full plan, which converts the trial."
+        ),
+        Capability.USAGE: native("Monthly provisioned vs used seats from the customer summary."),
+        Capability.WEBHOOKS: unsupported("LMPI sends no webhooks; changes are found by syncing."),
+    }
+
+    def __init__(self, base_url: str, credentials: Any, **kwargs: Any) -> None:
+        super().__init__(base_url, credentials, **kwargs)
+        self._base_path = urlsplit(self.base_url).path.rstrip("/")
+        self._plans: dict[str, dict[str, Any]] | None = None
+
+    # -- HTTP hooks ------------------------------------------------------------------------------
+
+    def signature(self, posix_time: str, method: str, uri: str, body: bytes | None) -> str:
+        """LMPI x-signature: base64 HMAC-SHA256 with the secret used as-is (not decoded)."""
+        digest = base64.b64encode(hashlib.md5(body).digest()).decode() if body else ""  # noqa: S324
+        message = f"{posix_time}{method.upper()}{uri}{digest}"
+        secret = self.credentials.get("secret_key", "").encode("utf-8")
+        return base64.b64encode(
+            hmac.new(secret, message.encode(), hashlib.sha256).digest()
+        ).decode()
+
+    def authenticate(self, request: requests.PreparedRequest) -> None:
+        """Sign the exact URI (below the base URL) and body bytes; fresh time on every attempt."""
+        uri = request.path_url
+        if self._base_path and uri.startswith(self._base_path + "/"):
+            uri = uri[len(self._base_path) :]
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        posix_time = str(int(time.time()))
+        request.headers["Content-Type"] = "application/json; charset=utf-8"
+        request.headers["x-access-token"] = self.credentials.get("access_token", "")
+        request.headers["x-posix-time"] = posix_time
+        request.headers["x-traceid"] = str(uuid.uuid4())
+        request.headers["x-signature"] = self.signature(
+            posix_time, request.method or "GET", uri, body
+        )
+
+    def error_for_response(self, response: requests.Response, body: Any) -> VendorError | None:
+        """Map by LMPI "General error codes" (error_subject), falling back to the HTTP status."""
+        status = response.status_code
+        if 200 <= status < 300:
+            return None
+        subject = body.get("error_subject", "") if isinstance(body, dict) else ""
+        message = self.error_message(body) or response.reason or f"HTTP {status}"
+        kwargs = {"vendor": self.vendor, "status": status, "body": body}
+        if subject == "AuthenticationFailurePosixTime":
+            message += " (check this server's clock: LMPI allows 15 minutes of skew)"
+        if status == 401 or subject in AUTH_SUBJECTS:
+            return VendorAuthError(message, **kwargs)
+        if status == 429 or status >= 500 or subject in INTERNAL_SUBJECTS:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            return VendorTransientError(message, retry_after=retry_after, **kwargs)
+        return super().error_for_response(response, body)
+
+    def field_errors(self, body: Any) -> dict[str, list[str]]:
+        """``InvalidParameters{FieldName}`` names the field in the subject."""
+        subject = body.get("error_subject", "") if isinstance(body, dict) else ""
+        if subject.startswith("InvalidParameters") and len(subject) > len("InvalidParameters"):
+            field = _snake(subject[len("InvalidParameters") :])
+            return {field: [self.error_message(body)]}
+        return {}
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def test_connection(self) -> None:
+        self.call("GET", "/LMPI/v2/partners/product")
+
+    def list_products(self) -> list[VendorProduct]:
+        """One product per product code; Partners :: Product list has a row per licence version."""
+        entries = self.call("GET", "/LMPI/v2/partners/product").get("products", [])
+        by_code: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for entry in entries:
+            by_code[entry["product_code"]].append(entry)
+        products = []
+        for code, rows in by_code.items():
+            versions = {str(r.get("version", "")).lower() for r in rows}
+            main = next((r for r in rows if str(r.get("version")).lower() == "full"), rows[0])
+            products.append(
+                VendorProduct(
+                    external_id=main["product_id"],
+                    code=code,
+                    name=main["product_name"],
+                    kind=ProductKind.BUNDLE if main.get("type") == "Suite" else ProductKind.BASE,
+                    trial_available="trial" in versions,
+                    raw={"versions": rows},
+                )
+            )
+        return products
+
+    def service_plans(self) -> dict[str, dict[str, Any]]:
+        """The partner's service plans by id, read once per adapter (they change rarely)."""
+        if self._plans is None:
+            plans = self.call("GET", "/LMPI/v2/me/serviceplans")
+            self._plans = {p["service_plan_id"]: p for p in plans}
+        return self._plans
+
+    def _pages(self, path: str, params: dict[str, str], key: str) -> Iterator[list[dict]]:
+        """LMPI paging: page from 1 with ``limit`` until ``paging.total`` items are seen."""
+        page, seen = 1, 0
+        while True:
+            body = self.call("GET", path, params={**params, "page": page, "limit": self.page_size})
+            items = body.get(key) or []
+            if items:
+                yield items
+            seen += len(items)
+            total = (body.get("paging") or {}).get("total", 0)
+            if not items or seen >= total:
+                return
+            page += 1
+
+    def _window(self) -> dict[str, str]:
+        end = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        return {"start": _LISTING_START, "end": end.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+    def _customer_pages(self) -> Iterator[list[dict]]:
+        window = self._window()
+        params = {"created_start": window["start"], "created_end": window["end"]}
+        return self._pages("/LMPI/v3/customers", params, "customers")
+
+    def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
+        plans = self.service_plans()
+        window = self._window()
+        listing: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        params = {"created_start": window["start"], "created_end": window["end"]}
+        for items in self._pages("/LMPI/v2.5/customers/subscriptions", params, "subscriptions"):
+            for item in items:
+                listing[item["customer_id"]].append(item)
+        for customers in self._customer_pages():
+            page = []
+            for customer in customers:
+                subs = [
+                    self._subscription(
+                        {**item, **self._get_subscription(customer["customer_id"], item)},
+                        plans.get(item.get("service_plan_id", ""), {}),
+                    )
+                    for item in listing.get(customer["customer_id"], [])
+                ]
+                page.append(self._tenant(customer, subs))
+            yield page
+
+    def _get_subscription(self, customer_id: str, item: dict[str, Any]) -> dict[str, Any]:
+        path = f"/LMPI/v2/customers/{customer_id}/subscriptions/{item['subscription_id']}"
+        return self.call("GET", path) or {}
+
+    def get_tenant(self, external_id: str) -> VendorTenant:
+        customer = self.call("GET", f"/LMPI/v2/customers/{external_id}")
+        subs = []
+        for plan_id, plan in self.service_plans().items():
+            try:
+                found = self.call(
+                    "GET", f"/LMPI/v2/customers/{external_id}/serviceplan/{plan_id}/getid"
+                )
+            except VendorNotFound:
+                continue
+            item = {"subscription_id": found["subscription_id"], "service_plan_id": plan_id}
+            subs.append(
+                self._subscription({**item, **self._get_subscription(external_id, item)}, plan)
+            )
+        return self._tenant(customer, subs)
+
+    def find_tenant(self, reference: str, name: str = "") -> VendorTenant | None:
+        named = None
+        for customers in self._customer_pages():
+            for customer in customers:
+                if reference and self.reference_of(customer) == reference:
+                    return self.get_tenant(customer["customer_id"])
+                if name and named is None and customer.get("name") == name:
+                    named = customer
+        return self.get_tenant(named["customer_id"]) if named else None
+
+    def get_usage(self, external_id: str, period: dt.date) -> list[VendorUsage]:
+        """Provisioned and used seats of each of the tenant's rows in the month's summary."""
+        self.require(Capability.USAGE)
+        customer = self.call("GET", f"/LMPI/v2/customers/{external_id}")
+        period = period.replace(day=1)
+        report = self.call(
+            "POST",
+            "/LMPI/v2/reports/summary",
+            json={
+                "report_cycle_year": f"{period.year:04d}",
+                "report_cycle_month": f"{period.month:02d}",
+            },
+            safe=True,  # a report is a read
+        )
+        plan_ids = {p["name"]: plan_id for plan_id, p in self.service_plans().items()}
+        usage = []
+        for row in (report or {}).get("summary", []):
+            if (row.get("customer"), row.get("city"), row.get("state")) != (
+                customer.get("name"),
+                customer.get("city"),
+                customer.get("state"),
+            ):
+                continue
+            subscription_id = self._subscription_for_plan(
+                external_id, plan_ids.get(row.get("service_plan"))
+            )
+            for field, metric in USAGE_FIELDS.items():
+                if row.get(field) is None:
+                    continue
+                usage.append(
+                    VendorUsage(
+                        tenant_external_id=external_id,
+                        period=period,
+                        metric=metric,
+                        quantity=Decimal(str(row[field])),
+                        vendor_field=field,
+                        subscription_external_id=subscription_id,
+                        raw=row,
+                    )
+                )
+        return usage
+
+    def _subscription_for_plan(self, external_id: str, plan_id: str | None) -> str:
+        if not plan_id:
+            return ""
+        try:
+            path = f"/LMPI/v2/customers/{external_id}/serviceplan/{plan_id}/getid"
+            return self.call("GET", path)["subscription_id"]
+        except VendorNotFound:
+            return ""
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def create_tenant(self, spec: TenantSpec, idempotency_key: str) -> VendorTenant:
+        """Find-then-create: LMPI has no idempotency key, so the note carries our reference."""
+        self.require(Capability.CREATE_TENANT)
+        plan_id = spec.extra.get("service_plan_id") or self._plan_for(spec.product_code, spec.trial)
+        existing = self.find_tenant(spec.reference, spec.name)
+        if existing is not None and existing.reference != spec.reference:
+            existing = None  # a namesake that is not ours
+        if existing is None:
+            created = self.call(
+                "POST", "/LMPI/v2/customers", json=self._customer_body(spec), safe=False
+            )
+            customer_id = created["customer_id"]
+            has_product = False
+        else:
+            customer_id = existing.external_id
+            has_product = any(s.product_code == spec.product_code for s in existing.subscriptions)
+        if not has_product:
+            self.call(
+                "POST",
+                f"/LMPI/v2/customers/{customer_id}/subscriptions",
+                json={"service_plan_id": plan_id, "units_per_license": spec.seats},
+                safe=False,
+            )
+        self.log.info(
+            "created %s for reference %s (key %s)", customer_id, spec.reference, idempotency_key
+        )
+        return self.get_tenant(customer_id)
+
+    def _plan_for(self, product_code: str, trial: bool) -> str:
+        version = "trial" if trial else "full"
+        for plan_id, plan in self.service_plans().items():
+            if (
+                plan.get("product_code") == product_code
+                and str(plan.get("version")).lower() == version
+            ):
+                return plan_id
+        raise VendorConflict(
+            f"No {version} service plan for product {product_code} in this LMPI account.",
+            vendor=self.vendor,
+        )
+
+    @staticmethod
+    def _customer_body(spec: TenantSpec) -> dict[str, Any]:
+        extra = spec.extra
+        company = {
+            "name": spec.name,
+            "city": extra.get("city") or "Unknown",
+            "state": extra.get("state") or "Unknown",
+            "country": spec.country,
+            "note": f"{REFERENCE_PREFIX}{spec.reference}",
+        }
+        for key in ("address", "postal_code", "emergency_email"):
+            if extra.get(key):
+                company[key] = extra[key]
+        user = {
+            "login_name": extra.get("login_name") or spec.contact.email,
+            "first_name": spec.contact.first_name or "Admin",
+            "last_name": spec.contact.last_name or "Admin",
+            "email": spec.contact.email,
+            "time_zone": extra.get("time_zone") or "GMT Standard Time",
+            "language": extra.get("language") or "en-US",
+        }
+        return {"company": company, "user": user}
+
+    def change_subscription(
+        self, external_id: str, change: SubscriptionChange, idempotency_key: str
+    ) -> VendorTenant:
+        """Absolute seat counts, so a repeat changes nothing."""
+        if change.addons is not None:
+            self.require(Capability.CHANGE_ADDONS)
+        if change.product_code is not None:
+            self.require(Capability.CHANGE_PLAN)
+        self.require(Capability.CHANGE_SEATS)
+        tenant = self.get_tenant(external_id)
+        sub = self._pick(tenant, change.subscription_id)
+        if change.seats is not None and sub.seats != change.seats:
+            self.call(
+                "PUT",
+                f"/LMPI/v2/customers/{external_id}/subscriptions/{sub.external_id}",
+                json={"units_per_license": change.seats},
+                safe=False,
+            )
+            return self.get_tenant(external_id)
+        return tenant
+
+    def suspend(self, external_id: str, idempotency_key: str = "") -> VendorTenant:
+        self.require(Capability.SUSPEND)
+        return self._switch(
+            external_id, SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED, "suspend"
+        )
+
+    def resume(self, external_id: str, idempotency_key: str = "") -> VendorTenant:
+        self.require(Capability.RESUME)
+        return self._switch(
+            external_id, SubscriptionStatus.SUSPENDED, SubscriptionStatus.ACTIVE, "unsuspend"
+        )
+
+    def _switch(
+        self, external_id: str, source: SubscriptionStatus, target: SubscriptionStatus, verb: str
+    ) -> VendorTenant:
+        """(Un)suspend every subscription in ``source``; done already when all are in ``target``."""
+        tenant = self.get_tenant(external_id)
+        todo = [s for s in tenant.subscriptions if s.status is source]
+        if not todo:
+            if any(s.status is target for s in tenant.subscriptions):
+                return tenant
+            raise VendorConflict(
+                f"{tenant.name} has no subscription LMPI can {verb}.", vendor=self.vendor
+            )
+        for sub in todo:
+            path = f"/LMPI/v3/customers/{external_id}/subscriptions/{sub.external_id}/{verb}"
+            self.call("PUT", path, safe=False)
+        return self.get_tenant(external_id)
+
+    def cancel(
+        self, external_id: str, subscription_id: str = "", idempotency_key: str = ""
+    ) -> VendorTenant:
+        self.require(Capability.CANCEL)
+        tenant = self.get_tenant(external_id)
+        targets = (
+            [self._pick(tenant, subscription_id)] if subscription_id else list(tenant.subscriptions)
+        )
+        for sub in targets:
+            if sub.status is not SubscriptionStatus.CANCELLED:
+                path = f"/LMPI/v2/customers/{external_id}/subscriptions/{sub.external_id}/disable"
+                self.call("PUT", path, safe=False)
+        return self.get_tenant(external_id)
+
+    def convert_trial(
+        self,
+        external_id: str,
+        subscription_id: str = "",
+        seats: int | None = None,
+        idempotency_key: str = "",
+    ) -> VendorTenant:
+        self.require(Capability.CONVERT_TRIAL)
+        tenant = self.get_tenant(external_id)
+        if subscription_id:
+            sub = self._pick(tenant, subscription_id)
+        else:
+            sub = next((s for s in tenant.subscriptions if s.is_trial), None) or self._pick(
+                tenant, ""
+            )
+        if not sub.is_trial:
+            return tenant  # converted already
+        self.call(
+            "POST",
+            f"/LMPI/v2/customers/{external_id}/subscriptions",
+            json={
+                "service_plan_id": self._plan_for(sub.product_code, trial=False),
+                "units_per_license": seats or sub.seats,
+            },
+            safe=False,
+        )
+        return self.get_tenant(external_id)
+
+    # -- mapping ---------------------------------------------------------------------------------
+
+    def _pick(self, tenant: VendorTenant, subscription_id: str) -> VendorSubscription:
+        for sub in tenant.subscriptions:
+            if not subscription_id or sub.external_id == subscription_id:
+                return sub
+        raise VendorNotFound(
+            f"Subscription {subscription_id or '(main)'} of {tenant.external_id} not found.",
+            vendor=self.vendor,
+        )
+
+    @staticmethod
+    def reference_of(customer: dict[str, Any]) -> str:
+        match = _REFERENCE.search(customer.get("note") or "")
+        return match.group(1) if match else ""
+
+    @staticmethod
+    def subscription_state(payload: dict[str, Any], plan: dict[str, Any]) -> str:
+        """LMPI has no status field: derive one (see the module docstring)."""
+        if not payload.get("enabled", True):
+            return "disabled"
+        licence = (payload.get("licenses") or [{}])[0]
+        if str(plan.get("version", "")).lower() == "trial":
+            ends = _date(licence.get("license_expiration_date"))
+            return "expired" if ends and ends < dt.datetime.now(dt.UTC).date() else "trial"
+        if plan.get("auto_renewal", True) and not payload.get("is_auto_renewal", True):
+            return "suspended"
+        return "active"
+
+    def _subscription(self, payload: dict[str, Any], plan: dict[str, Any]) -> VendorSubscription:
+        licence = (payload.get("licenses") or [{}])[0]
+        state = self.subscription_state(payload, plan)
+        is_trial = str(plan.get("version", "")).lower() == "trial"
+        ends = _date(licence.get("license_expiration_date"))
+        period = plan.get("initial_license_period_month")
+        return VendorSubscription(
+            external_id=payload["subscription_id"],
+            product_code=plan.get("product_code", ""),
+            status=SUBSCRIPTION_STATUS_MAP.get(state, SubscriptionStatus.UNKNOWN),
+            seats=licence.get("units"),
+            product_name=plan.get("product", "") or payload.get("name", ""),
+            term=f"{period} months" if period else "",
+            auto_renew=payload.get("is_auto_renewal"),
+            is_trial=is_trial,
+            trial_ends=ends if is_trial else None,
+            starts=_date(licence.get("license_start_date")),
+            ends=ends,
+            raw=payload,
+        )
+
+    def _tenant(self, customer: dict[str, Any], subs: list[VendorSubscription]) -> VendorTenant:
+        subs.sort(key=lambda s: (s.starts or dt.date.max, s.external_id))
+        states = {s.status for s in subs}
+        state = "cancelled" if subs else "no_subscription"
+        for candidate, status in (
+            ("active", SubscriptionStatus.ACTIVE),
+            ("trial", SubscriptionStatus.TRIAL),
+            ("suspended", SubscriptionStatus.SUSPENDED),
+        ):
+            if status in states:
+                state = candidate
+                break
+        return VendorTenant(
+            external_id=customer["customer_id"],
+            name=customer.get("name", ""),
+            status=TENANT_STATUS_MAP.get(state, TenantStatus.UNKNOWN),
+            reference=self.reference_of(customer),
+            subscriptions=tuple(subs),
+            raw=customer,
+        )
