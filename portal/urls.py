@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal.core import views as core_views
+from portal.sync.webhooks import webhook_receive
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("webhooks/<int:connection_id>/", webhook_receive, name="webhook-receive"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", core_views.home, name="home"),
 ]

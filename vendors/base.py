@@ -19,6 +19,7 @@ from .types import (
     CapabilityInfo,
     SubscriptionChange,
     TenantSpec,
+    VendorEvent,
     VendorProduct,
     VendorTenant,
     VendorUsage,
@@ -123,6 +124,16 @@ class VendorAdapter(ABC):
     ) -> VendorTenant:
         self.require(Capability.CONVERT_TRIAL)
         raise NotImplementedError
+
+    # -- inbound webhooks -----------------------------------------------------------------------
+
+    #: The header the vendor sends with each delivery, carrying the value we registered.
+    webhook_auth_header: ClassVar[str] = ""
+
+    @classmethod
+    def parse_webhook(cls, body: bytes) -> VendorEvent:
+        """Turn one delivery body into a VendorEvent; ValueError when it is not one."""
+        raise VendorUnsupported(f"{cls.display_name} sends no webhooks.", vendor=cls.vendor)
 
     # -- helpers ------------------------------------------------------------------------------
 

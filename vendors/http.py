@@ -109,7 +109,9 @@ class HttpVendorAdapter(VendorAdapter):
             self.max_retries = max_retries
         self._sleep = sleep
         self._rng = random.Random()
-        self.log = logging.LoggerAdapter(logger, {"vendor": self.vendor, "limit_key": self.limit_key})
+        self.log = logging.LoggerAdapter(
+            logger, {"vendor": self.vendor, "limit_key": self.limit_key}
+        )
 
     # -- hooks for vendor adapters ------------------------------------------------------------
 
@@ -286,7 +288,11 @@ class HttpVendorAdapter(VendorAdapter):
             text = response.text[:500]
             if response.status_code >= 400 and response.status_code != 429:
                 return text, None  # an error page in HTML/text: still map by status
-            cls = VendorTransientError if safe or response.status_code >= 300 else VendorOutcomeUnknown
+            cls = (
+                VendorTransientError
+                if safe or response.status_code >= 300
+                else VendorOutcomeUnknown
+            )
             return text, cls(
                 "vendor answered with a malformed body",
                 vendor=self.vendor,

@@ -163,5 +163,7 @@ def get_rate_limiter(redis_url: str | None = None) -> RateLimiter:
     """One limiter per process and backend, so every adapter of a connection shares it."""
     with _shared_lock:
         if redis_url not in _shared:
-            _shared[redis_url] = RedisRateLimiter(redis_url) if redis_url else InProcessRateLimiter()
+            _shared[redis_url] = (
+                RedisRateLimiter(redis_url) if redis_url else InProcessRateLimiter()
+            )
         return _shared[redis_url]

@@ -210,3 +210,13 @@ class SubscriptionChange:
     seats: int | None = None
     addons: tuple[str, ...] | None = None
     product_code: str | None = None
+
+
+@dataclass(frozen=True)
+class VendorEvent:
+    """One inbound webhook delivery, normalized; ``event_id`` deduplicates repeated deliveries."""
+
+    event_id: str
+    event_type: str
+    tenant_external_id: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)

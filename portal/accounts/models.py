@@ -16,10 +16,16 @@ class Role(models.TextChoices):
 class Profile(models.Model):
     """A user's role; ``reseller`` set means the user sees only that reseller's subtree."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
     reseller = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="scoped_users",
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="scoped_users",
         limit_choices_to={"kind": "reseller"},
     )
 
@@ -31,7 +37,9 @@ class Profile(models.Model):
 class ApiToken(models.Model):
     """A per-user API token; only its SHA-256 is stored, the value is shown once at creation."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12, help_text="First characters, to recognise a token.")
     key_hash = models.CharField(max_length=64, unique=True)

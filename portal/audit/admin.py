@@ -9,12 +9,28 @@ from .models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the audit trail is never edited or deleted through the admin."""
 
-    list_display = ["at", "actor_label", "source", "action", "object_type", "object_repr", "customer"]
+    list_display = [
+        "at",
+        "actor_label",
+        "source",
+        "action",
+        "object_type",
+        "object_repr",
+        "customer",
+    ]
     list_filter = ["source", "action", "object_type"]
     search_fields = ["actor_label", "action", "object_repr", "object_id"]
     readonly_fields = [
-        "at", "actor", "actor_label", "source", "action", "object_type", "object_id", "object_repr",
-        "customer", "detail_pretty",
+        "at",
+        "actor",
+        "actor_label",
+        "source",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "customer",
+        "detail_pretty",
     ]
     exclude = ["detail"]
     list_select_related = ["customer"]

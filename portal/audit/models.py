@@ -13,14 +13,20 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_label = models.CharField(max_length=150, blank=True, help_text="Username, or the system part.")
+    actor_label = models.CharField(
+        max_length=150, blank=True, help_text="Username, or the system part."
+    )
     source = models.CharField(max_length=16, choices=Source.choices)
     action = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=64, blank=True, help_text="app_label.model")
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=300, blank=True)
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events",
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
         help_text="The customer concerned, for per-customer history and scoped views.",
     )
     #: Already redacted when written: never a credential or token.

@@ -10,12 +10,25 @@ from .services import connection_test
 @admin.register(VendorConnection)
 class VendorConnectionAdmin(admin.ModelAdmin):
     form = VendorConnectionForm
-    list_display = ["name", "vendor", "base_url", "enabled", "sync_status", "last_success_at", "last_error_short"]
+    list_display = [
+        "name",
+        "vendor",
+        "base_url",
+        "enabled",
+        "sync_status",
+        "last_success_at",
+        "last_error_short",
+    ]
     list_filter = ["vendor", "enabled", "sync_status"]
     search_fields = ["name", "base_url"]
     readonly_fields = [
-        "sync_status", "last_synced_at", "last_success_at", "last_error", "sync_claimed_at",
-        "created_at", "updated_at",
+        "sync_status",
+        "last_synced_at",
+        "last_success_at",
+        "last_error",
+        "sync_claimed_at",
+        "created_at",
+        "updated_at",
     ]
     fieldsets = [
         (None, {"fields": ["vendor", "name", "base_url", "enabled", "new_credentials"]}),

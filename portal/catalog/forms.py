@@ -46,7 +46,9 @@ class VendorConnectionForm(forms.ModelForm):
         try:
             value = json.loads(text)
         except ValueError:
-            self.add_error("new_credentials", "Not valid JSON: enter an object such as {\"api_key\": \"…\"}.")
+            self.add_error(
+                "new_credentials", 'Not valid JSON: enter an object such as {"api_key": "…"}.'
+            )
             return cleaned
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             self.add_error("new_credentials", "Enter a JSON object whose values are strings.")
@@ -55,7 +57,9 @@ class VendorConnectionForm(forms.ModelForm):
             expected = set(get_adapter_class(vendor).credential_fields)
             missing = sorted(expected - set(value))
             if missing:
-                self.add_error("new_credentials", f"Missing credential fields: {', '.join(missing)}.")
+                self.add_error(
+                    "new_credentials", f"Missing credential fields: {', '.join(missing)}."
+                )
         cleaned["credentials_value"] = value
         return cleaned
 

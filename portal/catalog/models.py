@@ -28,6 +28,8 @@ class VendorConnection(TimeStamped):
     base_url = models.URLField(max_length=300)
     #: Encrypted at rest, never rendered: forms and serializers treat it as write-only.
     credentials = EncryptedJSONField(blank=True)
+    #: {"header": ..., "value": ...} a vendor must send with webhook deliveries (encrypted).
+    webhook_auth = EncryptedJSONField(blank=True)
     enabled = models.BooleanField(default=True)
     sync_status = models.CharField(
         max_length=16, choices=SyncStatus.choices, default=SyncStatus.NEVER
@@ -49,7 +51,9 @@ class VendorConnection(TimeStamped):
 class Product(TimeStamped):
     """One catalog entry a connection may sell, mirrored from the vendor."""
 
-    connection = models.ForeignKey(VendorConnection, on_delete=models.CASCADE, related_name="products")
+    connection = models.ForeignKey(
+        VendorConnection, on_delete=models.CASCADE, related_name="products"
+    )
     external_id = models.CharField(max_length=200)
     code = models.CharField(max_length=120, db_index=True)
     name = models.CharField(max_length=200)
@@ -60,7 +64,9 @@ class Product(TimeStamped):
     addons = models.JSONField(default=list, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
-    is_active = models.BooleanField(default=True, help_text="False when the vendor no longer lists it.")
+    is_active = models.BooleanField(
+        default=True, help_text="False when the vendor no longer lists it."
+    )
 
     class Meta:
         ordering = ["connection", "name"]

@@ -50,7 +50,9 @@ def connection_test(connection: VendorConnection) -> ConnectionTestResult:
     except VendorError as exc:
         result = ConnectionTestResult(False, f"The vendor refused the test call: {exc.message}")
     else:
-        result = ConnectionTestResult(True, "Connection works: the vendor accepted the credentials.")
+        result = ConnectionTestResult(
+            True, "Connection works: the vendor accepted the credentials."
+        )
     if not result.ok and "Credentials rejected" in result.message:
         VendorConnection.objects.filter(pk=connection.pk).update(
             sync_status=SyncStatus.AUTH_FAILED, last_error=result.message, updated_at=timezone.now()

@@ -16,7 +16,9 @@ from django.core.exceptions import ImproperlyConfigured
 @cache
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     if not keys:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty: no key to encrypt secrets with.")
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS is empty: no key to encrypt secrets with."
+        )
     try:
         return MultiFernet([Fernet(key) for key in keys])
     except (ValueError, TypeError) as exc:

@@ -31,12 +31,20 @@ class Customer(TimeStamped):
     """A company the distributor serves; ``path`` makes subtree queries one indexed prefix match."""
 
     name = models.CharField(max_length=200, db_index=True)
-    kind = models.CharField(max_length=16, choices=CustomerKind.choices, default=CustomerKind.END_CUSTOMER)
+    kind = models.CharField(
+        max_length=16, choices=CustomerKind.choices, default=CustomerKind.END_CUSTOMER
+    )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         limit_choices_to={"kind": CustomerKind.RESELLER},
     )
-    status = models.CharField(max_length=16, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE)
+    status = models.CharField(
+        max_length=16, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE
+    )
     #: Our stable reference, sent to vendors where they keep one (makes creation idempotent).
     reference = models.CharField(max_length=40, unique=True, default=new_reference, editable=False)
     #: The CRM/PSA's identifier, for billing exports.
@@ -54,7 +62,9 @@ class Customer(TimeStamped):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["external_ref"], condition=~Q(external_ref=""), name="customer_unique_external_ref"
+                fields=["external_ref"],
+                condition=~Q(external_ref=""),
+                name="customer_unique_external_ref",
             ),
             models.CheckConstraint(condition=~Q(parent=F("id")), name="customer_not_own_parent"),
         ]
@@ -95,7 +105,11 @@ class Tenant(TimeStamped):
         "catalog.VendorConnection", on_delete=models.PROTECT, related_name="tenants"
     )
     customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="tenants",
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tenants",
         help_text="Empty while the tenant is not adopted (unmatched).",
     )
     external_id = models.CharField(max_length=200)
@@ -103,7 +117,8 @@ class Tenant(TimeStamped):
     external_ids = models.JSONField(default=dict, blank=True)
     name = models.CharField(max_length=200, db_index=True)
     status = models.CharField(
-        max_length=16, choices=[(s.value, s.value.replace("_", " ").title()) for s in TenantStatus],
+        max_length=16,
+        choices=[(s.value, s.value.replace("_", " ").title()) for s in TenantStatus],
         default=TenantStatus.UNKNOWN,
     )
     #: The reference the vendor record carries (ours, when the portal created it).
@@ -120,7 +135,9 @@ class Tenant(TimeStamped):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["connection", "external_id"], name="tenant_unique_external_id"),
+            models.UniqueConstraint(
+                fields=["connection", "external_id"], name="tenant_unique_external_id"
+            ),
             models.CheckConstraint(condition=~Q(external_id=""), name="tenant_external_id_set"),
         ]
         indexes = [
@@ -138,7 +155,11 @@ class Subscription(TimeStamped):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="subscriptions")
     external_id = models.CharField(max_length=200)
     product = models.ForeignKey(
-        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="subscriptions"
+        "catalog.Product",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subscriptions",
     )
     product_code = models.CharField(max_length=120, blank=True)
     product_name = models.CharField(max_length=200, blank=True)
@@ -165,12 +186,20 @@ class Subscription(TimeStamped):
     class Meta:
         ordering = ["tenant", "product_name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "external_id"], name="subscription_unique_external_id"),
-            models.CheckConstraint(condition=Q(seats__gte=0) | Q(seats__isnull=True), name="subscription_seats_non_negative"),
-            models.CheckConstraint(
-                condition=Q(seats_used__gte=0) | Q(seats_used__isnull=True), name="subscription_used_non_negative"
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"], name="subscription_unique_external_id"
             ),
-            models.CheckConstraint(condition=~Q(external_id=""), name="subscription_external_id_set"),
+            models.CheckConstraint(
+                condition=Q(seats__gte=0) | Q(seats__isnull=True),
+                name="subscription_seats_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(seats_used__gte=0) | Q(seats_used__isnull=True),
+                name="subscription_used_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(external_id=""), name="subscription_external_id_set"
+            ),
         ]
         indexes = [models.Index(fields=["status"]), models.Index(fields=["product_code"])]
 

@@ -15,13 +15,40 @@ class AttemptInline(admin.TabularInline):
 
 @admin.register(Operation)
 class OperationAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "state", "connection", "customer", "tenant", "attempts", "created_at", "finished_at"]
+    list_display = [
+        "id",
+        "kind",
+        "state",
+        "connection",
+        "customer",
+        "tenant",
+        "attempts",
+        "created_at",
+        "finished_at",
+    ]
     list_filter = ["state", "kind", "connection__vendor", "source"]
     search_fields = ["idempotency_key", "customer__name", "tenant__name", "last_error"]
-    autocomplete_fields = ["connection", "customer", "tenant", "subscription", "batch", "requested_by"]
+    autocomplete_fields = [
+        "connection",
+        "customer",
+        "tenant",
+        "subscription",
+        "batch",
+        "requested_by",
+    ]
     readonly_fields = [
-        "state", "attempts", "last_error", "params_pretty", "result_pretty", "error_pretty",
-        "claimed_at", "started_at", "finished_at", "next_attempt_at", "created_at", "updated_at",
+        "state",
+        "attempts",
+        "last_error",
+        "params_pretty",
+        "result_pretty",
+        "error_pretty",
+        "claimed_at",
+        "started_at",
+        "finished_at",
+        "next_attempt_at",
+        "created_at",
+        "updated_at",
     ]
     exclude = ["params", "result", "error_detail"]
     inlines = [AttemptInline]

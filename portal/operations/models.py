@@ -38,8 +38,12 @@ class OperationBatch(TimeStamped):
     kind = models.CharField(max_length=32, choices=OperationKind.choices)
     customer = models.ForeignKey("customers.Customer", null=True, on_delete=models.SET_NULL)
     description = models.CharField(max_length=300, blank=True)
-    plan = models.JSONField(default=list, blank=True, help_text="The dry-run preview that was confirmed.")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    plan = models.JSONField(
+        default=list, blank=True, help_text="The dry-run preview that was confirmed."
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.PAGE)
 
     def __str__(self) -> str:
@@ -48,16 +52,32 @@ class OperationBatch(TimeStamped):
 
 class Operation(TimeStamped):
     kind = models.CharField(max_length=32, choices=OperationKind.choices)
-    state = models.CharField(max_length=16, choices=OperationState.choices, default=OperationState.PENDING)
-    connection = models.ForeignKey("catalog.VendorConnection", on_delete=models.PROTECT, related_name="operations")
+    state = models.CharField(
+        max_length=16, choices=OperationState.choices, default=OperationState.PENDING
+    )
+    connection = models.ForeignKey(
+        "catalog.VendorConnection", on_delete=models.PROTECT, related_name="operations"
+    )
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="operations"
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="operations",
     )
     tenant = models.ForeignKey(
-        "customers.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="operations"
+        "customers.Tenant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="operations",
     )
     subscription = models.ForeignKey(
-        "customers.Subscription", null=True, blank=True, on_delete=models.SET_NULL, related_name="operations"
+        "customers.Subscription",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="operations",
     )
     batch = models.ForeignKey(
         OperationBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="operations"

@@ -106,7 +106,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # -- cache / Redis ------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -174,6 +176,15 @@ CELERY_RESULT_BACKEND = env.str(
     "CELERY_RESULT_BACKEND",
     default=REDIS_URL or f"file://{VAR_DIR / 'celery' / 'results'}",
 )
+
+
+def make_result_folder(backend: str) -> None:
+    """Celery's file:// result backend refuses to start unless its folder already exists."""
+    if backend.startswith("file://"):
+        Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+
+
+make_result_folder(CELERY_RESULT_BACKEND)
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 # JSON only: tasks receive ids and plain values, never pickled objects.
 # https://docs.celeryq.dev/en/stable/userguide/calling.html#serializers

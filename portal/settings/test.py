@@ -14,7 +14,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
 # Keep test messages apart from a demo worker that may be running on the same checkout.
-from .dev import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL  # noqa: E402
+from .dev import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, make_result_folder  # noqa: E402
 
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_FOLDER = VAR_DIR / "test-celery" / "broker"
@@ -24,3 +24,4 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(CELERY_BROKER_FOLDER),
     }
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'test-celery' / 'results'}"
+    make_result_folder(CELERY_RESULT_BACKEND)

@@ -8,8 +8,19 @@ from .models import Discrepancy, SyncRun, VendorCallStat, WebhookEvent
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
     list_display = [
-        "id", "connection", "scope", "period", "status", "pages_done", "items_seen",
-        "created_count", "updated_count", "unchanged_count", "missing_count", "started_at", "finished_at",
+        "id",
+        "connection",
+        "scope",
+        "period",
+        "status",
+        "pages_done",
+        "items_seen",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "missing_count",
+        "started_at",
+        "finished_at",
     ]
     list_filter = ["status", "scope", "connection__vendor"]
     search_fields = ["connection__name", "error"]
@@ -25,7 +36,16 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 @admin.register(Discrepancy)
 class DiscrepancyAdmin(admin.ModelAdmin):
-    list_display = ["tenant", "subscription", "field", "ours", "vendor_value", "status", "resolution", "last_seen_at"]
+    list_display = [
+        "tenant",
+        "subscription",
+        "field",
+        "ours",
+        "vendor_value",
+        "status",
+        "resolution",
+        "last_seen_at",
+    ]
     list_filter = ["status", "resolution", "field"]
     search_fields = ["tenant__name", "field"]
     autocomplete_fields = ["tenant", "subscription", "resolved_by"]

@@ -22,7 +22,7 @@ def record_call(connection_id: int, record: CallRecord) -> None:
         max_latency_ms=Greatest(F("max_latency_ms"), record.latency_ms),
     )
     if not updated:
-        stat, created = VendorCallStat.objects.get_or_create(
+        _stat, created = VendorCallStat.objects.get_or_create(
             connection_id=connection_id,
             hour=hour,
             defaults={

@@ -22,10 +22,16 @@ class SyncRunStatus(models.TextChoices):
 
 
 class SyncRun(models.Model):
-    connection = models.ForeignKey("catalog.VendorConnection", on_delete=models.CASCADE, related_name="sync_runs")
+    connection = models.ForeignKey(
+        "catalog.VendorConnection", on_delete=models.CASCADE, related_name="sync_runs"
+    )
     scope = models.CharField(max_length=16, choices=SyncScope.choices, default=SyncScope.FULL)
-    period = models.DateField(null=True, blank=True, help_text="First day of the month, for usage runs.")
-    status = models.CharField(max_length=16, choices=SyncRunStatus.choices, default=SyncRunStatus.QUEUED)
+    period = models.DateField(
+        null=True, blank=True, help_text="First day of the month, for usage runs."
+    )
+    status = models.CharField(
+        max_length=16, choices=SyncRunStatus.choices, default=SyncRunStatus.QUEUED
+    )
     pages_done = models.PositiveIntegerField(default=0)
     items_seen = models.PositiveIntegerField(default=0)
     items_total = models.PositiveIntegerField(null=True, blank=True)
@@ -43,7 +49,10 @@ class SyncRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["connection", "-created_at"]), models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["connection", "-created_at"]),
+            models.Index(fields=["status"]),
+        ]
 
     def __str__(self) -> str:
         return f"Sync #{self.pk} {self.connection_id} {self.scope} {self.status}"
@@ -70,19 +79,29 @@ class Resolution(models.TextChoices):
 class Discrepancy(models.Model):
     """A value the portal set that the vendor now reports differently."""
 
-    tenant = models.ForeignKey("customers.Tenant", on_delete=models.CASCADE, related_name="discrepancies")
+    tenant = models.ForeignKey(
+        "customers.Tenant", on_delete=models.CASCADE, related_name="discrepancies"
+    )
     subscription = models.ForeignKey(
-        "customers.Subscription", null=True, blank=True, on_delete=models.CASCADE, related_name="discrepancies"
+        "customers.Subscription",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="discrepancies",
     )
     field = models.CharField(max_length=64)
     ours = models.JSONField(null=True, blank=True)
     vendor_value = models.JSONField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=DiscrepancyStatus.choices, default=DiscrepancyStatus.OPEN)
+    status = models.CharField(
+        max_length=16, choices=DiscrepancyStatus.choices, default=DiscrepancyStatus.OPEN
+    )
     resolution = models.CharField(max_length=16, choices=Resolution.choices, blank=True)
     first_seen_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
 
     class Meta:
         ordering = ["-last_seen_at"]
@@ -107,7 +126,9 @@ class WebhookEvent(models.Model):
         APPLIED = "applied", "Applied"
         FAILED = "failed", "Failed"
 
-    connection = models.ForeignKey("catalog.VendorConnection", on_delete=models.CASCADE, related_name="webhook_events")
+    connection = models.ForeignKey(
+        "catalog.VendorConnection", on_delete=models.CASCADE, related_name="webhook_events"
+    )
     event_id = models.CharField(max_length=128)
     event_type = models.CharField(max_length=100, db_index=True)
     payload = models.JSONField(default=dict)
@@ -129,7 +150,9 @@ class WebhookEvent(models.Model):
 class VendorCallStat(models.Model):
     """Calls to a vendor aggregated per connection and hour: latency and errors for the dashboard."""
 
-    connection = models.ForeignKey("catalog.VendorConnection", on_delete=models.CASCADE, related_name="call_stats")
+    connection = models.ForeignKey(
+        "catalog.VendorConnection", on_delete=models.CASCADE, related_name="call_stats"
+    )
     hour = models.DateTimeField()
     calls = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
@@ -138,7 +161,9 @@ class VendorCallStat(models.Model):
 
     class Meta:
         ordering = ["-hour"]
-        constraints = [models.UniqueConstraint(fields=["connection", "hour"], name="callstat_unique_hour")]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "hour"], name="callstat_unique_hour")
+        ]
 
     def __str__(self) -> str:
         return f"{self.connection_id} {self.hour:%Y-%m-%d %H}: {self.calls} calls"

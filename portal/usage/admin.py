@@ -7,7 +7,16 @@ from .models import UsageRecord
 
 @admin.register(UsageRecord)
 class UsageRecordAdmin(RawPayloadMixin, admin.ModelAdmin):
-    list_display = ["tenant", "period", "metric", "quantity", "unit", "vendor_field", "source", "collected_at"]
+    list_display = [
+        "tenant",
+        "period",
+        "metric",
+        "quantity",
+        "unit",
+        "vendor_field",
+        "source",
+        "collected_at",
+    ]
     list_filter = ["metric", "source", "period", "tenant__connection__vendor"]
     search_fields = ["tenant__name", "vendor_field", "subscription_key"]
     autocomplete_fields = ["tenant", "subscription"]

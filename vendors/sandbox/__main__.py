@@ -25,9 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--seed", type=int, default=0, help="tenants to create per vendor")
     parser.add_argument("--random-seed", type=int, default=0, help="seed for data and faults")
-    parser.add_argument("--vendor", action="append", choices=list(SANDBOXES), help="serve only these")
-    parser.add_argument("--fault", action="append", type=parse_fault, default=[],
-                        help="vendor:setting=value, e.g. redstor:error_rate=0.2 (repeatable)")
+    parser.add_argument(
+        "--vendor", action="append", choices=list(SANDBOXES), help="serve only these"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        type=parse_fault,
+        default=[],
+        help="vendor:setting=value, e.g. redstor:error_rate=0.2 (repeatable)",
+    )
     parser.add_argument("--no-rate-limit", action="store_true", help="do not enforce vendor rates")
     parser.add_argument("--describe", metavar="FILE", help="write URLs and credentials as JSON")
     args = parser.parse_args(argv)

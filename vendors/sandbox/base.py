@@ -90,7 +90,10 @@ class VendorSandbox:
     @staticmethod
     def json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
         return Response(
-            json.dumps(data, default=str), status=status, headers=headers, mimetype="application/json"
+            json.dumps(data, default=str),
+            status=status,
+            headers=headers,
+            mimetype="application/json",
         )
 
     @staticmethod

@@ -76,6 +76,6 @@ class FaultInjector:
 
     def latency(self, path: str, write: bool) -> float:
         cfg = self.config
-        if cfg.only_writes and not write or cfg.path_contains and cfg.path_contains not in path:
+        if (cfg.only_writes and not write) or (cfg.path_contains and cfg.path_contains not in path):
             return 0.0
         return cfg.latency_ms / 1000

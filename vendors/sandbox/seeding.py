@@ -5,20 +5,119 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-_FIRST = (
-    "Acme Apex Arc Atlas Beacon Birch Blue Bright Cedar Clear Cobalt Core Crest Delta Echo Ember "
-    "Falcon Fern Forge Granite Harbor Helix Iron Jade Keystone Lumen Maple Meridian Nova Oak Orbit "
-    "Peak Pine Prism Quartz Raven Ridge River Sage Silver Sterling Summit Terra Tidal Union Vertex "
-    "Willow Zenith"
-).split()
-_SECOND = (
-    "Analytics Bakery Builders Capital Clinic Consulting Dental Design Energy Engineering Foods "
-    "Freight Health Holdings Hotels Labs Legal Logistics Media Motors Partners Pharma Retail "
-    "Robotics Security Software Solutions Studios Systems Telecom Travel Ventures"
-).split()
+_FIRST = [
+    "Acme",
+    "Apex",
+    "Arc",
+    "Atlas",
+    "Beacon",
+    "Birch",
+    "Blue",
+    "Bright",
+    "Cedar",
+    "Clear",
+    "Cobalt",
+    "Core",
+    "Crest",
+    "Delta",
+    "Echo",
+    "Ember",
+    "Falcon",
+    "Fern",
+    "Forge",
+    "Granite",
+    "Harbor",
+    "Helix",
+    "Iron",
+    "Jade",
+    "Keystone",
+    "Lumen",
+    "Maple",
+    "Meridian",
+    "Nova",
+    "Oak",
+    "Orbit",
+    "Peak",
+    "Pine",
+    "Prism",
+    "Quartz",
+    "Raven",
+    "Ridge",
+    "River",
+    "Sage",
+    "Silver",
+    "Sterling",
+    "Summit",
+    "Terra",
+    "Tidal",
+    "Union",
+    "Vertex",
+    "Willow",
+    "Zenith",
+]
+_SECOND = [
+    "Analytics",
+    "Bakery",
+    "Builders",
+    "Capital",
+    "Clinic",
+    "Consulting",
+    "Dental",
+    "Design",
+    "Energy",
+    "Engineering",
+    "Foods",
+    "Freight",
+    "Health",
+    "Holdings",
+    "Hotels",
+    "Labs",
+    "Legal",
+    "Logistics",
+    "Media",
+    "Motors",
+    "Partners",
+    "Pharma",
+    "Retail",
+    "Robotics",
+    "Security",
+    "Software",
+    "Solutions",
+    "Studios",
+    "Systems",
+    "Telecom",
+    "Travel",
+    "Ventures",
+]
 _SUFFIX = ("Ltd", "LLC", "GmbH", "Inc", "BV", "SRL", "plc", "AG")
-_GIVEN = "Alex Sam Jordan Taylor Morgan Casey Jamie Robin Avery Riley Quinn Drew".split()
-_FAMILY = "Smith Jones Brown Garcia Muller Rossi Novak Silva Kim Patel Dubois Jansen".split()
+_GIVEN = [
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Taylor",
+    "Morgan",
+    "Casey",
+    "Jamie",
+    "Robin",
+    "Avery",
+    "Riley",
+    "Quinn",
+    "Drew",
+]
+_FAMILY = [
+    "Smith",
+    "Jones",
+    "Brown",
+    "Garcia",
+    "Muller",
+    "Rossi",
+    "Novak",
+    "Silva",
+    "Kim",
+    "Patel",
+    "Dubois",
+    "Jansen",
+]
 
 
 def company_name(rng: random.Random, index: int) -> str:
@@ -34,9 +133,9 @@ def contact(rng: random.Random, company: str) -> dict[str, str]:
 
 def weighted_status(rng: random.Random) -> str:
     """The status mix of seeded tenants: mostly active, some trial, suspended, cancelled."""
-    return rng.choices(
-        ["active", "trial", "suspended", "cancelled"], weights=[70, 12, 10, 8], k=1
-    )[0]
+    return rng.choices(["active", "trial", "suspended", "cancelled"], weights=[70, 12, 10, 8], k=1)[
+        0
+    ]
 
 
 def last_months(count: int = 12, today: dt.date | None = None) -> list[dt.date]:

@@ -7,6 +7,7 @@ Runs in a thread (tests) or as ``python -m vendors.sandbox`` (demo, compose).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -167,8 +168,10 @@ class SandboxServer:
             response = Response(b'{"truncated": ', status=response.status_code)
             response.headers["Content-Type"] = "application/json"
             return self._finish(entry, response, "fault:malformed")
-        outcome = "ok" if response.status_code < 400 else (
-            "auth_failed" if response.status_code in (401, 403) else "error"
+        outcome = (
+            "ok"
+            if response.status_code < 400
+            else ("auth_failed" if response.status_code in (401, 403) else "error")
         )
         return self._finish(entry, response, outcome)
 
@@ -182,10 +185,8 @@ class SandboxServer:
     def _drop(request: Request) -> None:
         sock = request.environ.get("werkzeug.socket")
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         raise _DroppedConnection("sandbox fault: connection dropped")
 
     def _rate_limited(self, key: str, sandbox: VendorSandbox, credential: str) -> int | None:

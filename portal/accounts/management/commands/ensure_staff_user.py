@@ -28,5 +28,7 @@ class Command(BaseCommand):
         password = secrets.token_urlsafe(12)
         user = User.objects.create_superuser(username=username, email=email, password=password)
         Profile.objects.update_or_create(user=user, defaults={"role": Role.ADMIN})
-        self.stdout.write(self.style.SUCCESS("Staff login created (the password is shown only now):"))
+        self.stdout.write(
+            self.style.SUCCESS("Staff login created (the password is shown only now):")
+        )
         self.stdout.write(f"    username: {username}\n    password: {password}")

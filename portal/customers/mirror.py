@@ -1,0 +1,278 @@
+"""Apply what a vendor reports to the local mirror: a diff, then bulk writes.
+
+One mechanism serves the sync engine (a page of tenants at a time), operation results and
+webhook-triggered refreshes (a page of one). Rows are keyed on (connection, external id); a row
+is written only when the fingerprint of its normalized vendor data changed, so a resync of an
+unchanged vendor writes nothing. Values the portal set through operations (``intended``) are
+compared with the vendor's, and every difference becomes a Discrepancy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.catalog.models import Product, VendorConnection
+from portal.core.models import fingerprint
+from vendors.types import SubscriptionStatus, TenantStatus, VendorSubscription, VendorTenant
+
+from .models import Customer, Subscription, Tenant
+
+BATCH_SIZE = 500
+
+TENANT_FIELDS = ("name", "status", "vendor_reference", "parent_external_id", "raw")
+SUBSCRIPTION_FIELDS = (
+    "product_code",
+    "product_name",
+    "status",
+    "seats",
+    "seats_used",
+    "term",
+    "auto_renew",
+    "is_trial",
+    "trial_ends",
+    "starts",
+    "ends",
+    "addons",
+    "raw",
+)
+
+
+@dataclass
+class MirrorCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rows_written: int = 0
+    tenants: dict[str, Tenant] = field(default_factory=dict)
+
+    def add(self, other: MirrorCounts) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rows_written += other.rows_written
+
+
+def tenant_values(vt: VendorTenant) -> dict:
+    return {
+        "name": vt.name[:200],
+        "status": vt.status.value,
+        "vendor_reference": vt.reference[:100],
+        "parent_external_id": vt.parent_external_id,
+        "raw": vt.raw,
+    }
+
+
+def subscription_values(vs: VendorSubscription) -> dict:
+    return {
+        "product_code": vs.product_code,
+        "product_name": vs.product_name[:200],
+        "status": vs.status.value,
+        "seats": vs.seats,
+        "seats_used": vs.seats_used,
+        "term": vs.term[:40],
+        "auto_renew": vs.auto_renew,
+        "is_trial": vs.is_trial,
+        "trial_ends": vs.trial_ends,
+        "starts": vs.starts,
+        "ends": vs.ends,
+        "addons": sorted(vs.addons),
+        "raw": vs.raw,
+    }
+
+
+def tenant_fingerprint(vt: VendorTenant) -> str:
+    return fingerprint(
+        {
+            "tenant": tenant_values(vt),
+            "subscriptions": sorted(
+                (s.external_id, subscription_values(s)) for s in vt.subscriptions
+            ),
+        }
+    )
+
+
+def _product_ids(connection: VendorConnection) -> dict[str, int]:
+    return dict(Product.objects.filter(connection=connection).values_list("code", "id"))
+
+
+def apply_tenants(
+    connection: VendorConnection,
+    page: Sequence[VendorTenant],
+    *,
+    now: dt.datetime | None = None,
+    product_ids: dict[str, int] | None = None,
+    customers: dict[str, int] | None = None,
+) -> MirrorCounts:
+    """Mirror one page of vendor tenants with a constant number of queries per page.
+
+    ``customers`` maps an external id to the customer to link a new (or unlinked) tenant to,
+    e.g. the customer an operation created it for.
+    """
+    from portal.sync.drift import reconcile_intended
+
+    now = now or timezone.now()
+    counts = MirrorCounts()
+    if not page:
+        return counts
+    if product_ids is None:
+        product_ids = _product_ids(connection)
+    customers = customers or {}
+    by_id = {vt.external_id: vt for vt in page}
+    existing = {
+        t.external_id: t
+        for t in Tenant.objects.filter(connection=connection, external_id__in=list(by_id)).only(
+            "id", "external_id", "fingerprint", "status", "customer_id", "intended", "missing_since"
+        )
+    }
+    references = {vt.reference for vt in page if vt.reference}
+    customer_by_ref = (
+        dict(Customer.objects.filter(reference__in=references).values_list("reference", "id"))
+        if references
+        else {}
+    )
+
+    new_tenants, changed = [], []
+    for ext_id, vt in by_id.items():
+        fp = tenant_fingerprint(vt)
+        row = existing.get(ext_id)
+        link = customers.get(ext_id) or customer_by_ref.get(vt.reference)
+        if row is None:
+            new_tenants.append(
+                Tenant(
+                    connection=connection,
+                    external_id=ext_id,
+                    fingerprint=fp,
+                    customer_id=link,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                    **tenant_values(vt),
+                )
+            )
+        elif row.fingerprint != fp or row.missing_since or (link and not row.customer_id):
+            for name, value in tenant_values(vt).items():
+                setattr(row, name, value)
+            row.fingerprint = fp
+            row.last_seen_at = now
+            row.missing_since = None
+            if link and not row.customer_id:
+                row.customer_id = link
+            changed.append(row)
+        else:
+            counts.unchanged += 1
+            counts.tenants[ext_id] = row
+
+    with transaction.atomic():
+        if new_tenants:
+            Tenant.objects.bulk_create(new_tenants, batch_size=BATCH_SIZE)
+            if new_tenants[0].pk is None:  # backends that cannot return ids from bulk inserts
+                ids = dict(
+                    Tenant.objects.filter(
+                        connection=connection, external_id__in=[t.external_id for t in new_tenants]
+                    ).values_list("external_id", "id")
+                )
+                for tenant in new_tenants:
+                    tenant.pk = tenant.id = ids[tenant.external_id]
+        if changed:
+            Tenant.objects.bulk_update(
+                changed,
+                [*TENANT_FIELDS, "fingerprint", "last_seen_at", "missing_since", "customer_id"],
+                batch_size=BATCH_SIZE,
+            )
+        counts.created = len(new_tenants)
+        counts.updated = len(changed)
+        counts.rows_written += len(new_tenants) + len(changed)
+        counts.rows_written += _apply_subscriptions(
+            [(t, by_id[t.external_id]) for t in (*new_tenants, *changed)],
+            {t.pk for t in new_tenants},
+            product_ids,
+            now,
+        )
+        for tenant in (*new_tenants, *changed):
+            counts.tenants[tenant.external_id] = tenant
+        if changed:
+            counts.rows_written += reconcile_intended(changed, now=now)
+    return counts
+
+
+def _apply_subscriptions(
+    pairs: Iterable[tuple[Tenant, VendorTenant]],
+    new_tenant_ids: set[int],
+    product_ids: dict[str, int],
+    now: dt.datetime,
+) -> int:
+    """Create, update or mark missing the subscriptions of the tenants that changed."""
+    pairs = list(pairs)
+    if not pairs:
+        return 0
+    old_ids = [t.pk for t, _ in pairs if t.pk not in new_tenant_ids]
+    existing: dict[tuple[int, str], Subscription] = {}
+    if old_ids:
+        for sub in Subscription.objects.filter(tenant_id__in=old_ids):
+            existing[(sub.tenant_id, sub.external_id)] = sub
+    to_create, to_update = [], []
+    seen: set[tuple[int, str]] = set()
+    for tenant, vt in pairs:
+        for vs in vt.subscriptions:
+            key = (tenant.pk, vs.external_id)
+            seen.add(key)
+            values = subscription_values(vs)
+            fp = fingerprint(values)
+            sub = existing.get(key)
+            if sub is None:
+                to_create.append(
+                    Subscription(
+                        tenant_id=tenant.pk,
+                        external_id=vs.external_id,
+                        product_id=product_ids.get(vs.product_code),
+                        fingerprint=fp,
+                        last_seen_at=now,
+                        **values,
+                    )
+                )
+            elif sub.fingerprint != fp or sub.missing_since:
+                for name, value in values.items():
+                    setattr(sub, name, value)
+                sub.product_id = product_ids.get(vs.product_code, sub.product_id)
+                sub.fingerprint, sub.last_seen_at, sub.missing_since = fp, now, None
+                to_update.append(sub)
+    for key, sub in existing.items():
+        if key not in seen and sub.missing_since is None:
+            sub.missing_since, sub.status = now, SubscriptionStatus.MISSING.value
+            to_update.append(sub)
+    if to_create:
+        Subscription.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+    if to_update:
+        Subscription.objects.bulk_update(
+            to_update,
+            [*SUBSCRIPTION_FIELDS, "product_id", "fingerprint", "last_seen_at", "missing_since"],
+            batch_size=BATCH_SIZE,
+        )
+    return len(to_create) + len(to_update)
+
+
+def mirror_tenant(
+    connection: VendorConnection, vt: VendorTenant, *, customer: Customer | None = None
+) -> Tenant:
+    """Mirror one tenant (an operation result or a webhook refresh) and return its row."""
+    customers = {vt.external_id: customer.pk} if customer is not None else None
+    counts = apply_tenants(connection, [vt], customers=customers)
+    tenant = counts.tenants[vt.external_id]
+    return Tenant.objects.select_related("connection", "customer").get(pk=tenant.pk)
+
+
+def mark_missing(connection: VendorConnection, seen: set[str], *, now: dt.datetime) -> int:
+    """After a COMPLETE pull only: tenants the vendor no longer lists are marked, never deleted."""
+    present = Tenant.objects.filter(connection=connection, missing_since__isnull=True)
+    gone = [ext for ext in present.values_list("external_id", flat=True) if ext not in seen]
+    marked = 0
+    for start in range(0, len(gone), BATCH_SIZE):
+        chunk = gone[start : start + BATCH_SIZE]
+        marked += Tenant.objects.filter(connection=connection, external_id__in=chunk).update(
+            status=TenantStatus.MISSING.value, missing_since=now, updated_at=now
+        )
+    return marked

@@ -1,0 +1,58 @@
+"""Requesting syncs on demand (admin, pages, API, webhooks): routed to the vendor's queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from portal.catalog.models import VendorConnection
+from portal.core.queues import vendor_queue
+
+from . import conf
+from .models import SyncRun, SyncRunStatus
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    queued: bool
+    message: str
+    running: SyncRun | None = None
+
+
+def sync_request(connection: VendorConnection, *, triggered_by: str) -> SyncRequest:
+    """Queue a full sync unless one is already running (then say so)."""
+    from .tasks import sync_connection
+
+    connection.refresh_from_db(fields=["sync_claimed_at", "enabled"])
+    if _claimed(connection):
+        running = SyncRun.objects.filter(
+            connection=connection, status=SyncRunStatus.RUNNING
+        ).first()
+        return SyncRequest(False, f"A sync of {connection.name} is already running.", running)
+    if not connection.enabled:
+        return SyncRequest(False, f"{connection.name} is disabled; enable it to sync.")
+    sync_connection.apply_async(
+        args=[connection.pk, triggered_by], queue=vendor_queue(connection.vendor)
+    )
+    return SyncRequest(True, f"Sync of {connection.name} queued.")
+
+
+def usage_request(
+    connection: VendorConnection, period: dt.date, *, triggered_by: str
+) -> SyncRequest:
+    from .tasks import collect_usage
+
+    if not connection.enabled:
+        return SyncRequest(False, f"{connection.name} is disabled; enable it to collect usage.")
+    collect_usage.apply_async(
+        args=[connection.pk, period.isoformat(), triggered_by],
+        queue=vendor_queue(connection.vendor),
+    )
+    return SyncRequest(True, f"Usage collection of {connection.name} for {period:%Y-%m} queued.")
+
+
+def _claimed(connection: VendorConnection) -> bool:
+    fresh = timezone.now() - dt.timedelta(seconds=conf.claim_stale_seconds())
+    return bool(connection.sync_claimed_at and connection.sync_claimed_at > fresh)

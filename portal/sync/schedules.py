@@ -1,0 +1,44 @@
+"""Default beat schedules per connection (django-celery-beat rows, editable in the admin)."""
+
+from __future__ import annotations
+
+import json
+
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+from portal.catalog.models import VendorConnection
+from portal.core.queues import vendor_queue
+
+from . import conf
+
+
+def schedules_ensure(connection: VendorConnection) -> list[PeriodicTask]:
+    """Create the sync and usage schedules of a connection if they do not exist; never overwrite."""
+    every, _ = IntervalSchedule.objects.get_or_create(
+        every=conf.sync_interval_minutes(), period=IntervalSchedule.MINUTES
+    )
+    nightly, _ = CrontabSchedule.objects.get_or_create(
+        minute="15", hour="2", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
+    )
+    queue = vendor_queue(connection.vendor)
+    sync_task, _ = PeriodicTask.objects.get_or_create(
+        name=f"Sync {connection.name} (#{connection.pk})",
+        defaults={
+            "task": "portal.sync.sync_connection",
+            "interval": every,
+            "args": json.dumps([connection.pk, "schedule"]),
+            "queue": queue,
+            "description": "Pull catalog, tenants and subscriptions from the vendor.",
+        },
+    )
+    usage_task, _ = PeriodicTask.objects.get_or_create(
+        name=f"Collect usage {connection.name} (#{connection.pk})",
+        defaults={
+            "task": "portal.sync.collect_usage",
+            "crontab": nightly,
+            "args": json.dumps([connection.pk]),
+            "queue": queue,
+            "description": "Collect last month's usage (vendors correct figures for a while).",
+        },
+    )
+    return [sync_task, usage_task]

@@ -1,0 +1,218 @@
+"""The sync engine: pull catalog, tenants, subscriptions and usage through the adapter.
+
+One sync per connection at a time, claimed with a conditional UPDATE and a staleness cutoff
+(healthchecks' sendalerts pattern), so a crashed worker never pins a connection. A pull that did
+not finish never marks anything missing and never reports success.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from portal.catalog.models import Product, SyncStatus, VendorConnection
+from portal.catalog.services import connection_adapter
+from portal.core.models import fingerprint
+from portal.customers.mirror import MirrorCounts, apply_tenants, mark_missing
+from vendors.errors import VendorAuthError, VendorError
+from vendors.types import VendorProduct
+
+from . import conf
+from .models import SyncRun, SyncRunStatus, SyncScope
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[SyncRun], None]
+
+
+class SyncAlreadyRunning(Exception):
+    def __init__(self, run: SyncRun | None) -> None:
+        super().__init__("a sync of this connection is already running")
+        self.run = run
+
+
+@dataclass(frozen=True)
+class Claim:
+    connection_id: int
+    token: str
+
+
+def sync_claim(connection: VendorConnection) -> Claim:
+    """Take the connection's sync lock with one conditional UPDATE, or raise SyncAlreadyRunning."""
+    now = timezone.now()
+    stale = now - dt.timedelta(seconds=conf.claim_stale_seconds())
+    token = uuid.uuid4().hex
+    taken = VendorConnection.objects.filter(
+        Q(sync_claimed_at__isnull=True) | Q(sync_claimed_at__lt=stale), pk=connection.pk
+    ).update(sync_claimed_at=now, sync_claim_token=token, sync_status=SyncStatus.RUNNING)
+    if not taken:
+        running = SyncRun.objects.filter(
+            connection=connection, status=SyncRunStatus.RUNNING
+        ).first()
+        raise SyncAlreadyRunning(running)
+    # Runs left "running" by a dead worker are closed honestly: they did not finish.
+    SyncRun.objects.filter(connection=connection, status=SyncRunStatus.RUNNING).update(
+        status=SyncRunStatus.FAILED,
+        error="The worker stopped before the sync finished (claim expired).",
+        finished_at=now,
+    )
+    return Claim(connection.pk, token)
+
+
+def sync_heartbeat(claim: Claim, run: SyncRun) -> None:
+    now = timezone.now()
+    VendorConnection.objects.filter(pk=claim.connection_id, sync_claim_token=claim.token).update(
+        sync_claimed_at=now
+    )
+    SyncRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=now,
+        pages_done=run.pages_done,
+        items_seen=run.items_seen,
+        created_count=run.created_count,
+        updated_count=run.updated_count,
+        unchanged_count=run.unchanged_count,
+    )
+
+
+def sync_release(claim: Claim, *, status: str, error: str = "", success: bool) -> None:
+    now = timezone.now()
+    values = {
+        "sync_claimed_at": None,
+        "sync_claim_token": "",
+        "sync_status": status,
+        "last_synced_at": now,
+        "last_error": error,
+    }
+    if success:
+        values["last_success_at"] = now
+    VendorConnection.objects.filter(pk=claim.connection_id, sync_claim_token=claim.token).update(
+        **values
+    )
+
+
+def products_apply(connection: VendorConnection, products: list[VendorProduct]) -> MirrorCounts:
+    """Mirror the catalog; products no longer listed are deactivated, never deleted."""
+    counts = MirrorCounts()
+    existing = {p.external_id: p for p in Product.objects.filter(connection=connection)}
+    to_create, to_update = [], []
+    for vp in products:
+        values = {
+            "code": vp.code,
+            "name": vp.name[:200],
+            "kind": vp.kind.value,
+            "trial_available": vp.trial_available,
+            "addons": list(vp.addons),
+            "raw": vp.raw,
+        }
+        fp = fingerprint(values)
+        row = existing.pop(vp.external_id, None)
+        if row is None:
+            to_create.append(
+                Product(connection=connection, external_id=vp.external_id, fingerprint=fp, **values)
+            )
+        elif row.fingerprint != fp or not row.is_active:
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.fingerprint, row.is_active = fp, True
+            to_update.append(row)
+        else:
+            counts.unchanged += 1
+    gone = [p for p in existing.values() if p.is_active]
+    for row in gone:
+        row.is_active = False
+    with transaction.atomic():
+        Product.objects.bulk_create(to_create)
+        Product.objects.bulk_update(
+            to_update + gone,
+            [
+                "code",
+                "name",
+                "kind",
+                "trial_available",
+                "addons",
+                "raw",
+                "fingerprint",
+                "is_active",
+            ],
+        )
+    counts.created, counts.updated = len(to_create), len(to_update) + len(gone)
+    counts.rows_written = counts.created + counts.updated
+    return counts
+
+
+def connection_sync(
+    connection: VendorConnection, *, triggered_by: str = "", progress: Progress | None = None
+) -> SyncRun:
+    """Pull catalog, tenants and subscriptions; raise SyncAlreadyRunning when one is under way."""
+    claim = sync_claim(connection)
+    run = SyncRun.objects.create(
+        connection=connection,
+        scope=SyncScope.FULL,
+        status=SyncRunStatus.RUNNING,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        triggered_by=triggered_by[:100],
+    )
+    seen: set[str] = set()
+    rows_written = 0
+    try:
+        adapter = connection_adapter(connection)
+        rows_written += products_apply(connection, adapter.list_products()).rows_written
+        product_ids = dict(Product.objects.filter(connection=connection).values_list("code", "id"))
+        for page in adapter.iter_tenant_pages():
+            now = timezone.now()
+            counts = apply_tenants(connection, page, now=now, product_ids=product_ids)
+            seen.update(vt.external_id for vt in page)
+            rows_written += counts.rows_written
+            run.pages_done += 1
+            run.items_seen += len(page)
+            run.created_count += counts.created
+            run.updated_count += counts.updated
+            run.unchanged_count += counts.unchanged
+            sync_heartbeat(claim, run)
+            if progress:
+                progress(run)
+    except VendorAuthError as exc:
+        _finish(run, claim, SyncRunStatus.FAILED, f"Credentials rejected: {exc}", exc)
+        VendorConnection.objects.filter(pk=connection.pk).update(sync_status=SyncStatus.AUTH_FAILED)
+        return run
+    except Exception as exc:  # the run records every failure, vendor or not
+        status = SyncRunStatus.PARTIAL if run.pages_done else SyncRunStatus.FAILED
+        logger.exception(
+            "sync of connection %s stopped after %s pages", connection.pk, run.pages_done
+        )
+        _finish(run, claim, status, f"Stopped after {run.pages_done} pages: {exc}", exc)
+        return run
+    # The pull is complete: only now may absent tenants be marked missing.
+    run.missing_count = mark_missing(connection, seen, now=timezone.now())
+    run.status = SyncRunStatus.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.save()
+    sync_release(claim, status=SyncStatus.OK, success=True)
+    run.rows_written = rows_written + run.missing_count  # for benchmarks; not stored
+    return run
+
+
+def _finish(run: SyncRun, claim: Claim, status: str, message: str, exc: Exception) -> None:
+    run.status = status
+    run.error = message[:2000]
+    run.errors = [*run.errors, {"page": run.pages_done + 1, **_error_detail(exc)}]
+    run.finished_at = timezone.now()
+    run.save()
+    connection_status = SyncStatus.PARTIAL if status == SyncRunStatus.PARTIAL else SyncStatus.FAILED
+    sync_release(claim, status=connection_status, error=message[:2000], success=False)
+
+
+def _error_detail(exc: Exception) -> dict:
+    if isinstance(exc, VendorError):
+        detail = exc.as_dict()
+        detail["body"] = str(detail["body"])[:1000] if detail["body"] is not None else None
+        return detail
+    return {"kind": type(exc).__name__, "message": str(exc)[:1000]}

@@ -1,0 +1,15 @@
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from portal.catalog.models import VendorConnection
+
+from .schedules import schedules_ensure
+
+
+@receiver(post_save, sender=VendorConnection, dispatch_uid="sync_default_schedules")
+def _default_schedules(
+    sender, instance: VendorConnection, created: bool, raw: bool = False, **kwargs
+):
+    """Every new connection gets a sync and a usage schedule, editable in the admin."""
+    if created and not raw:
+        schedules_ensure(instance)

@@ -1,0 +1,147 @@
+"""Usage collection: one month of usage per tenant, upserted by (tenant, subscription, month, metric)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.catalog.models import VendorConnection
+from portal.catalog.services import connection_adapter
+from portal.customers.models import Subscription, Tenant
+from vendors.errors import VendorAuthError, VendorError, VendorNotFound
+from vendors.types import TenantStatus, VendorUsage, month_start
+
+from .models import SyncRun, SyncRunStatus, SyncScope
+from .services import Claim, _error_detail, sync_claim, sync_heartbeat, sync_release
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 200
+#: Tenants whose usage is collected: everything the vendor still holds.
+COLLECTED_STATUSES = (TenantStatus.ACTIVE, TenantStatus.TRIAL, TenantStatus.SUSPENDED)
+
+
+def previous_month(today: dt.date | None = None) -> dt.date:
+    first = (today or timezone.now().date()).replace(day=1)
+    return month_start(first - dt.timedelta(days=1))
+
+
+def usage_apply(
+    tenant: Tenant, period: dt.date, usage: list[VendorUsage], sub_ids: dict[str, int]
+) -> int:
+    """Upsert one tenant's usage for a month; returns rows written (0 when nothing changed)."""
+    from portal.usage.models import UsageRecord
+
+    existing = {
+        (r.subscription_key, r.metric): r
+        for r in UsageRecord.objects.filter(tenant=tenant, period=period)
+    }
+    to_create, to_update = [], []
+    for item in usage:
+        key = (item.subscription_external_id, item.metric.value)
+        row = existing.get(key)
+        values = {
+            "quantity": item.quantity,
+            "unit": item.unit,
+            "vendor_field": item.vendor_field,
+            "raw": item.raw,
+            "subscription_id": sub_ids.get(item.subscription_external_id),
+        }
+        if row is None:
+            to_create.append(
+                UsageRecord(
+                    tenant=tenant,
+                    period=period,
+                    metric=item.metric.value,
+                    subscription_key=item.subscription_external_id,
+                    **values,
+                )
+            )
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            to_update.append(row)
+    UsageRecord.objects.bulk_create(to_create)
+    if to_update:
+        UsageRecord.objects.bulk_update(
+            to_update, ["quantity", "unit", "vendor_field", "raw", "subscription_id"]
+        )
+    return len(to_create) + len(to_update)
+
+
+def connection_collect_usage(
+    connection: VendorConnection,
+    period: dt.date | None = None,
+    *,
+    triggered_by: str = "",
+    progress: Callable[[SyncRun], None] | None = None,
+) -> SyncRun:
+    """Collect one month of usage for every tenant the vendor still holds."""
+    period = month_start(period or previous_month())
+    claim: Claim = sync_claim(connection)
+    tenants = list(
+        Tenant.objects.filter(connection=connection, status__in=COLLECTED_STATUSES).order_by("pk")
+    )
+    run = SyncRun.objects.create(
+        connection=connection,
+        scope=SyncScope.USAGE,
+        period=period,
+        status=SyncRunStatus.RUNNING,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        items_total=len(tenants),
+        triggered_by=triggered_by[:100],
+    )
+    adapter = connection_adapter(connection)
+    errors: list[dict] = []
+    fatal = ""
+    for start in range(0, len(tenants), CHUNK):
+        chunk = tenants[start : start + CHUNK]
+        subs: dict[int, dict[str, int]] = {}
+        for tenant_id, ext_id, pk in Subscription.objects.filter(tenant__in=chunk).values_list(
+            "tenant_id", "external_id", "pk"
+        ):
+            subs.setdefault(tenant_id, {})[ext_id] = pk
+        for tenant in chunk:
+            try:
+                usage = adapter.get_usage(tenant.external_id, period)
+            except VendorAuthError as exc:
+                fatal = f"Credentials rejected: {exc}"
+                errors.append({"tenant": tenant.external_id, **_error_detail(exc)})
+                break
+            except (VendorNotFound, VendorError) as exc:
+                errors.append({"tenant": tenant.external_id, **_error_detail(exc)})
+                continue
+            with transaction.atomic():
+                written = usage_apply(tenant, period, usage, subs.get(tenant.pk, {}))
+            run.created_count += written
+            run.unchanged_count += 0 if written else 1
+            run.items_seen += 1
+        run.pages_done += 1
+        sync_heartbeat(claim, run)
+        if progress:
+            progress(run)
+        if fatal:
+            break
+    run.errors = errors[:200]
+    run.finished_at = timezone.now()
+    if fatal or (errors and run.items_seen == 0):
+        run.status, run.error = SyncRunStatus.FAILED, fatal or f"{len(errors)} tenants failed"
+    elif errors:
+        run.status, run.error = SyncRunStatus.PARTIAL, f"Usage missing for {len(errors)} tenants"
+    else:
+        run.status = SyncRunStatus.SUCCEEDED
+    run.save()
+    sync_release(
+        claim,
+        status="ok"
+        if run.status == SyncRunStatus.SUCCEEDED
+        else ("failed" if fatal else "partial"),
+        error=run.error,
+        success=run.status == SyncRunStatus.SUCCEEDED,
+    )
+    return run
