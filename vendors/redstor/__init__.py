@@ -1,0 +1,1 @@
+"""Redstor RedAPI: adapter (adapter.py) and local sandbox (sandbox/)."""
