@@ -263,7 +263,9 @@ class TrendMicroState:
                 sub = self._add_subscription(customer, plan, units, start, created, rng)
                 sub.enabled = status != "cancelled"
                 if status == "suspended":
-                    self._suspend(sub, now.date() - dt.timedelta(days=rng.randint(1, 60)))
+                    suspended_on = now - dt.timedelta(days=rng.randint(1, 60))
+                    self._suspend(sub, suspended_on.date())
+                    sub.modified = suspended_on
                 if version == "full":
                     for month, used in zip(months, seeding.usage_series(rng, units), strict=True):
                         sub.usage[month] = [units, used]
