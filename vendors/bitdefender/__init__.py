@@ -1,0 +1,1 @@
+"""Bitdefender GravityZone Cloud (JSON-RPC Public API): adapter and sandbox."""
