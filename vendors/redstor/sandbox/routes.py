@@ -125,7 +125,9 @@ class RedstorSandbox(VendorSandbox):
                 Rule(company, endpoint="delete_company", methods=["DELETE"]),
                 Rule(company + "/customers", endpoint="list_customers", methods=["GET"]),
                 Rule(company + "/customers", endpoint="create_customer", methods=["POST"]),
-                Rule(company + "/customers/transitive", endpoint="list_transitive", methods=["GET"]),
+                Rule(
+                    company + "/customers/transitive", endpoint="list_transitive", methods=["GET"]
+                ),
                 Rule(company + "/disable", endpoint="disable_company", methods=["PATCH"]),
                 Rule(company + "/enable", endpoint="enable_company", methods=["PATCH"]),
                 Rule(
@@ -270,7 +272,9 @@ class RedstorSandbox(VendorSandbox):
                 403,
                 f"The access token lacks the scope {needed}.",
                 instance=request.path,
-                headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{needed}"'},
+                headers={
+                    "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{needed}"'
+                },
             )
         return None
 
@@ -318,7 +322,9 @@ class RedstorSandbox(VendorSandbox):
         except jwt.PyJWTError as exc:
             return errors.oauth_error("invalid_client", f"Invalid client assertion: {exc}.")
         if claims["sub"] != client_id:
-            return errors.oauth_error("invalid_client", "The assertion's sub must be the client id.")
+            return errors.oauth_error(
+                "invalid_client", "The assertion's sub must be the client id."
+            )
         if not self.state.use_jti(str(claims["jti"]), float(claims["exp"])):
             return errors.oauth_error("invalid_client", "The client assertion was already used.")
         requested = tuple(form.get("scope", " ".join(SCOPES)).split())
@@ -408,7 +414,9 @@ class RedstorSandbox(VendorSandbox):
             problems["Type"] = [f"The value '{type_}' is not valid."]
         reference = body.get("externalReference")
         if reference is not None and (not isinstance(reference, str) or len(reference) > 64):
-            problems["ExternalReference"] = ["The field ExternalReference must be a string of at most 64 characters."]
+            problems["ExternalReference"] = [
+                "The field ExternalReference must be a string of at most 64 characters."
+            ]
         if problems:
             raise ValidationFailed(problems)
         admin = body.get("adminUser") if isinstance(body.get("adminUser"), dict) else None
@@ -450,7 +458,9 @@ class RedstorSandbox(VendorSandbox):
     def get_product(self, request: Request, product_id: int) -> Response:
         product = PRODUCTS_BY_ID.get(product_id)
         if product is None:
-            return errors.problem(404, f"Product {product_id} was not found.", instance=request.path)
+            return errors.problem(
+                404, f"Product {product_id} was not found.", instance=request.path
+            )
         return self.json(product)
 
     def list_subscriptions(self, request: Request, company_id: str) -> Response:
@@ -464,7 +474,11 @@ class RedstorSandbox(VendorSandbox):
         if not isinstance(body, dict):
             raise ValidationFailed({"": ["A non-empty request body is required."]})
         sub = self.state.add_subscription(
-            company_id, body.get("productId"), body.get("editionId"), body.get("licensedSeats"), trial
+            company_id,
+            body.get("productId"),
+            body.get("editionId"),
+            body.get("licensedSeats"),
+            trial,
         )
         self.mark(
             request,
@@ -480,12 +494,16 @@ class RedstorSandbox(VendorSandbox):
     def add_trial(self, request: Request, company_id: str) -> Response:
         return self._add(request, company_id, trial=True)
 
-    def remove_subscription(self, request: Request, company_id: str, subscription_id: str) -> Response:
+    def remove_subscription(
+        self, request: Request, company_id: str, subscription_id: str
+    ) -> Response:
         self.state.remove_subscription(company_id, subscription_id)
         self.mark(request, "cancel", company_id=company_id, subscription_id=subscription_id)
         return Response(status=200)
 
-    def update_subscription(self, request: Request, company_id: str, subscription_id: str) -> Response:
+    def update_subscription(
+        self, request: Request, company_id: str, subscription_id: str
+    ) -> Response:
         body = self.body(request)
         seats = body.get("licensedSeats") if isinstance(body, dict) else None
         if self.state.set_subscription_seats(company_id, subscription_id, seats):
@@ -523,7 +541,9 @@ class RedstorSandbox(VendorSandbox):
     def consumption_summary(self, request: Request, company_id: str) -> Response:
         company, index = self.state.company(company_id), self._month(request)
         exclude = _bool(request, "shouldExcludeTrials")
-        below = [r for c in self.state.transitive(company_id) for r in self._rows(c, index, exclude)]
+        below = [
+            r for c in self.state.transitive(company_id) for r in self._rows(c, index, exclude)
+        ]
         return self.json(
             {
                 "companySummary": flatten(self._rows(company, index, exclude)),
@@ -538,7 +558,9 @@ class RedstorSandbox(VendorSandbox):
             rows = self._rows(company, index, exclude)
             if company.type == "Partner":  # aggregate the reseller's whole tree per product
                 rows = rows + [
-                    r for c in self.state.transitive(company.company_id) for r in self._rows(c, index, exclude)
+                    r
+                    for c in self.state.transitive(company.company_id)
+                    for r in self._rows(c, index, exclude)
                 ]
                 rows = self._by_product(rows)
             return {
@@ -600,8 +622,14 @@ class RedstorSandbox(VendorSandbox):
         for s in statuses:
             total = grouped.setdefault(
                 s["productId"],
-                {"success": 0, "errors": 0, "warnings": 0, "failed": 0,
-                 "productName": s["productName"], "productId": s["productId"]},
+                {
+                    "success": 0,
+                    "errors": 0,
+                    "warnings": 0,
+                    "failed": 0,
+                    "productName": s["productName"],
+                    "productId": s["productId"],
+                },
             )
             for name in ("success", "errors", "warnings", "failed"):
                 total[name] += s[name]
@@ -636,7 +664,9 @@ class RedstorSandbox(VendorSandbox):
     def operation_summary(self, request: Request, company_id: str, kind: str) -> Response:
         company = self.state.company(company_id)
         below = [
-            s for c in self.state.transitive(company_id) for s in self.state.operation_statuses(c, kind)
+            s
+            for c in self.state.transitive(company_id)
+            for s in self.state.operation_statuses(c, kind)
         ]
         return self.json(
             {

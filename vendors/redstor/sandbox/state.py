@@ -202,7 +202,9 @@ class RedstorState:
         self._tree_cache: dict[str, list[Company]] = {}
         root_rng = random.Random(f"redstor-root-{rng_seed}")
         self.root = self._add_company(_uuid(root_rng), "Channel Distribution Ltd", "Partner", None)
-        self.root.users.append(self._user(root_rng, self.root, "Partner Admin", "admin@distributor.example"))
+        self.root.users.append(
+            self._user(root_rng, self.root, "Partner Admin", "admin@distributor.example")
+        )
         # Another distributor's tree: present at the vendor, invisible to our service account.
         other = self._add_company(_uuid(root_rng), "Other Distributor plc", "Partner", None)
         self._add_company(_uuid(root_rng), "Not Our Customer Ltd", "Customer", other.company_id)
@@ -401,8 +403,12 @@ class RedstorState:
             if edition_id is None and product:
                 edition_id = product["editions"][0]["id"]
             if product and edition_id not in editions:
-                errors["editionId"] = [f"The edition '{edition_id}' is not offered for this product."]
-            if seats is not None and (not isinstance(seats, int) or isinstance(seats, bool) or seats < 1):
+                errors["editionId"] = [
+                    f"The edition '{edition_id}' is not offered for this product."
+                ]
+            if seats is not None and (
+                not isinstance(seats, int) or isinstance(seats, bool) or seats < 1
+            ):
                 errors["licensedSeats"] = ["The field licensedSeats must be between 1 and 100000."]
             if errors:
                 raise ValidationFailed(errors)
@@ -507,7 +513,10 @@ class RedstorState:
         with self.lock:
             partners = [
                 self._add_company(
-                    _uuid(rng), f"Reseller {n + 1:03d} Partners Ltd", "Partner", self.root.company_id
+                    _uuid(rng),
+                    f"Reseller {n + 1:03d} Partners Ltd",
+                    "Partner",
+                    self.root.company_id,
                 )
                 for n in range(count // 25)
             ]
@@ -522,7 +531,10 @@ class RedstorState:
                 person = seeding.contact(rng, name)
                 company.users.append(
                     self._user(
-                        rng, company, f"{person['first_name']} {person['last_name']}", person["email"]
+                        rng,
+                        company,
+                        f"{person['first_name']} {person['last_name']}",
+                        person["email"],
                     )
                 )
                 status = seeding.weighted_status(rng)
