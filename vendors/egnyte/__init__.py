@@ -1,0 +1,1 @@
+"""Egnyte MSP Public API: adapter, sandbox and webhook delivery parser."""
