@@ -233,7 +233,8 @@ class TrendMicroState:
     def seed(self, count: int, seed: int = 0) -> None:
         """``count`` customers with ~3 subscriptions each, a status mix and 12 months of usage."""
         rng = random.Random(seed)
-        now = utcnow()
+        # Anchored at today's midnight so the same seed gives the same data all day.
+        now = utcnow().replace(hour=0, minute=0, second=0)
         months = seeding.last_months(12, now.date())
         for index in range(count):
             status = seeding.weighted_status(rng)
