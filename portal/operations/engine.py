@@ -1,0 +1,492 @@
+"""Running operations exactly once: claim, (read back,) send, record; and reap stuck runs.
+
+Each run claims the row with a conditional UPDATE (pending/verifying -> running, attempts + 1),
+so two deliveries of the same message never both reach the vendor. The attempt number is the
+claim's fencing token: every later write filters on it, so a run that lost its claim (the
+reaper took the operation over) changes nothing. Every attempt after the first reads the vendor
+back before sending: an applied change is recorded as succeeded without being sent again.
+No database transaction is open while the vendor is called.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from portal.audit.services import audit_record
+from portal.catalog.models import SyncStatus, VendorConnection
+from portal.catalog.services import connection_adapter
+from portal.core.models import Source
+from portal.core.redaction import redact
+from portal.customers.mirror import mirror_tenant
+from portal.customers.models import Subscription, Tenant
+from vendors.errors import (
+    VendorAuthError,
+    VendorError,
+    VendorOutcomeUnknown,
+    VendorTransientError,
+)
+from vendors.http import CallRecord
+from vendors.types import VendorTenant
+
+from . import conf, verify
+from .models import Operation, OperationAttempt, OperationKind, OperationState
+
+logger = logging.getLogger(__name__)
+
+State = OperationState
+
+
+class LostClaim(Exception):
+    """The operation is no longer ours (reaped and claimed again): write nothing."""
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    operation_id: int
+    state: str
+    #: Seconds until the engine runs it again (already enqueued on commit), None when settled.
+    rerun_in: float | None = None
+
+
+def enqueue(operation_id: int, vendor: str, countdown: float | None = None) -> None:
+    """Send run_operation to the vendor's queue once the current transaction commits."""
+    from .tasks import enqueue_run
+
+    transaction.on_commit(lambda: enqueue_run(operation_id, vendor, countdown=countdown))
+
+
+def backoff(attempt: int, retry_after: float | None = None) -> float:
+    """Capped exponential backoff with full jitter; the vendor's Retry-After wins."""
+    if retry_after is not None:
+        return min(float(retry_after), conf.retry_cap_seconds())
+    ceiling = min(conf.retry_cap_seconds(), conf.retry_base_seconds() * 2 ** (attempt - 1))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+def operation_run(operation_id: int) -> RunOutcome:
+    """Take the operation one attempt further; the worker task is a thin wrapper around this."""
+    operation = _claim(operation_id)
+    if operation is None:
+        state = Operation.objects.filter(pk=operation_id).values_list("state", flat=True).first()
+        logger.info("operation %s not claimable (state %s): skipped", operation_id, state)
+        return RunOutcome(operation_id, state or "missing")
+    calls: list[CallRecord] = []
+    adapter = connection_adapter(
+        operation.connection, on_call=_recorder(operation.connection_id, calls)
+    )
+    log = logging.LoggerAdapter(
+        logger, {"operation": operation.pk, "vendor": operation.connection.vendor}
+    )
+    try:
+        try:
+            tenant = verify.read_back(operation, adapter) if operation.attempts > 1 else None
+            how = "verified" if tenant is not None else "applied"
+            if tenant is None:
+                tenant = verify.send(operation, adapter)
+        except VendorOutcomeUnknown as exc:
+            return _unsure(operation, exc, calls)
+        except VendorTransientError as exc:
+            return _transient(operation, exc, calls)
+        except VendorAuthError as exc:
+            return _auth_failed(operation, exc, calls)
+        except VendorError as exc:
+            return _fail(operation, exc.message or str(exc), calls, exc=exc)
+        except Exception as exc:
+            # A bug or an unexpected answer after the write may have been sent: never guess,
+            # read the vendor back on the next attempt.
+            log.exception("operation %s: unexpected error, verifying next", operation.pk)
+            return _unsure(operation, exc, calls)
+        return _succeed(operation, tenant, how, calls)
+    except LostClaim:
+        log.warning("operation %s was taken over while this run was busy: left alone", operation_id)
+        state = Operation.objects.filter(pk=operation_id).values_list("state", flat=True).first()
+        return RunOutcome(operation_id, state)
+
+
+def _claim(operation_id: int) -> Operation | None:
+    now = timezone.now()
+    with transaction.atomic():
+        row = Operation.objects.filter(pk=operation_id).values("state", "attempts").first()
+        if row is None or row["state"] not in (State.PENDING, State.VERIFYING):
+            return None
+        number = row["attempts"] + 1
+        claimed = Operation.objects.filter(
+            pk=operation_id, state=row["state"], attempts=row["attempts"]
+        ).update(
+            state=State.RUNNING,
+            attempts=number,
+            claimed_at=now,
+            started_at=Coalesce("started_at", now),
+            next_attempt_at=None,
+            updated_at=now,
+        )
+        if not claimed:
+            return None
+        OperationAttempt.objects.create(operation_id=operation_id, number=number, started_at=now)
+        operation = Operation.objects.select_related(
+            "connection", "customer", "tenant", "subscription"
+        ).get(pk=operation_id)
+        audit_record(
+            action="operation.running",
+            source=Source.WORKER,
+            obj=operation,
+            detail={"from": row["state"], "to": State.RUNNING, "attempt": number},
+        )
+    return operation
+
+
+def _recorder(connection_id: int, calls: list[CallRecord]) -> Callable[[CallRecord], None]:
+    """Keep this run's vendor calls (timing per attempt) and feed the vendor health stats."""
+    from portal.sync.call_stats import record_call
+
+    def on_call(record: CallRecord) -> None:
+        calls.append(record)
+        record_call(connection_id, record)
+
+    return on_call
+
+
+def _calls(calls: list[CallRecord]) -> list[dict[str, Any]]:
+    return [
+        {
+            "method": c.method,
+            "endpoint": c.endpoint,
+            "status": c.status,
+            "latency_ms": round(c.latency_ms, 2),
+            "outcome": c.outcome,
+        }
+        for c in calls
+    ]
+
+
+def _close(
+    operation: Operation,
+    *,
+    state: str,
+    outcome: str,
+    calls: list[CallRecord],
+    exc: BaseException | None = None,
+    fields: dict[str, Any] | None = None,
+    before: Callable[[], dict[str, Any]] | None = None,
+    rerun_in: float | None = None,
+    detail: dict[str, Any] | None = None,
+) -> RunOutcome:
+    """End this attempt: one transaction for the mirror, the state change, the attempt and audit."""
+    now = timezone.now()
+    fields = dict(fields or {})
+    if state in (State.SUCCEEDED, State.FAILED):
+        fields["finished_at"] = now
+    answer: dict[str, Any] = {"calls": _calls(calls)}
+    if isinstance(exc, VendorError):
+        answer["error"] = redact(_jsonable(exc.as_dict()))
+    with transaction.atomic():
+        if before is not None:
+            fields.update(before())
+        updated = Operation.objects.filter(
+            pk=operation.pk, state=State.RUNNING, attempts=operation.attempts
+        ).update(state=state, updated_at=now, **fields)
+        if not updated:
+            raise LostClaim(operation.pk)
+        OperationAttempt.objects.filter(
+            operation_id=operation.pk, number=operation.attempts
+        ).update(
+            finished_at=now,
+            outcome=outcome,
+            error=str(exc) if exc is not None else "",
+            vendor_status=getattr(exc, "status", None),
+            vendor_answer=answer,
+        )
+        for name, value in fields.items():
+            setattr(operation, name, value)
+        operation.state = state
+        audit_record(
+            action=f"operation.{state}",
+            source=Source.WORKER,
+            obj=operation,
+            detail={
+                "from": State.RUNNING,
+                "to": state,
+                "attempt": operation.attempts,
+                "outcome": outcome,
+                **(detail or {}),
+            },
+        )
+        if rerun_in is not None:
+            enqueue(operation.pk, operation.connection.vendor, countdown=rerun_in)
+    return RunOutcome(operation.pk, state, rerun_in)
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value, default=str))
+
+
+def _succeed(
+    operation: Operation, tenant: VendorTenant, how: str, calls: list[CallRecord]
+) -> RunOutcome:
+    return _close(
+        operation,
+        state=State.SUCCEEDED,
+        outcome=how,
+        calls=calls,
+        fields={"result": result_payload(tenant), "last_error": "", "error_detail": {}},
+        before=lambda: _apply_to_mirror(operation, tenant),
+    )
+
+
+def _unsure(operation: Operation, exc: BaseException, calls: list[CallRecord]) -> RunOutcome:
+    """No answer after a write: verify (read back) on the next attempt, never resend blindly."""
+    message = str(exc) or type(exc).__name__
+    if operation.attempts >= operation.max_attempts:
+        return _fail(
+            operation,
+            f"Outcome unknown after {operation.attempts} attempts ({message}); a retry reads "
+            "the vendor back first and sends only if the change is not there.",
+            calls,
+            exc=exc,
+            outcome="outcome_unknown",
+        )
+    delay = backoff(operation.attempts)
+    return _close(
+        operation,
+        state=State.VERIFYING,
+        outcome="outcome_unknown",
+        calls=calls,
+        exc=exc,
+        fields={"last_error": message, "next_attempt_at": timezone.now() + _seconds(delay)},
+        rerun_in=delay,
+    )
+
+
+def _transient(operation: Operation, exc: VendorTransientError, calls) -> RunOutcome:
+    if operation.attempts >= operation.max_attempts:
+        return _fail(
+            operation,
+            f"Gave up after {operation.attempts} attempts; the vendor last said: {exc.message}",
+            calls,
+            exc=exc,
+            outcome="transient_error",
+        )
+    delay = backoff(operation.attempts, exc.retry_after)
+    return _close(
+        operation,
+        state=State.PENDING,
+        outcome="transient_error",
+        calls=calls,
+        exc=exc,
+        fields={"last_error": str(exc), "next_attempt_at": timezone.now() + _seconds(delay)},
+        rerun_in=delay,
+    )
+
+
+def _auth_failed(operation: Operation, exc: VendorAuthError, calls) -> RunOutcome:
+    """Credentials rejected: fail, and flag the connection so staff see it on every page."""
+    name = operation.connection.name
+    message = (
+        f"The vendor rejected the credentials of {name} ({exc.message}). Fix the connection's "
+        f"credentials, then retry operation #{operation.pk}."
+    )
+
+    def flag_connection() -> dict[str, Any]:
+        VendorConnection.objects.filter(pk=operation.connection_id).update(
+            sync_status=SyncStatus.AUTH_FAILED, last_error=message, updated_at=timezone.now()
+        )
+        return {}
+
+    return _fail(operation, message, calls, exc=exc, outcome="auth_error", before=flag_connection)
+
+
+def _fail(
+    operation: Operation,
+    message: str,
+    calls: list[CallRecord],
+    *,
+    exc: BaseException | None = None,
+    outcome: str = "",
+    before: Callable[[], dict[str, Any]] | None = None,
+) -> RunOutcome:
+    error_detail = redact(_jsonable(exc.as_dict())) if isinstance(exc, VendorError) else {}
+    if isinstance(exc, VendorError) and getattr(exc, "field_errors", None):
+        error_detail["field_errors"] = exc.field_errors
+    return _close(
+        operation,
+        state=State.FAILED,
+        outcome=outcome or (type(exc).__name__ if exc else "failed"),
+        calls=calls,
+        exc=exc,
+        fields={"last_error": message, "error_detail": error_detail},
+        before=before,
+        detail={"error": message},
+    )
+
+
+def _seconds(value: float) -> dt.timedelta:
+    return dt.timedelta(seconds=value)
+
+
+# -- results into the mirror ------------------------------------------------------------------------
+
+
+def result_payload(tenant: VendorTenant) -> dict[str, Any]:
+    """The vendor's answer, normalized, with its raw payload, for the ledger."""
+    return _jsonable(
+        {
+            "tenant": {
+                "external_id": tenant.external_id,
+                "name": tenant.name,
+                "status": tenant.status.value,
+                "reference": tenant.reference,
+            },
+            "subscriptions": [
+                {
+                    "external_id": s.external_id,
+                    "product_code": s.product_code,
+                    "status": s.status.value,
+                    "seats": s.seats,
+                    "is_trial": s.is_trial,
+                    "addons": sorted(s.addons),
+                }
+                for s in tenant.subscriptions
+            ],
+            "raw": tenant.raw,
+        }
+    )
+
+
+def _apply_to_mirror(operation: Operation, vendor_tenant: VendorTenant) -> dict[str, Any]:
+    """Record the intent, then mirror the vendor's answer (same transaction as the state change).
+
+    The intent is written first where its row exists, so mirroring compares the new intent with
+    the vendor's values and heals an old discrepancy at once.
+    """
+    kind, p = operation.kind, operation.params
+    if operation.tenant_id:
+        _merge_intended(Tenant, operation.tenant_id, _tenant_intent(kind, p))
+    if operation.subscription_id and kind in SUBSCRIPTION_KINDS:
+        _merge_intended(Subscription, operation.subscription_id, _subscription_intent(kind, p))
+    tenant = mirror_tenant(operation.connection, vendor_tenant, customer=operation.customer)
+    fields: dict[str, Any] = {}
+    if kind == OperationKind.CREATE_TENANT:
+        fields["tenant"] = tenant
+        sub = tenant.subscriptions.filter(product_code=p["product_code"]).order_by("pk").first()
+        if sub is not None:
+            fields["subscription"] = sub
+            _merge_intended(Subscription, sub.pk, {"seats": p["seats"]})
+    elif kind in (OperationKind.CHANGE_PLAN, OperationKind.CONVERT_TRIAL):
+        # The vendor may have replaced the subscription: the intent goes to the live one.
+        sub = (
+            tenant.subscriptions.filter(product_code=p["product_code"])
+            .exclude(status__in=verify.GONE)
+            .order_by("-pk")
+            .first()
+        )
+        if sub is not None and sub.pk != operation.subscription_id:
+            _merge_intended(Subscription, sub.pk, _subscription_intent(kind, p))
+    return fields
+
+
+SUBSCRIPTION_KINDS = (
+    OperationKind.CHANGE_SEATS,
+    OperationKind.CHANGE_ADDONS,
+    OperationKind.CHANGE_PLAN,
+    OperationKind.CONVERT_TRIAL,
+    OperationKind.CANCEL,
+)
+
+
+def _tenant_intent(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    if kind == OperationKind.SUSPEND:
+        return {"status": "suspended"}
+    if kind == OperationKind.RESUME:
+        return {"status": "active"}
+    if kind == OperationKind.CANCEL and not params.get("subscription_id"):
+        return {"status": "cancelled"}
+    return {}
+
+
+def _subscription_intent(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    if kind == OperationKind.CHANGE_SEATS:
+        return {"seats": params["seats"]}
+    if kind == OperationKind.CHANGE_ADDONS:
+        return {"addons": sorted(params["addons"])}
+    if kind == OperationKind.CHANGE_PLAN:
+        return {"product_code": params["product_code"]}
+    if kind == OperationKind.CONVERT_TRIAL:
+        return {"is_trial": False, **({"seats": params["seats"]} if params.get("seats") else {})}
+    if kind == OperationKind.CANCEL and params.get("subscription_id"):
+        return {"status": "cancelled"}
+    return {}
+
+
+def _merge_intended(model, pk: int, values: dict[str, Any]) -> None:
+    if not values:
+        return
+    current = model.objects.filter(pk=pk).values_list("intended", flat=True).first() or {}
+    model.objects.filter(pk=pk).update(intended={**current, **values})
+
+
+# -- the reaper ---------------------------------------------------------------------------------
+
+
+def operations_reap(*, now: dt.datetime | None = None) -> list[int]:
+    """Hand operations whose worker died back to the engine; return the ids re-enqueued.
+
+    Running past the deadline (the worker was killed or lost mid-call): -> verifying, so the
+    next run reads the vendor back before sending anything. Pending or verifying long after
+    they were due (their message was lost with a worker or a broker): enqueued again. A
+    duplicate message is harmless: only one run can claim the row.
+    """
+    now = now or timezone.now()
+    deadline = conf.running_deadline_seconds()
+    cutoff = now - _seconds(deadline)
+    requeued: list[int] = []
+    stuck = Operation.objects.filter(state=State.RUNNING, claimed_at__lt=cutoff).select_related(
+        "connection", "customer"
+    )
+    for operation in stuck:
+        message = (
+            f"No result {deadline:.0f}s after attempt {operation.attempts} started (worker lost?);"
+            " reading the vendor back before anything is sent again."
+        )
+        with transaction.atomic():
+            moved = Operation.objects.filter(
+                pk=operation.pk, state=State.RUNNING, attempts=operation.attempts
+            ).update(state=State.VERIFYING, last_error=message, updated_at=now)
+            if not moved:
+                continue
+            OperationAttempt.objects.filter(
+                operation_id=operation.pk, number=operation.attempts, finished_at__isnull=True
+            ).update(finished_at=now, outcome="worker_lost", error=message)
+            audit_record(
+                action="operation.verifying",
+                source=Source.SYSTEM,
+                obj=operation,
+                detail={"from": State.RUNNING, "to": State.VERIFYING, "reason": message},
+            )
+            enqueue(operation.pk, operation.connection.vendor)
+        requeued.append(operation.pk)
+    overdue = Operation.objects.filter(
+        state__in=(State.PENDING, State.VERIFYING), updated_at__lt=cutoff
+    ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=cutoff))
+    for pk, state, vendor in overdue.values_list("pk", "state", "connection__vendor"):
+        with transaction.atomic():
+            if Operation.objects.filter(pk=pk, state=state).update(updated_at=now):
+                enqueue(pk, vendor)
+                requeued.append(pk)
+    if requeued:
+        logger.warning("reaper re-enqueued operations %s", requeued)
+    return requeued

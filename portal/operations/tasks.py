@@ -1,0 +1,50 @@
+"""Worker tasks for operations: thin wrappers around the engine.
+
+``run_operation`` is idempotent by construction (the engine claims the row with a conditional
+UPDATE and reads the vendor back before any resend), so it may be delivered twice: it is
+``acks_late`` (the message is acknowledged only after the run) and ``reject_on_worker_lost``
+(a child killed mid-run puts the message back). Its hard time limit is shorter than
+OPERATIONS_RUNNING_DEADLINE_SECONDS, and both are far shorter than the Redis visibility timeout
+in settings, so a redelivery never races a live run.
+https://docs.celeryq.dev/en/stable/userguide/tasks.html#Task.acks_late
+https://docs.celeryq.dev/en/stable/userguide/tasks.html#Task.reject_on_worker_lost
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from portal.core.queues import vendor_queue
+
+from . import conf
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="operations.run_operation",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    time_limit=conf.RUN_TIME_LIMIT,
+    soft_time_limit=conf.RUN_SOFT_TIME_LIMIT,
+)
+def run_operation(operation_id: int) -> str:
+    from .engine import operation_run
+
+    return operation_run(operation_id).state
+
+
+@shared_task(name="operations.reap_stuck_operations", acks_late=True)
+def reap_stuck_operations() -> list[int]:
+    """Run by celery beat (PeriodicTask from migration 0002): recover operations of dead workers."""
+    from .engine import operations_reap
+
+    return operations_reap()
+
+
+def enqueue_run(operation_id: int, vendor: str, countdown: float | None = None) -> None:
+    """Route to the connection's vendor queue, so one slow vendor never starves the others."""
+    run_operation.apply_async(args=[operation_id], queue=vendor_queue(vendor), countdown=countdown)
