@@ -45,12 +45,11 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import logging
 import re
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -68,6 +67,7 @@ from vendors.http import HttpVendorAdapter, parse_retry_after
 from vendors.ratelimit import RateLimit
 from vendors.types import (
     Capability,
+    CapabilityInfo,
     Metric,
     ProductKind,
     SubscriptionChange,
@@ -82,8 +82,6 @@ from vendors.types import (
     native,
     unsupported,
 )
-
-logger = logging.getLogger(__name__)
 
 REFERENCE_PREFIX = "portal-ref:"
 _REFERENCE = re.compile(re.escape(REFERENCE_PREFIX) + r"(\S+)")
@@ -145,7 +143,7 @@ class TrendMicroAdapter(HttpVendorAdapter):
     rate_limit: ClassVar[RateLimit] = RateLimit()  # LMPI documents no rate limit
     #: LMPI ``limit`` is 1-100 (default 25).
     page_size: int = 100
-    capabilities: ClassVar[dict[Capability, Any]] = {
+    capabilities: ClassVar[Mapping[Capability, CapabilityInfo]] = {
         Capability.CATALOG: native("Products and service plans the partner may provision."),
         Capability.LIST_TENANTS: native(
             "Customers joined to the v2.5 subscription listing; one read per subscription."
@@ -171,7 +169,7 @@ class TrendMicroAdapter(HttpVendorAdapter):
         Capability.WEBHOOKS: unsupported("LMPI sends no webhooks; changes are found by syncing."),
     }
 
-    def __init__(self, base_url: str, credentials: Any, **kwargs: Any) -> None:
+    def __init__(self, base_url: str, credentials: Mapping[str, str], **kwargs: Any) -> None:
         super().__init__(base_url, credentials, **kwargs)
         self._base_path = urlsplit(self.base_url).path.rstrip("/")
         self._plans: dict[str, dict[str, Any]] | None = None
@@ -285,7 +283,6 @@ class TrendMicroAdapter(HttpVendorAdapter):
         return self._pages("/LMPI/v3/customers", params, "customers")
 
     def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
-        plans = self.service_plans()
         window = self._window()
         listing: dict[str, list[dict[str, Any]]] = defaultdict(list)
         params = {"created_start": window["start"], "created_end": window["end"]}
@@ -293,37 +290,40 @@ class TrendMicroAdapter(HttpVendorAdapter):
             for item in items:
                 listing[item["customer_id"]].append(item)
         for customers in self._customer_pages():
-            page = []
-            for customer in customers:
-                subs = [
-                    self._subscription(
-                        {**item, **self._get_subscription(customer["customer_id"], item)},
-                        plans.get(item.get("service_plan_id", ""), {}),
-                    )
-                    for item in listing.get(customer["customer_id"], [])
-                ]
-                page.append(self._tenant(customer, subs))
-            yield page
+            yield [
+                self._tenant(
+                    c, self._read_subscriptions(c["customer_id"], listing[c["customer_id"]])
+                )
+                for c in customers
+            ]
 
-    def _get_subscription(self, customer_id: str, item: dict[str, Any]) -> dict[str, Any]:
-        path = f"/LMPI/v2/customers/{customer_id}/subscriptions/{item['subscription_id']}"
-        return self.call("GET", path) or {}
+    def _read_subscriptions(
+        self, customer_id: str, items: list[dict[str, Any]]
+    ) -> list[VendorSubscription]:
+        """Get each listed subscription (seats and dates are only there); skip vanished ones."""
+        plans, subs = self.service_plans(), []
+        for item in items:
+            path = f"/LMPI/v2/customers/{customer_id}/subscriptions/{item['subscription_id']}"
+            try:
+                detail = self.call("GET", path) or {}
+            except VendorNotFound:
+                continue
+            plan = plans.get(item.get("service_plan_id", ""), {})
+            subs.append(self._subscription({**item, **detail}, plan))
+        return subs
 
     def get_tenant(self, external_id: str) -> VendorTenant:
         customer = self.call("GET", f"/LMPI/v2/customers/{external_id}")
-        subs = []
-        for plan_id, plan in self.service_plans().items():
+        items = []
+        for plan_id in self.service_plans():
             try:
                 found = self.call(
                     "GET", f"/LMPI/v2/customers/{external_id}/serviceplan/{plan_id}/getid"
                 )
             except VendorNotFound:
                 continue
-            item = {"subscription_id": found["subscription_id"], "service_plan_id": plan_id}
-            subs.append(
-                self._subscription({**item, **self._get_subscription(external_id, item)}, plan)
-            )
-        return self._tenant(customer, subs)
+            items.append({"subscription_id": found["subscription_id"], "service_plan_id": plan_id})
+        return self._tenant(customer, self._read_subscriptions(external_id, items))
 
     def find_tenant(self, reference: str, name: str = "") -> VendorTenant | None:
         named = None
