@@ -536,3 +536,23 @@ def test_it_shows_test_mutations_through_the_api(sandbox):
     assert get_sub(sandbox, customer_id, main)["enabled"] is False
     state.remove_tenant(customer_id)
     assert lmpi(sandbox, "GET", f"/LMPI/v2/customers/{customer_id}").status_code == 404
+
+
+def test_it_creates_a_v3_customer_from_a_contact(sandbox):
+    suffix = uuid.uuid4().hex[:8]
+    response = lmpi(
+        sandbox,
+        "POST",
+        "/LMPI/v3/customers",
+        body={
+            "company": {"name": "V3 Ltd", "city": "Leeds", "state": "England", "country": "GB"},
+            "contact": {
+                "first_name": "Ada",
+                "last_name": "Ops",
+                "email": f"v3-{suffix}@example.com",
+            },
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["user"]["login_name"] == f"v3-{suffix}@example.com"
+    assert sandbox.journal.count_actions(V, "create_tenant") == 1
