@@ -158,9 +158,8 @@ class BitdefenderSandbox(VendorSandbox):
     def __init__(self, rng_seed: int = 0) -> None:
         super().__init__(rng_seed)
         self.state = BitdefenderState(self.lock, rng_seed)
-        all_apis = frozenset({"companies", "licensing", "network"})
-        self.keys: dict[str, frozenset[str]] = {
-            API_KEY: all_apis,
+        self.keys: dict[str, frozenset[str]] = {  # key -> the APIs it was enabled for
+            API_KEY: KNOWN_APIS,
             COMPANIES_ONLY_KEY: frozenset({"companies"}),
         }
         self.methods: dict[tuple[str, str], Handler] = {
