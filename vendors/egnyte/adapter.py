@@ -13,8 +13,10 @@ endpoint table):
    401 means revoked and disables the connection.
 3. Throttling. Egnyte's gateway answers 403 with ``X-Mashery-Error-Code:
    ERR_403_DEVELOPER_OVER_QPS`` (2/s) or ``..._OVER_RATE`` (1000/day) and ``Retry-After``: that
-   is transient, every other 403 is an auth error. Without Retry-After the daily quota waits for
-   midnight UTC.
+   is transient, every other 403 (other Mashery codes included) is an auth error. Without
+   Retry-After, QPS waits 1 s and the daily quota waits for midnight UTC. The gateway refuses a
+   throttled call before the API sees it, so a throttled *write* is resent too (the base
+   retries only reads); every other failed write is left to the operation engine.
 4. Pagination. DRF style, 10 per page, not client-selectable. ``next`` is an absolute URL; only
    its query is reused, against our configured base URL, so the token never goes to another host.
 5. Names and references. The trial call has no note/reference field, but takes
@@ -47,7 +49,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -230,8 +232,8 @@ class EgnyteAdapter(HttpVendorAdapter):
         mashery = response.headers.get("X-Mashery-Error-Code", "")
         if response.status_code == 403 and mashery in THROTTLE_CODES:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if retry_after is None and mashery.endswith("OVER_RATE"):
-                retry_after = _seconds_to_midnight_utc()
+            if retry_after is None:  # the per-second window, or the day, runs out
+                retry_after = _seconds_to_midnight_utc() if mashery.endswith("RATE") else 1.0
             return EgnyteThrottled(
                 f"Egnyte throttled the call ({mashery})",
                 retry_after=retry_after,
@@ -256,10 +258,8 @@ class EgnyteAdapter(HttpVendorAdapter):
                 return super().request(method, path, safe=safe, **kwargs)
             except EgnyteThrottled as exc:
                 attempt += 1
-                wait = exc.retry_after
-                if is_safe or attempt > self.max_retries or wait is None:
-                    raise
-                if wait > self.max_retry_after:
+                wait = exc.retry_after or 0.0
+                if is_safe or attempt > self.max_retries or wait > self.max_retry_after:
                     raise
                 self.log.info("resending throttled %s %s in %.2fs", method, path, wait)
                 self._sleep(wait)
@@ -555,7 +555,7 @@ class EgnyteAdapter(HttpVendorAdapter):
             if not (isinstance(exc.body, dict) and exc.body.get("code") == "not_a_trial"):
                 raise  # "not a trial": activated already (a lost answer), which is the goal
 
-    def _with_pool(self, send, plan_id) -> Any:
+    def _with_pool(self, send: Callable[[], Any], plan_id: Callable[[], int]) -> Any:
         """Send; if the plan pool is short, buy the shortfall (absolute pool size) and resend."""
         try:
             return send()
