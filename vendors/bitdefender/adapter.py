@@ -23,8 +23,9 @@ docs/vendors/bitdefender.md):
   A company deleted while a pull runs can shift a later page by one item.
 - Our reference lives in the company ``address`` as ``portal-ref:<reference>`` (the only free
   text field createCompany documents; no portal address is sent). ``find_tenant`` matches the
-  exact name with ``findCompaniesByName`` (names are unique at Bitdefender), or, with no name,
-  scans the listing for the reference. A same-name company without our reference is not ours.
+  exact name with ``findCompaniesByName`` (names are unique at Bitdefender), or, with no name
+  (or when 100 prefix matches may hide the exact name), scans the listing for the reference.
+  A same-name company without our reference is not ours.
 - Seats = the licence's ``reservedSlots`` (``totalSlots`` in getLicenseInfo); 0 means "no
   reservation, draw on the parent's pool" and is reported as ``seats=None``.
 - ``setMonthlySubscription`` is on the Licensing API (doc page 77211-127106 sits there; the
@@ -55,7 +56,7 @@ import datetime as dt
 import re
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -94,6 +95,7 @@ COMPANY_TYPES = {"partner": PARTNER, "customer": CUSTOMER}
 MONTHLY_SUBSCRIPTION = 3
 TRIAL_TYPE = {CUSTOMER: 5, PARTNER: 4}  # monthly subscription trial / monthly licence trial
 REFERENCE_PREFIX = "portal-ref:"
+MAX_FOUND = 100  # findCompaniesByName maxResults ceiling
 
 BASE_PRODUCT_CODE = "endpointSecurity"
 BASE_PRODUCT_NAME = "Cloud Security for MSP - Endpoint Security"
@@ -310,12 +312,15 @@ class BitdefenderAdapter(HttpVendorAdapter):
         return self._tenant(company, self._licence(external_id))
 
     def find_tenant(self, reference: str, name: str = "") -> VendorTenant | None:
+        candidates: Iterable[dict[str, Any]] = ()
+        found: list[dict[str, Any]] = []
         if name:
-            candidates = self.rpc(
-                "companies", "findCompaniesByName", {"nameFilter": name, "maxResults": 100}
+            found = self.rpc(
+                "companies", "findCompaniesByName", {"nameFilter": name, "maxResults": MAX_FOUND}
             )
-            candidates = [c for c in candidates if c.get("name", "").casefold() == name.casefold()]
-        else:
+            candidates = [c for c in found if c.get("name", "").casefold() == name.casefold()]
+        if not name or (not candidates and len(found) >= MAX_FOUND):
+            # No name, or the exact name may sit beyond the prefix matches: scan the listing.
             candidates = (c for _, page in self._company_pages() for c in page)
         for company in candidates:
             if reference and reference_of(company) == reference:
