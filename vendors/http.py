@@ -79,6 +79,8 @@ class HttpVendorAdapter(VendorAdapter):
     max_retries: ClassVar[int] = 5
     backoff_base: ClassVar[float] = 0.25
     backoff_cap: ClassVar[float] = 8.0
+    #: Statuses after which cached auth is refreshed and the request sent once more.
+    refresh_on_status: ClassVar[frozenset[int]] = frozenset({401})
     #: A Retry-After longer than this is not waited out in-process; the caller reschedules.
     max_retry_after: ClassVar[float] = 30.0
 
@@ -241,7 +243,7 @@ class HttpVendorAdapter(VendorAdapter):
             if (
                 isinstance(error, VendorAuthError)
                 and response is not None
-                and response.status_code == 401
+                and response.status_code in self.refresh_on_status
                 and not refreshed
                 and self.refresh_auth()
             ):

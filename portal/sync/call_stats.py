@@ -1,6 +1,15 @@
-"""Per-connection, per-hour aggregates of vendor calls (latency and errors for the dashboard)."""
+"""Per-connection, per-hour aggregates of vendor calls (latency and errors for the dashboard).
+
+Calls are counted in memory (from any thread) and written in one statement per hour bucket when
+flushed (after each sync page and at the end of every task, by the thread that owns the database
+connection), so recording costs no query per HTTP call and the queries of a sync grow with its
+pages, not its tenants.
+"""
 
 from __future__ import annotations
+
+import threading
+from collections import defaultdict
 
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -10,27 +19,49 @@ from vendors.http import CallRecord
 
 from .models import VendorCallStat
 
+_lock = threading.Lock()
+_pending: dict[tuple[int, object], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
+
 
 def record_call(connection_id: int, record: CallRecord) -> None:
-    """Add one call to its hour bucket with a single UPDATE (one INSERT the first time)."""
+    """Count one call; written to the database by the next flush."""
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)
-    error = 0 if record.outcome == "ok" else 1
-    updated = VendorCallStat.objects.filter(connection_id=connection_id, hour=hour).update(
-        calls=F("calls") + 1,
-        errors=F("errors") + error,
-        total_latency_ms=F("total_latency_ms") + record.latency_ms,
-        max_latency_ms=Greatest(F("max_latency_ms"), record.latency_ms),
-    )
-    if not updated:
-        _stat, created = VendorCallStat.objects.get_or_create(
-            connection_id=connection_id,
-            hour=hour,
-            defaults={
-                "calls": 1,
-                "errors": error,
-                "total_latency_ms": record.latency_ms,
-                "max_latency_ms": record.latency_ms,
-            },
+    with _lock:
+        bucket = _pending[(connection_id, hour)]
+        bucket[0] += 1
+        bucket[1] += 0 if record.outcome == "ok" else 1
+        bucket[2] += record.latency_ms
+        bucket[3] = max(bucket[3], record.latency_ms)
+
+
+def flush_call_stats() -> int:
+    """Write the counted calls: one UPDATE (or INSERT the first time) per connection and hour."""
+    with _lock:
+        pending = dict(_pending)
+        _pending.clear()
+    for (connection_id, hour), (calls, errors, total, peak) in pending.items():
+        updated = VendorCallStat.objects.filter(connection_id=connection_id, hour=hour).update(
+            calls=F("calls") + calls,
+            errors=F("errors") + errors,
+            total_latency_ms=F("total_latency_ms") + total,
+            max_latency_ms=Greatest(F("max_latency_ms"), peak),
         )
-        if not created:
-            record_call(connection_id, record)
+        if not updated:
+            _stat, created = VendorCallStat.objects.get_or_create(
+                connection_id=connection_id,
+                hour=hour,
+                defaults={
+                    "calls": calls,
+                    "errors": errors,
+                    "total_latency_ms": total,
+                    "max_latency_ms": peak,
+                },
+            )
+            if not created:  # another process inserted the bucket first: add to it
+                VendorCallStat.objects.filter(pk=_stat.pk).update(
+                    calls=F("calls") + calls,
+                    errors=F("errors") + errors,
+                    total_latency_ms=F("total_latency_ms") + total,
+                    max_latency_ms=Greatest(F("max_latency_ms"), peak),
+                )
+    return len(pending)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -25,6 +27,7 @@ from vendors.errors import VendorAuthError, VendorError
 from vendors.types import VendorProduct
 
 from . import conf
+from .call_stats import flush_call_stats
 from .models import SyncRun, SyncRunStatus, SyncScope
 
 logger = logging.getLogger(__name__)
@@ -67,6 +70,7 @@ def sync_claim(connection: VendorConnection) -> Claim:
 
 
 def sync_heartbeat(claim: Claim, run: SyncRun) -> None:
+    flush_call_stats()
     now = timezone.now()
     VendorConnection.objects.filter(pk=claim.connection_id, sync_claim_token=claim.token).update(
         sync_claimed_at=now
@@ -166,7 +170,7 @@ def connection_sync(
         adapter = connection_adapter(connection)
         rows_written += products_apply(connection, adapter.list_products()).rows_written
         product_ids = dict(Product.objects.filter(connection=connection).values_list("code", "id"))
-        for page in adapter.iter_tenant_pages():
+        for page in prefetched(adapter.iter_tenant_pages()):
             now = timezone.now()
             counts = apply_tenants(connection, page, now=now, product_ids=product_ids)
             seen.update(vt.external_id for vt in page)
@@ -198,6 +202,53 @@ def connection_sync(
     sync_release(claim, status=SyncStatus.OK, success=True)
     run.rows_written = rows_written + run.missing_count  # for benchmarks; not stored
     return run
+
+
+_DONE = object()
+
+
+class _Failed:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+def prefetched(pages: Iterator[list], depth: int = 2) -> Iterator[list]:
+    """Fetch the next pages over HTTP in a thread while this one writes the current page.
+
+    The database stays in the calling thread; the fetching thread only speaks HTTP. A failure
+    while fetching is re-raised here, in order, after the pages that came before it.
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        buffer.put(page, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            buffer.put(_Failed(exc))
+
+    thread = threading.Thread(target=fetch, name="sync-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def _finish(run: SyncRun, claim: Claim, status: str, message: str, exc: Exception) -> None:

@@ -30,6 +30,8 @@ class FaultConfig:
     path_contains: str = ""
     #: Stop injecting after this many faults (None: no limit); e.g. 1 = "fail exactly once".
     max_faults: int | None = None
+    #: Let this many matching requests through before injecting (e.g. fail from page 3 on).
+    skip_first: int = 0
     seed: int = 0
 
     @classmethod
@@ -54,6 +56,7 @@ class FaultInjector:
             self.config = config
             self._rng = random.Random(config.seed)
             self.injected = 0
+            self.matched = 0
 
     def decide(self, path: str, write: bool) -> str | None:
         """The fault for this request, or None."""
@@ -64,6 +67,9 @@ class FaultInjector:
             if cfg.path_contains and cfg.path_contains not in path:
                 return None
             if cfg.max_faults is not None and self.injected >= cfg.max_faults:
+                return None
+            self.matched += 1
+            if self.matched <= cfg.skip_first:
                 return None
             draw = self._rng.random()
             edge = 0.0

@@ -32,6 +32,10 @@ SANDBOXES: dict[str, str] = {
 }
 
 
+#: The in-process mutation API every vendor sandbox offers, also reachable at /_control/<v>/mutate.
+MUTATIONS = ("set_tenant_status", "set_seats", "remove_tenant", "set_usage")
+
+
 def load_sandbox_class(key: str) -> type[VendorSandbox]:
     module, _, name = SANDBOXES[key].rpartition(".")
     return getattr(import_module(module), name)
@@ -78,6 +82,7 @@ class SandboxServer:
             sandbox.base_url = self.vendor_url(key) if self.url else ""
             self.sandboxes[key] = sandbox
             self.faults[key].configure(FaultConfig())
+            self.rate_overrides.pop(key, None)
         with self._rl_lock:
             self._windows.clear()
             self._days.clear()
@@ -238,6 +243,14 @@ class SandboxServer:
                 body = json.loads(request.get_data() or b"{}")
                 self.reset(body.get("vendors"), body.get("seed_tenants"))
                 return ok({"reset": True})
+            if len(parts) == 2 and parts[0] in self.sandboxes and parts[1] == "mutate":
+                # "The vendor changed something behind our back", for demos and out-of-process tests.
+                body = json.loads(request.get_data() or b"{}")
+                method = body.get("method")
+                if method not in MUTATIONS:
+                    return ok({"error": f"method must be one of {', '.join(MUTATIONS)}"}, 400)
+                getattr(self.sandboxes[parts[0]], method)(*body.get("args", []))
+                return ok({"done": method})
             if len(parts) == 2 and parts[0] in self.sandboxes and parts[1] == "state":
                 sandbox = self.sandboxes[parts[0]]
                 with sandbox.lock:
