@@ -31,6 +31,7 @@ _declare_queues()
 @app.on_after_configure.connect
 def _make_broker_folders(sender, **kwargs):
     """kombu's filesystem transport needs its folders to exist before the first message."""
-    folder = sender.conf.broker_transport_options.get("data_folder_in")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
+    options = sender.conf.broker_transport_options
+    for key in ("data_folder_in", "control_folder"):
+        if options.get(key):
+            os.makedirs(options[key], exist_ok=True)
