@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -217,7 +218,7 @@ class RedstorSandbox(VendorSandbox):
         adapter = self._map.bind_to_environ(request.environ)
         try:
             endpoint, values = adapter.match()
-        except Exception:
+        except HTTPException:  # 404/405/redirect: the base renders them in our format
             return super().handle(request)
         try:
             if endpoint not in self.PUBLIC:
