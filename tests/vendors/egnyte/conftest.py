@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -48,12 +49,14 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.statuses: list[int] = []  # answers to give, in order; 200 once exhausted
+        self.delay = 0.0  # seconds to sit on each delivery before answering
         self.event = threading.Condition()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                time.sleep(receiver.delay)
                 with receiver.event:
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
                     receiver.requests.append(
