@@ -34,6 +34,8 @@ class VendorAdapter(ABC):
     capabilities: ClassVar[Mapping[Capability, CapabilityInfo]]
     #: Credential field names the connection form asks for (values are secrets).
     credential_fields: ClassVar[tuple[str, ...]]
+    #: Optional, non-secret connection settings kept with the credentials (e.g. a token URL).
+    optional_credential_fields: ClassVar[tuple[str, ...]] = ()
     #: The base URL of the real vendor API, offered as the default for new connections.
     default_base_url: ClassVar[str] = ""
 
@@ -127,8 +129,15 @@ class VendorAdapter(ABC):
 
     # -- inbound webhooks -----------------------------------------------------------------------
 
-    #: The header the vendor sends with each delivery, carrying the value we registered.
-    webhook_auth_header: ClassVar[str] = ""
+    #: The event types the portal subscribes to where the vendor delivers webhooks.
+    webhook_event_types: ClassVar[tuple[str, ...]] = ()
+
+    def ensure_webhook(
+        self, url: str, event_types: list[str], auth_header: str, auth_header_value: str
+    ) -> dict[str, Any]:
+        """Register the portal's receiver once (re-enabling it); the vendor sends the header."""
+        self.require(Capability.WEBHOOKS)
+        raise NotImplementedError
 
     @classmethod
     def parse_webhook(cls, body: bytes) -> VendorEvent:

@@ -90,6 +90,8 @@ class Metric(StrEnum):
 
     SEATS_PURCHASED = "seats_purchased"
     SEATS_USED = "seats_used"
+    INACTIVE_SEATS = "inactive_seats"
+    SHARED_SEATS = "shared_seats"
     ENDPOINTS = "endpoints"
     POWER_USERS = "power_users"
     STANDARD_USERS = "standard_users"
@@ -105,6 +107,8 @@ class Metric(StrEnum):
 METRIC_UNITS: dict[Metric, str] = {
     Metric.SEATS_PURCHASED: "seats",
     Metric.SEATS_USED: "seats",
+    Metric.INACTIVE_SEATS: "seats",
+    Metric.SHARED_SEATS: "seats",
     Metric.ENDPOINTS: "endpoints",
     Metric.POWER_USERS: "users",
     Metric.STANDARD_USERS: "users",
