@@ -71,9 +71,18 @@ def read_back(operation: Operation, adapter: VendorAdapter) -> VendorTenant | No
         found = adapter.find_tenant(p["reference"], p["name"])
         if found is None:
             return None
-        return found if found.subscriptions else adapter.get_tenant(found.external_id)
+        tenant = found if found.subscriptions else adapter.get_tenant(found.external_id)
+        # Creating is several writes at some vendors (company, then subscription): a tenant
+        # without the subscription is half done, and the adapter's create resumes it.
+        return tenant if _live(tenant, p["product_code"]) else None
     tenant = adapter.get_tenant(tenant_external_id(operation))
     return tenant if effect_holds(operation, tenant) else None
+
+
+def _live(tenant: VendorTenant, product_code: str) -> list[VendorSubscription]:
+    return [
+        s for s in tenant.subscriptions if s.product_code == product_code and s.status not in GONE
+    ]
 
 
 def _subscription(tenant: VendorTenant, sub_id: str) -> VendorSubscription | None:
@@ -103,13 +112,9 @@ def effect_holds(operation: Operation, tenant: VendorTenant) -> bool:
         return sub is not None and sorted(sub.addons) == sorted(p["addons"])
     if kind == OperationKind.CHANGE_PLAN:
         # Some vendors replace the subscription on a plan change: any live one on the new plan.
-        return any(
-            s.product_code == p["product_code"] and s.status not in GONE
-            for s in tenant.subscriptions
-        )
+        return bool(_live(tenant, p["product_code"]))
     if kind == OperationKind.CONVERT_TRIAL:
         # Some vendors convert by replacing the trial subscription with a paid one.
-        same_product = [s for s in tenant.subscriptions if s.product_code == p["product_code"]]
-        live = [s for s in same_product if s.status not in GONE]
+        live = _live(tenant, p["product_code"])
         return bool(live) and not any(s.is_trial for s in live)
     raise ValueError(f"unknown operation kind {kind!r}")

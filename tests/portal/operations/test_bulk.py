@@ -79,7 +79,7 @@ def test_it_previews_then_suspends_a_resellers_subtree_and_survives_a_failing_ve
 
 
 def test_it_resumes_the_subtree_after_a_bulk_suspend(sandbox, reseller_estate, staff):
-    reseller, tenants, already, _ = reseller_estate
+    reseller, tenants, _, _ = reseller_estate
     for operation in batch_create(customer=reseller, kind="suspend").operations.all():
         settle(operation)
 
