@@ -11,7 +11,6 @@ from portal.operations.models import Operation
 from portal.operations.services import tenant_create
 from portal.operations.tasks import reap_stuck_operations
 from tests.factories import CustomerFactory, UserFactory
-from tests.worker_fixtures import celery_worker_process  # noqa: F401
 
 from .conftest import base_product, connect
 
