@@ -56,7 +56,7 @@ import datetime as dt
 import re
 import uuid
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -75,6 +75,7 @@ from vendors.http import HttpVendorAdapter, parse_retry_after
 from vendors.ratelimit import RateLimit
 from vendors.types import (
     Capability,
+    CapabilityInfo,
     Metric,
     ProductKind,
     SubscriptionChange,
@@ -164,7 +165,7 @@ class BitdefenderAdapter(HttpVendorAdapter):
     # because our window and theirs start at different moments (network latency, clock).
     rate_limit = RateLimit(per_second=8)
     page_size = 100  # getCompaniesList perPage maximum
-    capabilities: ClassVar = {
+    capabilities: ClassVar[dict[Capability, CapabilityInfo]] = {
         Capability.CATALOG: emulated(
             "GravityZone has no catalog call: the catalog is Endpoint Security plus the add-ons "
             "your own partner licence may enable (read with getLicenseInfo)."
@@ -191,7 +192,7 @@ class BitdefenderAdapter(HttpVendorAdapter):
         ),
     }
 
-    def __init__(self, base_url: str, credentials: Any, **kwargs: Any) -> None:
+    def __init__(self, base_url: str, credentials: Mapping[str, str], **kwargs: Any) -> None:
         super().__init__(base_url, credentials, **kwargs)
         if not self.base_url.endswith("/api"):
             self.base_url += "/api"
