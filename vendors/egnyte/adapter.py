@@ -75,6 +75,7 @@ from vendors.types import (
     SubscriptionStatus,
     TenantSpec,
     TenantStatus,
+    VendorEvent,
     VendorProduct,
     VendorSubscription,
     VendorTenant,
@@ -85,6 +86,7 @@ from vendors.types import (
 )
 
 from .ids import DOMAIN, domain_id, protect_id, split_id
+from .webhooks import parse_delivery
 
 API = "/pubapi/v1/msp"
 THROTTLE_CODES = frozenset({"ERR_403_DEVELOPER_OVER_QPS", "ERR_403_DEVELOPER_OVER_RATE"})
@@ -463,6 +465,27 @@ class EgnyteAdapter(HttpVendorAdapter):
         return self.get_tenant(external_id)
 
     # -- webhooks (the portal registers its receiver; deliveries are parsed by webhooks.py) ------
+
+    #: The events that change a tenant the portal mirrors (each names its domain or tenant).
+    webhook_event_types: ClassVar[tuple[str, ...]] = (
+        "RESELLER_CREATED_CONNECT_TRIAL",
+        "RESELLER_CREATED_PROTECT_TRIAL",
+        "RESELLER_CONVERTED_CONNECT_TRIAL_TO_PAID",
+        "RESELLER_CONVERTED_PROTECT_TRIAL_TO_PAID",
+        "RESELLER_CONNECT_TRIAL_EXPIRED",
+        "RESELLER_MRR_CHANGED",
+    )
+
+    @classmethod
+    def parse_webhook(cls, body: bytes) -> VendorEvent:
+        """A delivery body -> VendorEvent; ValueError (WebhookPayloadError) when it is not one."""
+        event = parse_delivery(body)
+        return VendorEvent(
+            event_id=event.event_id,
+            event_type=event.event_type,
+            tenant_external_id=event.tenant_external_id,
+            raw=event.raw,
+        )
 
     def list_webhooks(self) -> list[dict[str, Any]]:
         """Every registered webhook with its details."""

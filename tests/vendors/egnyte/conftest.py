@@ -37,10 +37,16 @@ def api(sandbox, egnyte):
 
 @pytest.fixture
 def unthrottled(sandbox):
-    """Lift the server's 2/s limit for tests about something else; put it back afterwards."""
+    """Lift the server's 2/s limit for tests about something else (a reset puts it back)."""
     sandbox.set_rate_limit("egnyte", None)
-    yield sandbox
-    sandbox.rate_overrides.pop("egnyte", None)
+    return sandbox
+
+
+def reseed(sandbox, tenants: int) -> EgnyteSandbox:
+    """Reseed Egnyte with ``tenants`` customers, keeping the server's rate limit lifted."""
+    sandbox.reset(["egnyte"], seed_tenants=tenants)
+    sandbox.set_rate_limit("egnyte", None)
+    return sandbox.sandboxes["egnyte"]
 
 
 class Receiver:

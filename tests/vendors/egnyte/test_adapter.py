@@ -10,6 +10,7 @@ import pytest
 
 from tests.sandbox_fixtures import make_adapter
 from vendors.egnyte.adapter import EgnyteAdapter, domain_name
+from vendors.egnyte.webhooks import EVENT_TYPES
 from vendors.errors import (
     VendorAuthError,
     VendorBadRequest,
@@ -28,6 +29,8 @@ from vendors.types import (
     TenantSpec,
     TenantStatus,
 )
+
+from .conftest import reseed
 
 LAST_MONTH = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
@@ -123,8 +126,7 @@ def test_it_raises_not_found_for_a_missing_or_malformed_external_id(sandbox, fas
 
 
 def test_it_lists_domains_then_protect_tenants_as_the_sandbox_has_them(sandbox, fast_adapter):
-    sandbox.reset(["egnyte"], seed_tenants=30)
-    snapshot = sandbox.sandboxes["egnyte"].snapshot()["tenants"]
+    snapshot = reseed(sandbox, 30).snapshot()["tenants"]
     tenants = list(fast_adapter.iter_tenants())
     assert [t.external_id for t in tenants] == [t["external_id"] for t in snapshot]
     for tenant, expected in zip(tenants, snapshot, strict=True):
@@ -345,3 +347,21 @@ def test_it_registers_its_receiver_once_and_revives_a_disabled_one(sandbox, fast
     assert [h["event_types"] for h in hooks] == [["USER_ADDED", "RESELLER_MRR_CHANGED"]]
     fast_adapter.delete_webhook(first["webhook_id"])
     assert fast_adapter.list_webhooks() == []
+
+
+def test_it_turns_a_delivery_into_a_vendor_event_for_the_portal():
+    body = b'{"event_type": "RESELLER_MRR_CHANGED", "domain_name": "acme-1a2b3c4d", "mrr": "40.00"}'
+    event = EgnyteAdapter.parse_webhook(body)
+    assert (event.event_type, event.tenant_external_id) == (
+        "RESELLER_MRR_CHANGED",
+        "domain:acme-1a2b3c4d",
+    )
+    assert event.event_id == EgnyteAdapter.parse_webhook(body).event_id
+    assert event.raw["mrr"] == "40.00"
+    with pytest.raises(ValueError):
+        EgnyteAdapter.parse_webhook(b"not json")
+
+
+def test_it_subscribes_to_the_tenant_events_egnyte_documents():
+    assert set(EgnyteAdapter.webhook_event_types) <= set(EVENT_TYPES)
+    assert "RESELLER_MRR_CHANGED" in EgnyteAdapter.webhook_event_types

@@ -11,7 +11,7 @@ import requests
 from vendors.egnyte.sandbox import EgnyteSandbox
 from vendors.egnyte.sandbox.state import STATUS_WORDS
 
-from .conftest import API
+from .conftest import API, reseed
 
 DOMAIN_FIELDS = {
     "domain", "companyName", "planId", "planName", "status", "createdOn", "subscriptionDate",
@@ -100,8 +100,8 @@ def test_it_answers_a_wrong_method_in_egnyte_format(api):
 # -- lists and details ---------------------------------------------------------------------------
 
 
-def test_it_pages_domains_ten_at_a_time_with_absolute_links(sandbox, api, unthrottled):
-    sandbox.reset(["egnyte"], seed_tenants=40)  # 32 domains, 8 Protect tenants
+def test_it_pages_domains_ten_at_a_time_with_absolute_links(sandbox, api):
+    reseed(sandbox, 40)  # 32 domains, 8 Protect tenants
     url, seen, pages = sandbox.vendor_url("egnyte") + API + "/domains", [], []
     while url:
         body = api("GET", url).json()
@@ -118,9 +118,8 @@ def test_it_pages_domains_ten_at_a_time_with_absolute_links(sandbox, api, unthro
     assert pages[-1]["next"] is None
 
 
-def test_it_filters_by_plan_name_and_keeps_the_filter_in_next_links(sandbox, api, unthrottled):
-    sandbox.reset(["egnyte"], seed_tenants=60)
-    state = sandbox.sandboxes["egnyte"].state
+def test_it_filters_by_plan_name_and_keeps_the_filter_in_next_links(sandbox, api):
+    state = reseed(sandbox, 60).state
     expected = sorted(d.domain for d in state.domains.values() if d.plan_id == 2)
     assert len(expected) > 10
     first = api("GET", "/domains", params={"planName": "Business"}).json()
@@ -397,7 +396,7 @@ def test_it_refuses_webhooks_over_the_limit_with_409(api, unthrottled):
     }
 
 
-def test_it_updates_lists_and_unregisters_webhooks(api, unthrottled):
+def test_it_updates_lists_and_unregisters_webhooks(sandbox, api, unthrottled):
     hook_id = api(
         "POST", "/webhooks", json=webhook_body("https://h.example/1", ["USER_ADDED"])
     ).json()["webhook_id"]
@@ -407,9 +406,15 @@ def test_it_updates_lists_and_unregisters_webhooks(api, unthrottled):
         json=webhook_body("https://h.example/2", ["RESELLER_MRR_CHANGED"]),
     )
     assert updated.json() == {"webhook_id": hook_id, "status": "enabled"}
+    api(
+        "PUT",
+        f"/webhooks/{hook_id}",
+        json=webhook_body("https://h.example/2", ["RESELLER_MRR_CHANGED"]),
+    )
     assert api("GET", f"/webhooks/{hook_id}").json()["webhook_url"] == "https://h.example/2"
     assert api("GET", "/webhooks").json() == [{"webhook_id": hook_id, "status": "enabled"}]
     assert api("DELETE", f"/webhooks/{hook_id}").json() == {"success": True}
+    assert sandbox.journal.count_actions("egnyte", "update_webhook") == 1  # the repeat was a no-op
     assert api("GET", f"/webhooks/{hook_id}").status_code == 404
     assert api("GET", "/webhooks").json() == []
 
@@ -516,7 +521,7 @@ def test_it_applies_test_mutations_that_the_api_then_shows(api, egnyte, unthrott
         assert api("GET", f"/domains/{name}").json()["status"] == raw
     egnyte.set_seats(external_id, 33)
     assert api("GET", f"/domains/{name}").json()["availablePuLicences"] == 33
-    egnyte.set_usage(external_id, LAST_MONTH, {"usedPuLicences": 21})
+    egnyte.set_usage(external_id, LAST_MONTH.isoformat(), {"usedPuLicences": 21})  # JSON-style
     month = api("GET", f"/domains/{name}", params={"month": LAST_MONTH.strftime("%Y-%m")}).json()
     assert month["usedPuLicences"] == 21
     egnyte.remove_tenant(external_id)

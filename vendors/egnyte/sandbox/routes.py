@@ -22,7 +22,7 @@ from vendors.sandbox.base import VendorSandbox
 
 from . import errors
 from .delivery import WebhookDelivery
-from .state import EgnyteState, Webhook
+from .state import EgnyteState
 
 PREFIX = "/pubapi/v1/msp"
 PAGE_SIZE = 10
@@ -127,7 +127,9 @@ class EgnyteSandbox(VendorSandbox):
     def remove_tenant(self, external_id: str) -> None:
         self.state.remove_tenant(external_id)
 
-    def set_usage(self, external_id: str, period_date: dt.date, values: dict[str, int]) -> None:
+    def set_usage(
+        self, external_id: str, period_date: dt.date | str, values: dict[str, int]
+    ) -> None:
         self.state.set_usage(external_id, period_date, values)
 
     def reserve_domain(self, name: str) -> None:
@@ -208,8 +210,9 @@ class EgnyteSandbox(VendorSandbox):
         return self.json(self.state.get_webhook(webhook_id).record())
 
     def update_webhook(self, request: Request, webhook_id: str) -> Response:
-        hook: Webhook = self.state.update_webhook(webhook_id, self.body(request))
-        self.mark(request, "update_webhook", webhook_id=webhook_id)
+        hook, changed = self.state.update_webhook(webhook_id, self.body(request))
+        if changed:
+            self.mark(request, "update_webhook", webhook_id=webhook_id)
         return self.json(hook.record(detail=False))
 
     def delete_webhook(self, request: Request, webhook_id: str) -> Response:

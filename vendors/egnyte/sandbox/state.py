@@ -677,15 +677,19 @@ class EgnyteState:
             self.webhooks[webhook_id] = hook
             return hook
 
-    def update_webhook(self, webhook_id: str, body: Any) -> Webhook:
-        """Full replace; re-enables a disabled webhook (assumption: updating is how you revive it)."""
+    def update_webhook(self, webhook_id: str, body: Any) -> tuple[Webhook, bool]:
+        """Full replace; re-enables a disabled webhook (assumption: updating is how you revive it).
+
+        Returns the webhook and whether anything changed (an identical PUT is a no-op).
+        """
         fields = _webhook_fields(body)
         with self.lock:
             hook = self.get_webhook(webhook_id)
+            before = hook.record()
             for key, value in fields.items():
                 setattr(hook, key, value)
             hook.status, hook.failures = "enabled", 0
-            return hook
+            return hook, hook.record() != before
 
     def delete_webhook(self, webhook_id: str) -> None:
         with self.lock:
@@ -748,8 +752,13 @@ class EgnyteState:
             kind, name = split_id(external_id)
             (self.domains if kind == DOMAIN else self.tenants).pop(name)
 
-    def set_usage(self, external_id: str, period: dt.date, values: dict[str, int]) -> None:
-        """Overwrite figures (API field names, e.g. ``usedPuLicences``) for one month."""
+    def set_usage(self, external_id: str, period: dt.date | str, values: dict[str, int]) -> None:
+        """Overwrite figures (API field names, e.g. ``usedPuLicences``) for one month.
+
+        ``period`` may be an ISO date string: the control endpoint passes JSON arguments.
+        """
+        if isinstance(period, str):
+            period = dt.date.fromisoformat(period)
         with self.lock:
             unit = self.unit(external_id)
             key = month_key(period)
