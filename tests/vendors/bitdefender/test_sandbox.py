@@ -14,10 +14,9 @@ _ids = itertools.count(1)
 
 @pytest.fixture
 def unthrottled(sandbox):
-    """Lift the 10 calls/s limit for tests that make many calls (restored afterwards)."""
+    """Lift the 10 calls/s limit for tests that make many calls (the next reset restores it)."""
     sandbox.set_rate_limit(VENDOR, None)
-    yield sandbox
-    sandbox.rate_overrides.pop(VENDOR, None)
+    return sandbox
 
 
 def url(sandbox, api: str) -> str:
@@ -239,8 +238,9 @@ def test_it_finds_companies_by_prefix_or_by_contained_text(sandbox, unthrottled)
     error(too_many, -32602)
 
 
-def test_it_pages_the_companies_list_visiting_each_company_once(sandbox, unthrottled):
+def test_it_pages_the_companies_list_visiting_each_company_once(sandbox):
     sandbox.reset([VENDOR], seed_tenants=0)
+    sandbox.set_rate_limit(VENDOR, None)
     for index in range(23):
         create(sandbox, f"Paged Company {index:02d}")
     seen, page = [], 1
@@ -519,3 +519,14 @@ def test_it_lets_tests_change_a_company_behind_the_portals_back(sandbox, unthrot
         assert snap["status"] == status
     state.remove_tenant(company_id)
     error(post(sandbox, "companies", "getCompanyDetails", {"companyId": company_id}), -32000)
+
+
+def test_it_takes_usage_set_through_the_control_endpoint(sandbox):
+    company_id = create(sandbox, "Control Usage")
+    mutation = {"method": "set_usage", "args": [company_id, "2024-05-01", {"endpoints": 9}]}
+    response = requests.post(f"{sandbox.url}/_control/{VENDOR}/mutate", json=mutation, timeout=10)
+    assert response.status_code == 200, response.text
+    usage = result(
+        sandbox, "licensing", "getMonthlyUsage", {"companyId": company_id, "targetMonth": "05/2024"}
+    )
+    assert usage["endpointMonthlyUsage"] == 9

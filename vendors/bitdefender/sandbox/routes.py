@@ -232,7 +232,9 @@ class BitdefenderSandbox(VendorSandbox):
     def remove_tenant(self, external_id: str) -> None:
         self.state.delete(external_id)
 
-    def set_usage(self, external_id: str, period_date: dt.date, values: dict[str, int]) -> None:
+    def set_usage(
+        self, external_id: str, period_date: dt.date | str, values: dict[str, int]
+    ) -> None:
         self.state.set_usage(external_id, period_date, values)
 
     # -- dispatch -------------------------------------------------------------------------------

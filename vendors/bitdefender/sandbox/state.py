@@ -405,7 +405,9 @@ class BitdefenderState:
             elif licence.is_trial:
                 licence.subscriptionType, licence.expiryDate = MONTHLY_SUBSCRIPTION, ""
 
-    def set_usage(self, company_id: str, period: dt.date, values: dict[str, int]) -> None:
+    def set_usage(self, company_id: str, period: dt.date | str, values: dict[str, int]) -> None:
+        if isinstance(period, str):  # from the /_control/<v>/mutate endpoint (JSON)
+            period = dt.date.fromisoformat(period)
         unknown = {METRIC_ALIASES.get(k, k) for k in values} - set(USAGE_FIELDS)
         if unknown:
             raise ValueError(f"unknown usage fields: {', '.join(sorted(unknown))}")
