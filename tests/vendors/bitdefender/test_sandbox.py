@@ -530,3 +530,12 @@ def test_it_takes_usage_set_through_the_control_endpoint(sandbox):
         sandbox, "licensing", "getMonthlyUsage", {"companyId": company_id, "targetMonth": "05/2024"}
     )
     assert usage["endpointMonthlyUsage"] == 9
+
+
+def test_it_moves_the_companies_of_a_removed_partner_up_to_its_parent(sandbox):
+    state = sandbox.sandboxes[VENDOR]
+    msp = create(sandbox, "Removed MSP", type=0)
+    child = create(sandbox, "Orphaned Child", parentId=msp)
+    state.remove_tenant(msp)
+    assert details(sandbox, child)["parentId"] == state.snapshot()["root_company_id"]
+    assert [t["id"] for t in state.snapshot()["tenants"]].count(child) == 1

@@ -290,16 +290,16 @@ class BitdefenderState:
             self._names[name.casefold()] = company.id
 
     def delete(self, company_id: str) -> None:
-        """Remove a company and everything below it."""
+        """Remove one company; any companies it managed move up to its parent."""
         with self.lock:
-            doomed = [*self.descendants(company_id), self.companies[company_id]]
-            for company in doomed:
-                del self.companies[company.id]
-                del self.children[company.id]
-                del self._names[company.name.casefold()]
-            parent = doomed[-1].parentId
-            if parent in self.children:
-                self.children[parent].remove(company_id)
+            company = self.companies.pop(company_id)
+            orphans = self.children.pop(company_id)
+            del self._names[company.name.casefold()]
+            siblings = self.children[company.parentId]
+            siblings.remove(company_id)
+            siblings.extend(orphans)
+            for orphan in orphans:
+                self.companies[orphan].parentId = company.parentId
 
     # -- usage -------------------------------------------------------------------------------------
 
