@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from vendors.ratelimit import InProcessRateLimiter
 from vendors.registry import get_adapter_class
 from vendors.sandbox import SandboxServer
 
@@ -38,6 +39,8 @@ def make_adapter(server: SandboxServer, vendor: str, **kwargs):
     sandbox = server.sandboxes[vendor]
     adapter_class = get_adapter_class(vendor)
     kwargs.setdefault("sleep", _fast_sleep)
+    # A limiter per adapter: a vendor's daily quota must not leak from one test into the next.
+    kwargs.setdefault("rate_limiter", InProcessRateLimiter())
     return adapter_class(server.vendor_url(vendor), sandbox.credentials(), **kwargs)
 
 

@@ -135,7 +135,7 @@ class RedisRateLimiter:
         return [f"{self._prefix}:{key}:window", f"{self._prefix}:{key}:day:{_day_key(time.time())}"]
 
     def acquire(self, key: str, limit: RateLimit) -> None:
-        per_second = int(limit.per_second or 0)
+        per_second = float(limit.per_second or 0)
         per_day = -1 if limit.per_day is None else limit.per_day
         while True:
             with self._lock:

@@ -23,7 +23,9 @@ def connection_adapter(connection: VendorConnection, **kwargs) -> VendorAdapter:
     from portal.sync.call_stats import record_call
 
     adapter_class = get_adapter_class(connection.vendor)
-    kwargs.setdefault("limit_key", f"connection:{connection.pk}")
+    # The creation time keeps the key unique when a database is recreated and ids are reused.
+    created = int(connection.created_at.timestamp()) if connection.created_at else 0
+    kwargs.setdefault("limit_key", f"connection:{connection.pk}:{created}")
     kwargs.setdefault("rate_limiter", get_rate_limiter(settings.REDIS_URL or None))
     kwargs.setdefault("on_call", lambda record: record_call(connection.pk, record))
     return adapter_class(connection.base_url, connection.credentials, **kwargs)
