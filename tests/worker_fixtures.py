@@ -25,6 +25,7 @@ from django.db import connection
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 60.0
+RESEND_AFTER = 10.0
 
 
 @shared_task(name="tests.count_rows")
@@ -107,17 +108,17 @@ class CeleryWorkerProcess:
         from portal.core.tasks import ping
 
         deadline = time.monotonic() + timeout
-        result = ping.apply_async(args=["ready?"])
+        result, sent_at = ping.apply_async(args=["ready?"]), time.monotonic()
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
                     f"the worker exited with {self.process.returncode}:\n{self.log()}"
                 )
-            if result.ready():
-                if self.owns(result.get(timeout=1)["pid"]):
-                    return
-                # Another worker on the same broker took it: ask again until ours answers.
-                result = ping.apply_async(args=["ready?"])
+            if result.ready() and self.owns(result.get(timeout=1)["pid"]):
+                return
+            if result.ready() or time.monotonic() - sent_at > RESEND_AFTER:
+                # Another worker on the broker took it, or it was purged: ask again.
+                result, sent_at = ping.apply_async(args=["ready?"]), time.monotonic()
             time.sleep(0.2)
         self.stop()
         raise TimeoutError(f"the worker did not answer portal.ping in {timeout}s:\n{self.log()}")
