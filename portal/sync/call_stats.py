@@ -15,6 +15,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from portal.catalog.models import VendorConnection
 from vendors.http import CallRecord
 
 from .models import VendorCallStat
@@ -39,6 +40,15 @@ def flush_call_stats() -> int:
     with _lock:
         pending = dict(_pending)
         _pending.clear()
+    if not pending:
+        return 0
+    # A connection deleted since its calls were counted takes its counts with it.
+    existing = set(
+        VendorConnection.objects.filter(pk__in={cid for cid, _ in pending}).values_list(
+            "pk", flat=True
+        )
+    )
+    pending = {key: value for key, value in pending.items() if key[0] in existing}
     for (connection_id, hour), (calls, errors, total, peak) in pending.items():
         updated = VendorCallStat.objects.filter(connection_id=connection_id, hour=hour).update(
             calls=F("calls") + calls,
