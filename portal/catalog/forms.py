@@ -14,6 +14,12 @@ from .models import VendorConnection
 class VendorConnectionForm(forms.ModelForm):
     """Never shows stored credentials; leaving the field empty keeps them unchanged."""
 
+    base_url = forms.URLField(
+        label="Base URL",
+        max_length=300,
+        assume_scheme="https",
+        help_text="The vendor API's address, e.g. the sandbox's or the vendor's production URL.",
+    )
     new_credentials = forms.CharField(
         label="Credentials",
         required=False,
