@@ -101,6 +101,14 @@ class Metric(StrEnum):
     EDR_ENDPOINTS = "edr_endpoints"
     ENCRYPTION_ENDPOINTS = "encryption_endpoints"
     ADDON_ENDPOINTS = "addon_endpoints"
+    EXCHANGE_MAILBOXES = "exchange_mailboxes"
+    EMAIL_SECURITY_MAILBOXES = "email_security_mailboxes"
+    ATS_ENDPOINTS = "ats_endpoints"
+    PATCH_MANAGEMENT_ENDPOINTS = "patch_management_endpoints"
+    VIRTUAL_SERVERS = "virtual_servers"
+    VDI_ENDPOINTS = "vdi_endpoints"
+    MOBILE_DEVICES = "mobile_devices"
+    CONTAINER_HOSTS = "container_hosts"
     OVERAGE_BYTES = "overage_bytes"
 
 
@@ -118,6 +126,14 @@ METRIC_UNITS: dict[Metric, str] = {
     Metric.EDR_ENDPOINTS: "endpoints",
     Metric.ENCRYPTION_ENDPOINTS: "endpoints",
     Metric.ADDON_ENDPOINTS: "endpoints",
+    Metric.EXCHANGE_MAILBOXES: "mailboxes",
+    Metric.EMAIL_SECURITY_MAILBOXES: "mailboxes",
+    Metric.ATS_ENDPOINTS: "endpoints",
+    Metric.PATCH_MANAGEMENT_ENDPOINTS: "endpoints",
+    Metric.VIRTUAL_SERVERS: "servers",
+    Metric.VDI_ENDPOINTS: "endpoints",
+    Metric.MOBILE_DEVICES: "devices",
+    Metric.CONTAINER_HOSTS: "hosts",
     Metric.OVERAGE_BYTES: "bytes",
 }
 

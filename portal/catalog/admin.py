@@ -7,6 +7,12 @@ from .models import Product, VendorConnection
 from .services import connection_test
 
 
+def _report(admin_obj, request, result) -> None:
+    admin_obj.message_user(
+        request, result.message, messages.SUCCESS if result.queued else messages.WARNING
+    )
+
+
 @admin.register(VendorConnection)
 class VendorConnectionAdmin(admin.ModelAdmin):
     form = VendorConnectionForm
@@ -34,7 +40,7 @@ class VendorConnectionAdmin(admin.ModelAdmin):
         (None, {"fields": ["vendor", "name", "base_url", "enabled", "new_credentials"]}),
         ("Sync", {"fields": readonly_fields}),
     ]
-    actions = ["test_connections"]
+    actions = ["test_connections", "sync_now", "collect_last_month"]
 
     @admin.display(description="Last error")
     def last_error_short(self, obj):
@@ -56,3 +62,22 @@ class ProductAdmin(RawPayloadMixin, admin.ModelAdmin):
     autocomplete_fields = ["connection"]
     exclude = ["raw"]
     readonly_fields = ["raw_pretty", "fingerprint", "created_at", "updated_at"]
+
+    @admin.action(description="Sync now")
+    def sync_now(self, request, queryset):
+        from portal.sync.enqueue import sync_request
+
+        for connection in queryset:
+            _report(self, request, sync_request(connection, triggered_by=f"admin {request.user}"))
+
+    @admin.action(description="Collect last month's usage")
+    def collect_last_month(self, request, queryset):
+        from portal.sync.enqueue import usage_request
+        from portal.sync.usage import previous_month
+
+        for connection in queryset:
+            _report(
+                self,
+                request,
+                usage_request(connection, previous_month(), triggered_by=f"admin {request.user}"),
+            )

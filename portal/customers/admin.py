@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.html import format_html_join
 
 from portal.core.admin_utils import RawPayloadMixin
+from portal.core.models import Source
 
 from .models import Customer, Subscription, Tenant
 
@@ -70,7 +72,9 @@ class TenantAdmin(RawPayloadMixin, admin.ModelAdmin):
     search_fields = ["name", "external_id", "vendor_reference", "customer__name"]
     autocomplete_fields = ["connection", "customer"]
     exclude = ["raw"]
+    actions = ["create_customers"]
     readonly_fields = [
+        "suggested_customers",
         "raw_pretty",
         "fingerprint",
         "first_seen_at",
@@ -81,6 +85,38 @@ class TenantAdmin(RawPayloadMixin, admin.ModelAdmin):
     ]
     inlines = [SubscriptionInline]
     list_select_related = ["connection", "customer"]
+
+    @admin.display(description="Suggested customers")
+    def suggested_customers(self, obj):
+        from portal.sync.adoption import tenant_suggestions
+
+        if obj.customer_id:
+            return "Linked."
+        found = tenant_suggestions(obj)
+        if not found:
+            return (
+                "No customer with this name; use the action 'Create a customer from each tenant'."
+            )
+        return format_html_join(", ", "{} ({})", ((c.name, why) for c, why in found))
+
+    def save_model(self, request, obj, form, change):
+        """Linking a tenant to a customer goes through the adoption service, which audits it."""
+        from portal.sync.adoption import tenant_link
+
+        if change and "customer" in form.changed_data and obj.customer_id:
+            tenant_link(tenant=obj, customer=obj.customer, actor=request.user, source=Source.ADMIN)
+            form.changed_data.remove("customer")
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Create a customer from each selected unmatched tenant")
+    def create_customers(self, request, queryset):
+        from portal.sync.adoption import tenant_adopt_as_new_customer
+
+        created = 0
+        for tenant in queryset.filter(customer__isnull=True):
+            tenant_adopt_as_new_customer(tenant=tenant, actor=request.user, source=Source.ADMIN)
+            created += 1
+        self.message_user(request, f"{created} customers created and linked.", messages.SUCCESS)
 
 
 @admin.register(Subscription)

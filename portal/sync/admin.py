@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
 from portal.core.admin_utils import pretty_json
+from portal.core.models import Source
 
 from .models import Discrepancy, SyncRun, VendorCallStat, WebhookEvent
 
@@ -50,6 +52,37 @@ class DiscrepancyAdmin(admin.ModelAdmin):
     search_fields = ["tenant__name", "field"]
     autocomplete_fields = ["tenant", "subscription", "resolved_by"]
     list_select_related = ["tenant", "subscription"]
+    actions = ["accept_vendor", "reapply_ours", "ignore"]
+
+    def _resolve(self, request, queryset, service, done: str) -> None:
+        count = 0
+        for discrepancy in queryset.filter(status="open"):
+            try:
+                service(discrepancy=discrepancy, actor=request.user, source=Source.ADMIN)
+                count += 1
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{discrepancy}: {' '.join(exc.messages)}", messages.ERROR
+                )
+        self.message_user(request, f"{count} discrepancies {done}.", messages.SUCCESS)
+
+    @admin.action(description="Accept the vendor's value")
+    def accept_vendor(self, request, queryset):
+        from .discrepancies import discrepancy_accept_vendor
+
+        self._resolve(request, queryset, discrepancy_accept_vendor, "accepted")
+
+    @admin.action(description="Re-apply our value (creates an operation)")
+    def reapply_ours(self, request, queryset):
+        from .discrepancies import discrepancy_reapply
+
+        self._resolve(request, queryset, discrepancy_reapply, "re-applied")
+
+    @admin.action(description="Ignore")
+    def ignore(self, request, queryset):
+        from .discrepancies import discrepancy_ignore
+
+        self._resolve(request, queryset, discrepancy_ignore, "ignored")
 
 
 @admin.register(WebhookEvent)

@@ -148,6 +148,8 @@ def test_it_reads_usage_for_a_past_month(sandbox, vendor):
     assert usage and all(isinstance(u, VendorUsage) for u in usage)
     assert {u.period for u in usage} == {last_month}
     assert all(u.tenant_external_id == tenant.external_id and u.vendor_field for u in usage)
+    keys = [(u.subscription_external_id, u.metric) for u in usage]
+    assert len(keys) == len(set(keys)), "one figure per subscription and metric"
 
 
 def test_it_raises_auth_error_for_wrong_credentials(sandbox, vendor):

@@ -139,14 +139,14 @@ USAGE_METRICS: dict[str, Metric] = {
     "endpointMonthlyUsage": Metric.ENDPOINTS,
     "edrMonthlyUsage": Metric.EDR_ENDPOINTS,
     "encryptionMonthlyUsage": Metric.ENCRYPTION_ENDPOINTS,
-    "exchangeMonthlyUsage": Metric.ADDON_ENDPOINTS,
-    "atsMonthlyUsage": Metric.ADDON_ENDPOINTS,
-    "patchManagementMonthlyUsage": Metric.ADDON_ENDPOINTS,
-    "sveVsMonthlyUsage": Metric.ADDON_ENDPOINTS,
-    "sveVdiMonthlyUsage": Metric.ADDON_ENDPOINTS,
-    "emailSecurityMonthlyUsage": Metric.ADDON_ENDPOINTS,
-    "mobileSecurityMonthlyUsage": Metric.ADDON_ENDPOINTS,
-    "containerProtectionMonthlyUsage": Metric.ADDON_ENDPOINTS,
+    "exchangeMonthlyUsage": Metric.EXCHANGE_MAILBOXES,
+    "atsMonthlyUsage": Metric.ATS_ENDPOINTS,
+    "patchManagementMonthlyUsage": Metric.PATCH_MANAGEMENT_ENDPOINTS,
+    "sveVsMonthlyUsage": Metric.VIRTUAL_SERVERS,
+    "sveVdiMonthlyUsage": Metric.VDI_ENDPOINTS,
+    "emailSecurityMonthlyUsage": Metric.EMAIL_SECURITY_MAILBOXES,
+    "mobileSecurityMonthlyUsage": Metric.MOBILE_DEVICES,
+    "containerProtectionMonthlyUsage": Metric.CONTAINER_HOSTS,
 }
 
 # -32000 carries the reason only in words; these decide what the caller does next.
