@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("webhooks/<int:connection_id>/", webhook_receive, name="webhook-receive"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("", core_views.home, name="home"),
+    path("api/", include("portal.api.urls")),
+    path("", include("portal.web.urls")),
 ]

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "portal.sync",
     "portal.usage",
     "portal.audit",
+    "portal.web",
+    "portal.api",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,123 @@
+"""Who may see and do what: the one place pages, API and admin ask.
+
+Roles: distributor admin (everything), operator (customers and operations), viewer/support
+(read only). A user whose profile names a reseller is *scoped*: every queryset below is cut to
+that reseller's subtree (its customers, their tenants, operations, usage and audit), and
+objects outside it are simply not found (404, not 403). Superusers count as admins.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from .models import Profile, Role
+
+
+def profile_of(user) -> Profile | None:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    try:
+        return user.profile
+    except Profile.DoesNotExist:
+        return None
+
+
+def user_role(user) -> str | None:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    profile = profile_of(user)
+    return profile.role if profile else None
+
+
+def user_reseller(user):
+    """The reseller a scoped user is tied to, or None for distributor staff."""
+    if getattr(user, "is_superuser", False):
+        return None
+    profile = profile_of(user)
+    return profile.reseller if profile and profile.reseller_id else None
+
+
+def can_view(user) -> bool:
+    return user_role(user) is not None
+
+
+def can_write(user) -> bool:
+    """Operators and admins create and change customers and request operations."""
+    return user_role(user) in (Role.ADMIN, Role.OPERATOR)
+
+
+def can_manage(user) -> bool:
+    """Vendor connections and users: distributor admins only (never scoped users)."""
+    return user_role(user) == Role.ADMIN and user_reseller(user) is None
+
+
+def _customer_filter(user, prefix: str) -> Q | None:
+    """None: no restriction; Q(pk__in=[]) when the user may see nothing."""
+    if user_role(user) is None:
+        return Q(pk__in=[])
+    reseller = user_reseller(user)
+    if reseller is None:
+        return None
+    return Q(**{f"{prefix}path__startswith": reseller.path})
+
+
+def _scoped(queryset: QuerySet, user, prefix: str) -> QuerySet:
+    condition = _customer_filter(user, prefix)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def scoped_customers(user, queryset: QuerySet | None = None) -> QuerySet:
+    from portal.customers.models import Customer
+
+    return _scoped(queryset if queryset is not None else Customer.objects.all(), user, "")
+
+
+def scoped_tenants(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Unmatched tenants (no customer yet) are visible to distributor staff only."""
+    from portal.customers.models import Tenant
+
+    return _scoped(queryset if queryset is not None else Tenant.objects.all(), user, "customer__")
+
+
+def scoped_subscriptions(user, queryset: QuerySet | None = None) -> QuerySet:
+    from portal.customers.models import Subscription
+
+    qs = queryset if queryset is not None else Subscription.objects.all()
+    return _scoped(qs, user, "tenant__customer__")
+
+
+def scoped_operations(user, queryset: QuerySet | None = None) -> QuerySet:
+    from portal.operations.models import Operation
+
+    return _scoped(queryset if queryset is not None else Operation.objects.all(), user, "customer__")
+
+
+def scoped_usage(user, queryset: QuerySet | None = None) -> QuerySet:
+    from portal.usage.models import UsageRecord
+
+    qs = queryset if queryset is not None else UsageRecord.objects.all()
+    return _scoped(qs, user, "tenant__customer__")
+
+
+def scoped_discrepancies(user, queryset: QuerySet | None = None) -> QuerySet:
+    from portal.sync.models import Discrepancy
+
+    qs = queryset if queryset is not None else Discrepancy.objects.all()
+    return _scoped(qs, user, "tenant__customer__")
+
+
+def scoped_audit_events(user, queryset: QuerySet | None = None) -> QuerySet:
+    from portal.audit.models import AuditEvent
+
+    return _scoped(queryset if queryset is not None else AuditEvent.objects.all(), user, "customer__")
+
+
+def get_in_scope_or_404(queryset: QuerySet, **lookup) -> Model:
+    """Fetch from an already scoped queryset; outside the scope is 'not found', never 'forbidden'."""
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None
