@@ -1,0 +1,20 @@
+"""What the layout needs about the signed-in user (navigation shows only what they may use)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from portal.accounts.models import Role
+from portal.accounts.scoping import can_manage, can_write, user_role
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    role = user_role(user)
+    return {
+        "nav_can_write": can_write(user),
+        "nav_can_manage": can_manage(user),
+        "nav_role_label": Role(role).label if role else "no role",
+    }

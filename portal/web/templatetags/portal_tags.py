@@ -1,0 +1,31 @@
+"""Template helpers shared by every page: status badges, query-string links, ages."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag
+def badge(status, label: str = ""):
+    """One colour per status everywhere (classes in static/css/portal.css)."""
+    value = str(status or "unknown")
+    text = label or value.replace("_", " ")
+    return format_html('<span class="badge badge-{}">{}</span>', value, text)
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes) -> str:
+    """The current query string with some parameters replaced (sorting, paging links)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    if "page" not in changes:
+        params.pop("page", None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
