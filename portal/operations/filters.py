@@ -1,0 +1,42 @@
+"""The operation FilterSet shared by the operations page and the API."""
+
+from __future__ import annotations
+
+import django_filters
+
+from portal.catalog.models import VendorConnection
+from vendors.registry import vendor_choices
+
+from .models import OPEN_STATES, Operation, OperationKind, OperationState
+
+
+class OperationFilterSet(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=OperationState.choices)
+    kind = django_filters.ChoiceFilter(choices=OperationKind.choices, empty_label="Any kind")
+    vendor = django_filters.ChoiceFilter(
+        field_name="connection__vendor", choices=vendor_choices, empty_label="Any vendor"
+    )
+    connection = django_filters.ModelChoiceFilter(
+        queryset=VendorConnection.objects.order_by("name"), empty_label="Any connection"
+    )
+    # Ids, not choice lists: a select of every customer would load the whole table.
+    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id")
+    tenant = django_filters.NumberFilter(field_name="tenant_id", label="Tenant id")
+    batch = django_filters.NumberFilter(field_name="batch_id", label="Batch id")
+    open = django_filters.BooleanFilter(method="filter_open", label="Still open")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    ordering = django_filters.OrderingFilter(
+        fields=(("created_at", "created"), ("state", "state"), ("kind", "kind")),
+        label="Sort by",
+    )
+
+    class Meta:
+        model = Operation
+        fields = ["state", "kind", "vendor", "connection", "customer", "tenant", "batch", "open"]
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        condition = {"state__in": OPEN_STATES}
+        return queryset.filter(**condition) if value else queryset.exclude(**condition)
