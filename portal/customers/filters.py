@@ -49,6 +49,8 @@ class CustomerFilterSet(django_filters.FilterSet):
             ("created_at", "created"),
             ("status", "status"),
             ("kind", "kind"),
+            # The materialized path: every reseller is followed by its whole subtree.
+            ("path", "hierarchy"),
         ),
         label="Sort by",
     )
