@@ -12,5 +12,6 @@ urlpatterns = [
     path("webhooks/<int:connection_id>/", webhook_receive, name="webhook-receive"),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/", include("portal.api.urls")),
+    path("usage/", include("portal.usage.urls")),
     path("", include("portal.web.urls")),
 ]
