@@ -92,7 +92,9 @@ def scoped_subscriptions(user, queryset: QuerySet | None = None) -> QuerySet:
 def scoped_operations(user, queryset: QuerySet | None = None) -> QuerySet:
     from portal.operations.models import Operation
 
-    return _scoped(queryset if queryset is not None else Operation.objects.all(), user, "customer__")
+    return _scoped(
+        queryset if queryset is not None else Operation.objects.all(), user, "customer__"
+    )
 
 
 def scoped_usage(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -112,7 +114,9 @@ def scoped_discrepancies(user, queryset: QuerySet | None = None) -> QuerySet:
 def scoped_audit_events(user, queryset: QuerySet | None = None) -> QuerySet:
     from portal.audit.models import AuditEvent
 
-    return _scoped(queryset if queryset is not None else AuditEvent.objects.all(), user, "customer__")
+    return _scoped(
+        queryset if queryset is not None else AuditEvent.objects.all(), user, "customer__"
+    )
 
 
 def get_in_scope_or_404(queryset: QuerySet, **lookup) -> Model:

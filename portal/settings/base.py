@@ -41,7 +41,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
+    "csp",
     "portal.core",
     "portal.accounts",
     "portal.customers",
@@ -63,6 +66,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -122,6 +128,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses sign-ins from a locked-out username+address before any password
+# check (https://django-axes.readthedocs.io/en/latest/2_installation.html).
+AUTHENTICATION_BACKENDS = [
+    "portal.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords for one username from one address lock that pair out for 30 minutes;
+# the pair (not the address alone) so one office behind a NAT is not locked out by one user.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.5  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+# Lockouts are lifted with `manage.py axes_reset_username <name>` rather than in the admin.
+AXES_ENABLE_ADMIN = False
+# Never store typed passwords or other POST fields with a failed attempt.
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "new_password1", "new_password2"]
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_COOKIE_HTTPONLY = True
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -130,6 +157,38 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# -- request limits and content security policy ---------------------------------------------------
+# Forms and API bodies are small; a larger body is refused before it is parsed (Django answers 400).
+# Webhooks have their own lower cap (portal/sync/webhooks.py MAX_BODY_BYTES).
+# https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+# django-csp 4 (https://django-csp.readthedocs.io/en/latest/configuration.html): scripts, styles,
+# fonts and images only from our own origin (everything is vendored, nothing from a CDN), no
+# inline script and no eval: htmx runs under it when configured to need neither
+# (htmx.config.includeIndicatorStyles=false, allowEval=false, no hx-on). Inline style attributes
+# are allowed (style-src-attr) because the admin and htmx swaps use them; they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # -- static files (whitenoise serves them; nothing comes from a CDN) ------------------------------
 STATIC_URL = "/static/"
@@ -145,17 +204,53 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 # -- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Browser sessions (pages calling the API) and per-user tokens for internal tools.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "portal.api.permissions.PortalPermission",
+    ],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttling.TokenRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "portal.api.schema.PortalAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.ApiPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "portal.api.exceptions.api_exception_handler",
 }
+#: Requests per API token (per user for browser sessions), e.g. "1200/min".
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")
+#: Outbound webhooks to internal tools: attempts per delivery and the first retry delay.
+API_WEBHOOK_MAX_ATTEMPTS = env.int("API_WEBHOOK_MAX_ATTEMPTS", default=8)
+API_WEBHOOK_BACKOFF_SECONDS = env.float("API_WEBHOOK_BACKOFF_SECONDS", default=30.0)
+API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Channel Portal API",
-    "DESCRIPTION": "Customers, vendor tenants, subscriptions, usage and operations across vendors.",
+    "DESCRIPTION": "Customers, vendor tenants, subscriptions, usage and operations across vendors. "
+    "Authenticate with a personal API token (Authorization: Bearer cpt_…). Errors are "
+    '{"code", "message", "details"}. Changes at vendors are Operations: POST them with an '
+    "Idempotency-Key header and follow their URL until they succeed or fail.",
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v[0-9]",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TenantStatusEnum": "vendors.types.TenantStatus",
+        "SubscriptionStatusEnum": "vendors.types.SubscriptionStatus",
+        "OperationStateEnum": "portal.operations.models.OperationState",
+        "OperationKindEnum": "portal.operations.models.OperationKind",
+        "SyncRunStatusEnum": "portal.sync.models.SyncRunStatus",
+        "CustomerStatusEnum": "portal.customers.models.CustomerStatus",
+    },
 }
 
 # -- Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html) ---------------------

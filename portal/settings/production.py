@@ -31,7 +31,13 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
+# The __Host- prefix makes browsers refuse these cookies unless Secure, host-only and path=/.
+SESSION_COOKIE_NAME = "__Host-portal_session"
+CSRF_COOKIE_NAME = "__Host-portal_csrftoken"
 X_FRAME_OPTIONS = "DENY"
+# Behind the TLS-terminating proxy axes must count failures per client, not per proxy.
+AXES_CLIENT_IP_CALLABLE = "portal.accounts.backends.client_ip"
