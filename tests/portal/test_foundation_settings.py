@@ -15,7 +15,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 SETTINGS_ENV = [
     "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "SECRET_KEY",
     "FIELD_ENCRYPTION_KEY", "FIELD_ENCRYPTION_KEYS", "ALLOWED_HOSTS", "DEBUG", "CONN_MAX_AGE",
-    "DJANGO_SETTINGS_MODULE", "CELERY_TASK_ALWAYS_EAGER",
+    "DJANGO_SETTINGS_MODULE", "CELERY_TASK_ALWAYS_EAGER", "PORTAL_TEST_RUN_ID",
 ]  # fmt: skip
 PRINT_SETTINGS = """
 import importlib, json, sys
@@ -116,12 +116,15 @@ def test_it_prefers_an_explicit_broker_url_over_redis_url(tmp_path):
     assert settings["CELERY_RESULT_BACKEND"] == "redis://cache.example:6379/2"
 
 
-def test_it_keeps_the_sqlite_test_database_in_a_file_a_worker_can_open(tmp_path):
-    settings = load_settings("portal.settings.test", tmp_path)
+def test_it_keeps_each_test_sessions_sqlite_database_and_broker_in_files_a_worker_can_open(
+    tmp_path,
+):
+    settings = load_settings("portal.settings.test", tmp_path, PORTAL_TEST_RUN_ID="run-7")
 
-    database = settings["DATABASES"]["default"]
-    assert database["TEST"]["NAME"] == str(tmp_path / "var" / "test.sqlite3")
-    assert "test-celery" in settings["CELERY_BROKER_TRANSPORT_OPTIONS"]["data_folder_in"]
+    run_dir = tmp_path / "var" / "test-runs" / "run-7"
+    assert settings["DATABASES"]["default"]["TEST"]["NAME"] == str(run_dir / "test.sqlite3")
+    assert settings["CELERY_BROKER_TRANSPORT_OPTIONS"]["data_folder_in"].startswith(str(run_dir))
+    assert settings["CELERY_RESULT_BACKEND"].startswith(f"file://{run_dir}")
 
 
 def test_it_refuses_to_start_production_without_a_secret_key(tmp_path):
