@@ -1,4 +1,34 @@
-"""REST API, versioned under /api/v1/."""
+"""REST API, versioned under /api/v1/; the OpenAPI schema and its docs beside it."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
 
 app_name = "api"
-urlpatterns: list = []
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("connections", views.ConnectionViewSet, basename="connection")
+router.register("customers", views.CustomerViewSet, basename="customer")
+router.register("tenants", views.TenantViewSet, basename="tenant")
+router.register("subscriptions", views.SubscriptionViewSet, basename="subscription")
+router.register("products", views.ProductViewSet, basename="product")
+router.register("usage", views.UsageViewSet, basename="usage")
+router.register("operations", views.OperationViewSet, basename="operation")
+router.register("operation-batches", views.OperationBatchViewSet, basename="operationbatch")
+router.register("sync-runs", views.SyncRunViewSet, basename="syncrun")
+router.register("discrepancies", views.DiscrepancyViewSet, basename="discrepancy")
+router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
+router.register(
+    "webhook-subscriptions", views.WebhookSubscriptionViewSet, basename="webhooksubscription"
+)
+router.register("webhook-deliveries", views.WebhookDeliveryViewSet, basename="webhookdelivery")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -250,6 +250,8 @@ SPECTACULAR_SETTINGS = {
         "OperationKindEnum": "portal.operations.models.OperationKind",
         "SyncRunStatusEnum": "portal.sync.models.SyncRunStatus",
         "CustomerStatusEnum": "portal.customers.models.CustomerStatus",
+        "SourceEnum": "portal.core.models.Source",
+        "UsageSourceEnum": "portal.usage.models.UsageSource",
     },
 }
 

@@ -1,0 +1,53 @@
+"""Emitting events to internal tools' webhooks: ``emit("operation.succeeded", {...})``.
+
+Call it inside the transaction of the change it reports: the delivery rows commit with the
+change, and delivery tasks are queued only once it has committed (a rolled-back change never
+announces itself).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+
+
+def emit(event_type: str, payload: dict[str, Any]) -> list[int]:
+    """Record one delivery per active subscription to ``event_type``; returns their ids."""
+    from .models import WebhookDelivery, WebhookSubscription
+
+    # One query; event_types is a short JSON list (filtered here: SQLite has no JSON contains).
+    wanted = [
+        pk
+        for pk, types in WebhookSubscription.objects.filter(active=True).values_list(
+            "pk", "event_types"
+        )
+        if event_type in (types or [])
+    ]
+    if not wanted:
+        return []
+    data = _jsonable(payload)
+    ids = [
+        WebhookDelivery.objects.create(subscription_id=pk, event_type=event_type, payload=data).pk
+        for pk in wanted
+    ]
+    transaction.on_commit(lambda: _enqueue(ids))
+    logger.info("event %s: %d deliveries", event_type, len(ids))
+    return ids
+
+
+def _enqueue(ids: list[int]) -> None:
+    from .tasks import deliver_webhook
+
+    for pk in ids:
+        deliver_webhook.delay(pk)

@@ -1,0 +1,107 @@
+"""Outbound webhooks for internal tools: who wants which events, and every delivery attempt."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from portal.core.fields import EncryptedJSONField
+from portal.core.models import TimeStamped
+
+
+class EventType(models.TextChoices):
+    OPERATION_SUCCEEDED = "operation.succeeded", "Operation succeeded"
+    OPERATION_FAILED = "operation.failed", "Operation failed"
+    TENANT_STATUS_CHANGED = "tenant.status_changed", "Tenant status changed"
+    DISCREPANCY_OPENED = "discrepancy.opened", "Discrepancy opened"
+    SYNC_FAILED = "sync.failed", "Sync failed"
+    USAGE_PERIOD_CLOSED = "usage.period_closed", "Usage period closed"
+    TEST = "test", "Test event"
+
+
+class WebhookSubscription(TimeStamped):
+    """An internal tool's endpoint and the event types it wants."""
+
+    name = models.CharField(max_length=100, help_text="Who receives it, e.g. 'billing'.")
+    url = models.URLField(max_length=500, help_text="Where deliveries are POSTed.")
+    event_types = models.JSONField(
+        default=list, help_text="Event types delivered to this endpoint."
+    )
+    #: {"secret": ...}: the HMAC key, encrypted at rest; shown once when created.
+    secret = EncryptedJSONField(blank=True)
+    active = models.BooleanField(default=True, help_text="Inactive subscriptions get nothing.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} -> {self.url}"
+
+
+def _default_max_attempts() -> int:
+    return settings.API_WEBHOOK_MAX_ATTEMPTS
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed (gave up)"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription; retried with backoff until delivered or out of attempts."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    event_type = models.CharField(max_length=64, db_index=True)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    #: Raised by a redelivery, so a delivery that gave up gets a fresh round of retries.
+    max_attempts = models.PositiveIntegerField(default=_default_max_attempts)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [models.Index(fields=["subscription", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} -> {self.subscription_id} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One POST of a delivery and the receiver's answer."""
+
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField(auto_now_add=True)
+    status_code = models.IntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="webhook_attempt_once")
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"delivery {self.delivery_id} attempt {self.number}: {self.status_code or self.error}"
+        )
