@@ -33,8 +33,16 @@ def previous_month(today: dt.date | None = None) -> dt.date:
 def usage_apply(
     tenant: Tenant, period: dt.date, usage: list[VendorUsage], sub_ids: dict[str, int]
 ) -> int:
-    """Upsert one tenant's usage for a month; returns rows written (0 when nothing changed)."""
+    """Upsert one tenant's usage for a month; returns rows written (0 when nothing changed).
+
+    A closed month is frozen: what the vendor reports for it now is kept as adjustments beside
+    the closed figures (portal.usage.services), never written over them.
+    """
     from portal.usage.models import UsageRecord
+    from portal.usage.services import usage_adjustments_record, usage_period_is_closed
+
+    if usage_period_is_closed(connection_id=tenant.connection_id, period=period):
+        return usage_adjustments_record(tenant=tenant, period=period, usage=usage)
 
     existing = {
         (r.subscription_key, r.metric): r
@@ -64,11 +72,13 @@ def usage_apply(
         elif any(getattr(row, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(row, name, value)
+            row.collected_at = timezone.now()  # bulk_update skips auto_now
             to_update.append(row)
     UsageRecord.objects.bulk_create(to_create)
     if to_update:
         UsageRecord.objects.bulk_update(
-            to_update, ["quantity", "unit", "vendor_field", "raw", "subscription_id"]
+            to_update,
+            ["quantity", "unit", "vendor_field", "raw", "subscription_id", "collected_at"],
         )
     return len(to_create) + len(to_update)
 

@@ -1,0 +1,194 @@
+"""Usage review pages: the month's figures with flags, close/reopen, CSV export, a customer's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from portal.accounts.scoping import (
+    can_manage,
+    can_write,
+    get_in_scope_or_404,
+    scoped_customers,
+    scoped_usage,
+    user_reseller,
+)
+from portal.catalog.models import VendorConnection
+from portal.sync.usage import previous_month
+from portal.web.views.common import manager_required, viewer_required, writer_required
+
+from . import selectors
+from .export import usage_csv_response
+from .filters import UsageFilterSet, parse_period
+from .models import UsageRecord
+from .selectors import FLAGS, ReviewFilter
+from .services import UsageCloseError, UsageCloseRefused, usage_month_close, usage_month_reopen
+
+PAGE_SIZE = 50
+
+
+def _filters(request: HttpRequest) -> tuple[UsageFilterSet, ReviewFilter]:
+    filterset = UsageFilterSet(request.GET, queryset=UsageRecord.objects.none(), request=request)
+    data = filterset.form.cleaned_data if filterset.form.is_valid() else {}
+    flag = request.GET.get("flag", "")
+    review = ReviewFilter(
+        period=data.get("period") or previous_month(),
+        vendor=data.get("vendor") or "",
+        reseller=data.get("reseller"),
+        flag=flag if flag in FLAGS else "",
+    )
+    return filterset, review
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@viewer_required
+def usage_review(request: HttpRequest) -> HttpResponse:
+    filterset, filters = _filters(request)
+    user = request.user
+    summary = selectors.usage_review_summary(user=user, filters=filters)
+    distributor = user_reseller(user) is None
+    context = {
+        "filterset": filterset,
+        "filters": filters,
+        "periods": selectors.recent_periods(),
+        "flags": FLAGS,
+        "totals": summary["totals"],
+        "connections": selectors.usage_connections_state(
+            user=user, filters=filters, missing=summary["missing"]
+        )
+        if distributor
+        else [],
+        "missing_total": sum(summary["missing"].values()),
+        "can_close": distributor and can_write(user),
+        "can_reopen": can_manage(user),
+        "adjustments": selectors.usage_adjustments(user=user, filters=filters)[:50],
+    }
+    if filters.flag == "missing":
+        missing = (
+            selectors.usage_missing_tenants(period=filters.period)
+            .filter(pk__in=filters.tenants(user).values("pk"))
+            .select_related("connection", "customer")
+            .order_by("connection__name", "name", "pk")
+        )
+        context["missing_page"] = Paginator(missing, PAGE_SIZE).get_page(request.GET.get("page"))
+    else:
+        context["table"] = selectors.usage_review_page(
+            user=user, filters=filters, page=_page_number(request), size=PAGE_SIZE
+        )
+    return render(request, "usage/review.html", context)
+
+
+@viewer_required
+def usage_export(request: HttpRequest):
+    """The month's rows as CSV, with the same filters as the page (the flag does not apply)."""
+    filterset, filters = _filters(request)
+    queryset = (
+        filterset.filter_queryset(scoped_usage(request.user)) if filterset.is_valid() else None
+    )
+    if queryset is None:
+        queryset = scoped_usage(request.user).none()
+    queryset = queryset.filter(period=filters.period)
+    return usage_csv_response(queryset, filename=f"usage-{filters.period:%Y-%m}.csv")
+
+
+@viewer_required
+def usage_customer_history(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_in_scope_or_404(scoped_customers(request.user), pk=pk)
+    end = parse_period(request.GET.get("period", "")) or previous_month()
+    history = selectors.usage_customer_history(user=request.user, customer=customer, end=end)
+    charts = [
+        {"vendor": vendor, "metric": metric, "unit": unit, **_bars(history["periods"], values)}
+        for (vendor, metric, unit), values in history["series"].items()
+    ]
+    return render(
+        request,
+        "usage/customer_history.html",
+        {"customer": customer, "charts": charts, "end": end, "periods": history["periods"]},
+    )
+
+
+def _bars(periods: list[dt.date], values: dict[dt.date, Decimal]) -> dict:
+    """Geometry of a small inline SVG bar chart (no chart library is vendored)."""
+    width, height, top = 36, 120, 16
+    peak = max(values.values(), default=0) or 1
+    bars = []
+    for index, period in enumerate(periods):
+        value = values.get(period)
+        size = int(height * (value or 0) / peak)
+        bars.append(
+            {
+                "x": index * width + 4,
+                "y": top + height - size,
+                "h": size,
+                "label": f"{period:%b}",
+                "label_y": top + height + 12,
+                "text_x": index * width + 4 + (width - 8) // 2,
+                "value": value,
+                "period": period,
+            }
+        )
+    return {
+        "bars": bars,
+        "width": len(periods) * width + 8,
+        "height": top + height + 20,
+        "bar_w": width - 8,
+    }
+
+
+def _back(request: HttpRequest, period: dt.date) -> HttpResponse:
+    return redirect(f"{reverse('usage:review')}?period={period:%Y-%m}")
+
+
+@writer_required
+@require_POST
+def usage_close(request: HttpRequest) -> HttpResponse:
+    period = parse_period(request.POST.get("period", "")) or previous_month()
+    connection = get_object_or_404(VendorConnection, pk=request.POST.get("connection"))
+    try:
+        close = usage_month_close(connection=connection, period=period, actor=request.user)
+    except UsageCloseRefused as exc:
+        messages.error(request, f"Not closed: {exc} See the list of missing usage below.")
+        return redirect(
+            f"{reverse('usage:review')}?period={period:%Y-%m}&vendor={connection.vendor}&flag=missing"
+        )
+    except (UsageCloseError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Closed {period:%Y-%m} for {connection.name}: {close.rows_frozen} figures frozen.",
+        )
+    return _back(request, period)
+
+
+@manager_required
+@require_POST
+def usage_reopen(request: HttpRequest) -> HttpResponse:
+    period = parse_period(request.POST.get("period", "")) or previous_month()
+    connection = get_object_or_404(VendorConnection, pk=request.POST.get("connection"))
+    try:
+        usage_month_reopen(
+            connection=connection,
+            period=period,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except UsageCloseError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Reopened {period:%Y-%m} for {connection.name}.")
+    return _back(request, period)
