@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import template
 from django.utils.html import format_html
 
@@ -29,3 +31,9 @@ def query(context, **changes) -> str:
         params.pop("page", None)
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag
+def new_key(prefix: str = "page") -> str:
+    """A fresh idempotency key per rendered form: a double click sends the same key twice."""
+    return f"{prefix}-{uuid.uuid4()}"

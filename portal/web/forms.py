@@ -1,0 +1,171 @@
+"""Page forms: they check shape and scope; the services check vendor rules and say why."""
+
+from __future__ import annotations
+
+from django import forms
+
+from portal.catalog.models import Product, VendorConnection
+from portal.customers.models import Customer
+from portal.customers.services import EDITABLE
+from vendors.types import ProductKind
+
+from . import selectors
+
+MAX_SEATS_HINT = 100000
+
+
+class CustomerForm(forms.ModelForm):
+    """Create/edit a customer; the parent list holds only resellers the user may see."""
+
+    class Meta:
+        model = Customer
+        fields = list(EDITABLE)
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        parents = selectors.reseller_choices(user=user)
+        if self.instance.pk:
+            parents = parents.exclude(path__startswith=self.instance.path)
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].label = "Reseller (parent)"
+        self.fields["parent"].empty_label = "— none (top level) —"
+        from portal.accounts.scoping import user_reseller
+
+        if user_reseller(user) is not None:
+            # A scoped user's customers must stay inside their reseller's subtree.
+            self.fields["parent"].required = True
+            self.fields["parent"].empty_label = None
+
+    def changed_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ProvisionForm(forms.Form):
+    """Open a customer's account at a vendor: connection, product, seats, trial, add-ons."""
+
+    connection = forms.ModelChoiceField(
+        queryset=VendorConnection.objects.filter(enabled=True).order_by("vendor", "name"),
+        label="Vendor connection",
+        empty_label="Choose a connection…",
+    )
+    product_code = forms.ChoiceField(label="Product / plan", choices=())
+    seats = forms.IntegerField(
+        min_value=1, max_value=MAX_SEATS_HINT, initial=10, label="Seats (licences)"
+    )
+    trial = forms.BooleanField(required=False, label="Start as a trial")
+    addons = forms.MultipleChoiceField(
+        required=False, choices=(), widget=forms.CheckboxSelectMultiple, label="Add-ons"
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        connection = self._chosen_connection()
+        products, addons = product_choices(connection)
+        self.fields["product_code"].choices = [("", "Choose a product…"), *products]
+        self.fields["addons"].choices = [(a, a) for a in addons]
+        if not products:
+            self.fields["product_code"].help_text = (
+                "Choose a connection first; its mirrored catalog lists the products."
+                if connection is None
+                else "This connection's catalog is empty: sync it first."
+            )
+        if connection is not None and not addons:
+            self.fields["addons"].help_text = "This vendor's catalog has no add-ons."
+
+    def _chosen_connection(self) -> VendorConnection | None:
+        key = self.data.get(self.add_prefix("connection")) or self.initial.get("connection")
+        if isinstance(key, VendorConnection):
+            return key
+        try:
+            return self.fields["connection"].queryset.filter(pk=int(key)).first() if key else None
+        except (TypeError, ValueError):
+            return None
+
+
+def product_choices(connection: VendorConnection | None) -> tuple[list[tuple[str, str]], list[str]]:
+    """Base products (with a trial marker) and add-on codes of a connection's mirrored catalog."""
+    if connection is None:
+        return [], []
+    products, addons = [], set()
+    for product in Product.objects.filter(connection=connection, is_active=True).order_by("name"):
+        if product.kind == ProductKind.ADDON:
+            addons.add(product.code)
+            continue
+        addons.update(product.addons or [])
+        label = f"{product.name} ({product.code})" + (
+            " · trial available" if product.trial_available else ""
+        )
+        products.append((product.code, label))
+    return products, sorted(addons)
+
+
+class SeatsForm(forms.Form):
+    seats = forms.IntegerField(min_value=1, max_value=MAX_SEATS_HINT, label="New seat count")
+
+
+class AddonsForm(forms.Form):
+    addons = forms.MultipleChoiceField(
+        required=False, choices=(), widget=forms.CheckboxSelectMultiple, label="Add-ons"
+    )
+
+    def __init__(self, *args, choices: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["addons"].choices = [(a, a) for a in choices]
+
+
+class PlanForm(forms.Form):
+    product_code = forms.ChoiceField(choices=(), label="New plan")
+
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product_code"].choices = choices
+
+
+class ConvertTrialForm(forms.Form):
+    seats = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_SEATS_HINT,
+        required=False,
+        label="Paid seats",
+        help_text="Leave empty to keep the trial's seat count.",
+    )
+
+
+class LinkTenantForm(forms.Form):
+    customer = forms.IntegerField(
+        label="Customer",
+        widget=forms.Select,
+        help_text="The customer who owns this vendor account.",
+    )
+
+    def __init__(self, *args, customers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.customers = customers
+        self.fields["customer"].widget.choices = [("", "Choose a customer…")] + [
+            (c.pk, f"{c.name} ({c.reference})") for c in customers
+        ]
+
+    def clean_customer(self):
+        value = self.cleaned_data["customer"]
+        match = next((c for c in self.customers if c.pk == value), None)
+        if match is None:
+            raise forms.ValidationError("Choose one of the listed customers.")
+        return match
+
+
+class AdoptNewForm(forms.Form):
+    parent = forms.ModelChoiceField(
+        queryset=Customer.objects.none(),
+        required=False,
+        label="Reseller (parent)",
+        empty_label="— none (top level) —",
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = selectors.reseller_choices(user=user)
+
+
+class CustomerSearchForm(forms.Form):
+    q = forms.CharField(required=False, label="Find a customer", max_length=100)

@@ -1,0 +1,361 @@
+"""Reads for the staff pages: each page's data in a fixed number of queries, whatever the size."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+
+from portal.accounts.scoping import (
+    scoped_audit_events,
+    scoped_customers,
+    scoped_discrepancies,
+    scoped_operations,
+    scoped_subscriptions,
+    scoped_tenants,
+    scoped_usage,
+)
+from portal.catalog.models import VendorConnection
+from portal.customers.models import Customer, Subscription, Tenant
+from portal.operations import rules
+from portal.operations.models import OPEN_STATES, Operation, OperationKind, OperationState
+from portal.sync.models import DiscrepancyStatus, SyncRun, SyncRunStatus, VendorCallStat
+from vendors.registry import DISPLAY_NAMES, get_adapter_class
+from vendors.types import ProductKind
+
+# -- dashboard ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ConnectionHealth:
+    connection: VendorConnection
+    vendor_name: str
+    tenants: int = 0
+    seats: int = 0
+    seats_used: int = 0
+    calls: int = 0
+    errors: int = 0
+    avg_latency_ms: float | None = None
+    max_latency_ms: float | None = None
+    running: SyncRun | None = None
+
+    @property
+    def success_age(self) -> dt.timedelta | None:
+        if self.connection.last_success_at is None:
+            return None
+        return timezone.now() - self.connection.last_success_at
+
+
+@dataclass
+class Dashboard:
+    connections: list[ConnectionHealth]
+    failed_operations: int
+    waiting_operations: int
+    open_discrepancies: int
+    unmatched_tenants: int
+    recent_failures: list[Operation] = field(default_factory=list)
+
+    @property
+    def syncing(self) -> bool:
+        return any(h.running for h in self.connections)
+
+
+def dashboard(*, user) -> Dashboard:
+    """Per connection: status, last success, tenants and seats, calls, errors and latency (24 h)."""
+    since = timezone.now() - dt.timedelta(hours=24)
+    connections = list(VendorConnection.objects.order_by("vendor", "name"))
+    health = {c.pk: ConnectionHealth(c, DISPLAY_NAMES.get(c.vendor, c.vendor)) for c in connections}
+    tenants = scoped_tenants(user).exclude(status__in=rules.GONE_TENANT)
+    for row in tenants.values("connection_id").annotate(n=Count("pk")):
+        health[row["connection_id"]].tenants = row["n"]
+    subscriptions = scoped_subscriptions(user).exclude(status__in=rules.GONE_SUBSCRIPTION)
+    for row in subscriptions.values("tenant__connection_id").annotate(
+        seats=Sum("seats"), used=Sum("seats_used")
+    ):
+        item = health[row["tenant__connection_id"]]
+        item.seats, item.seats_used = row["seats"] or 0, row["used"] or 0
+    for row in (
+        VendorCallStat.objects.filter(hour__gte=since.replace(minute=0, second=0, microsecond=0))
+        .values("connection_id")
+        .annotate(
+            calls=Sum("calls"),
+            errors=Sum("errors"),
+            latency=Sum("total_latency_ms"),
+            peak=Max("max_latency_ms"),
+        )
+    ):
+        item = health[row["connection_id"]]
+        item.calls, item.errors = row["calls"] or 0, row["errors"] or 0
+        item.avg_latency_ms = (row["latency"] / item.calls) if item.calls else None
+        item.max_latency_ms = row["peak"]
+    for run in SyncRun.objects.filter(status=SyncRunStatus.RUNNING).order_by("created_at"):
+        health[run.connection_id].running = run
+    operations = scoped_operations(user)
+    counts = operations.aggregate(
+        failed=Count("pk", filter=Q(state=OperationState.FAILED)),
+        waiting=Count("pk", filter=Q(state__in=OPEN_STATES)),
+    )
+    return Dashboard(
+        connections=list(health.values()),
+        failed_operations=counts["failed"],
+        waiting_operations=counts["waiting"],
+        open_discrepancies=scoped_discrepancies(user).filter(status=DiscrepancyStatus.OPEN).count(),
+        unmatched_tenants=unmatched_tenants(user=user).count(),
+        recent_failures=list(
+            operations.filter(state=OperationState.FAILED)
+            .select_related("connection", "customer", "tenant")
+            .order_by("-updated_at")[:8]
+        ),
+    )
+
+
+def unmatched_tenants(*, user):
+    """Tenants no customer owns yet; scoped users never see them (they are nobody's subtree)."""
+    return (
+        scoped_tenants(user)
+        .filter(customer__isnull=True)
+        .exclude(status__in=rules.GONE_TENANT)
+        .select_related("connection")
+    )
+
+
+# -- customers ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CustomerRow:
+    customer: Customer
+    depth: int
+    tenants: int
+    vendors: list[str]
+
+
+def customer_rows(*, customers: list[Customer], base_depth: int = 0) -> list[CustomerRow]:
+    """Decorate one page of customers with tenant counts and vendors: two queries per page."""
+    ids = [c.pk for c in customers]
+    tenant_counts: dict[int, int] = defaultdict(int)
+    vendors: dict[int, set[str]] = defaultdict(set)
+    for customer_id, vendor, n in (
+        Tenant.objects.filter(customer_id__in=ids)
+        .values_list("customer_id", "connection__vendor")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        tenant_counts[customer_id] += n
+        vendors[customer_id].add(DISPLAY_NAMES.get(vendor, vendor))
+    return [
+        CustomerRow(c, max(c.depth - base_depth, 0), tenant_counts[c.pk], sorted(vendors[c.pk]))
+        for c in customers
+    ]
+
+
+@dataclass
+class Action:
+    """One button on a tenant card: enabled, or disabled with the reason staff can act on."""
+
+    kind: str
+    label: str
+    reason: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return not self.reason
+
+
+@dataclass
+class SubscriptionCard:
+    subscription: Subscription
+    actions: dict[str, Action]
+
+
+@dataclass
+class TenantCard:
+    tenant: Tenant
+    vendor_name: str
+    actions: dict[str, Action]
+    subscriptions: list[SubscriptionCard]
+    plans: list[tuple[str, str]]
+    addons: list[str]
+
+
+TENANT_KINDS = (OperationKind.SUSPEND, OperationKind.RESUME, OperationKind.CANCEL)
+SUBSCRIPTION_KINDS = (
+    OperationKind.CHANGE_SEATS,
+    OperationKind.CHANGE_ADDONS,
+    OperationKind.CHANGE_PLAN,
+    OperationKind.CONVERT_TRIAL,
+)
+
+
+def _action(
+    kind: str, tenant: Tenant, open_ops: dict, *, writable: bool, extra: str = ""
+) -> Action:
+    label = OperationKind(kind).label
+    if not writable:
+        return Action(kind, label, "Your role can view but not change customers.")
+    connection = tenant.connection
+    reason = (
+        rules.connection_problem(connection)
+        or rules.capability_problem(connection, kind)
+        or rules.tenant_problem(kind, tenant)
+        or extra
+    )
+    if not reason and (tenant.pk, kind) in open_ops:
+        reason = rules.open_operation_problem(open_ops[(tenant.pk, kind)])
+    return Action(kind, label, reason)
+
+
+def tenant_cards(*, user, customer: Customer, writable: bool) -> list[TenantCard]:
+    """The customer's vendor tenants with subscriptions and the actions each vendor allows."""
+    tenants = list(
+        scoped_tenants(user)
+        .filter(customer=customer)
+        .select_related("connection")
+        .prefetch_related("subscriptions")
+        .order_by("connection__vendor", "name")
+    )
+    open_ops = {
+        (op.tenant_id, op.kind): op
+        for op in Operation.objects.filter(tenant__in=tenants, state__in=OPEN_STATES).order_by(
+            "-pk"
+        )
+    }
+    connection_ids = {t.connection_id for t in tenants}
+    plans: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    addons: dict[int, set[str]] = defaultdict(set)
+    from portal.catalog.models import Product
+
+    for product in Product.objects.filter(connection_id__in=connection_ids, is_active=True):
+        if product.kind == ProductKind.ADDON:
+            addons[product.connection_id].add(product.code)
+        else:
+            plans[product.connection_id].append((product.code, product.name))
+            addons[product.connection_id].update(product.addons or [])
+    cards = []
+    for tenant in tenants:
+        subs = []
+        for sub in tenant.subscriptions.all():
+            gone = rules.subscription_problem(sub)
+            actions = {}
+            for kind in SUBSCRIPTION_KINDS:
+                extra = gone
+                if not extra and kind == OperationKind.CONVERT_TRIAL and not sub.is_trial:
+                    extra = "Not a trial."
+                actions[kind] = _action(kind, tenant, open_ops, writable=writable, extra=extra)
+            subs.append(SubscriptionCard(sub, actions))
+        cards.append(
+            TenantCard(
+                tenant=tenant,
+                vendor_name=DISPLAY_NAMES.get(tenant.connection.vendor, tenant.connection.vendor),
+                actions={
+                    kind: _action(kind, tenant, open_ops, writable=writable)
+                    for kind in TENANT_KINDS
+                },
+                subscriptions=subs,
+                plans=sorted(plans[tenant.connection_id], key=lambda p: p[1]),
+                addons=sorted(addons[tenant.connection_id]),
+            )
+        )
+    return cards
+
+
+CHART_HEIGHT, CHART_BAR_WIDTH = 120, 48
+
+
+@dataclass
+class UsageSeries:
+    metric: str
+    unit: str
+    points: list[tuple[dt.date, Decimal]]
+
+    @property
+    def peak(self) -> Decimal:
+        return max((q for _, q in self.points), default=Decimal(0)) or Decimal(1)
+
+    @property
+    def bars(self) -> list[dict]:
+        """Bar geometry for the server-drawn SVG chart (no chart JavaScript needed)."""
+        height, width = CHART_HEIGHT, CHART_BAR_WIDTH
+        result = []
+        for index, (period, quantity) in enumerate(self.points):
+            h = round(float(quantity / self.peak) * height)
+            result.append(
+                {"x": index * width + 4, "y": height - h + 14, "h": h, "w": width - 8,
+                 "period": period, "quantity": quantity, "label_x": index * width + width // 2}
+            )  # fmt: skip
+        return result
+
+
+def month_starts(*, months: int = 12, today: dt.date | None = None) -> list[dt.date]:
+    """The first day of each of the last ``months`` months, oldest first (this month last)."""
+    day = (today or timezone.now().date()).replace(day=1)
+    result = []
+    for _ in range(months):
+        result.append(day)
+        day = (day - dt.timedelta(days=1)).replace(day=1)
+    return result[::-1]
+
+
+def customer_usage(*, user, customer: Customer, months: int = 12) -> list[UsageSeries]:
+    """Monthly totals per metric over the customer's tenants, for the last ``months`` months."""
+    periods = month_starts(months=months)
+    totals: dict[tuple[str, str], dict[dt.date, Decimal]] = defaultdict(dict)
+    for row in (
+        scoped_usage(user)
+        .filter(tenant__customer=customer, period__gte=periods[0])
+        .values("metric", "unit", "period")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    ):
+        totals[(row["metric"], row["unit"])][row["period"]] = row["total"]
+    return [
+        UsageSeries(metric, unit, [(p, values.get(p, Decimal(0))) for p in periods])
+        for (metric, unit), values in sorted(totals.items())
+    ]
+
+
+def customer_history(*, user, customer: Customer, limit: int = 15):
+    operations = (
+        scoped_operations(user)
+        .filter(customer=customer)
+        .select_related("connection", "tenant")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    audit = (
+        scoped_audit_events(user)
+        .filter(customer=customer)
+        .select_related("actor")
+        .order_by("-at", "-pk")[:limit]
+    )
+    return list(operations), list(audit)
+
+
+def reseller_choices(*, user):
+    from portal.customers.models import CustomerKind
+
+    return scoped_customers(user).filter(kind=CustomerKind.RESELLER).order_by("path")
+
+
+# -- connections --------------------------------------------------------------------------------
+
+
+def capability_rows() -> tuple[list[str], list[tuple[str, list]]]:
+    """The capability matrix as (vendor names, rows of (capability, [CapabilityInfo per vendor]))."""
+    from portal.catalog.capabilities import capability_matrix
+    from vendors.types import Capability
+
+    matrix = capability_matrix()
+    vendors = list(matrix)
+    rows = [(cap.value.replace("_", " "), [matrix[v][cap] for v in vendors]) for cap in Capability]
+    return [DISPLAY_NAMES.get(v, v) for v in vendors], rows
+
+
+def vendor_capabilities(vendor: str):
+    from vendors.types import Capability
+
+    adapter = get_adapter_class(vendor)
+    return [(cap.value.replace("_", " "), adapter.capability(cap)) for cap in Capability]

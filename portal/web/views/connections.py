@@ -1,0 +1,131 @@
+"""Vendor connections (list, create/edit, test, capabilities) and sync runs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from portal.accounts.scoping import can_manage, can_write
+from portal.catalog.forms import VendorConnectionForm
+from portal.catalog.models import VendorConnection
+from portal.catalog.services import connection_test
+from portal.sync.enqueue import sync_request
+from portal.sync.filters import SyncRunFilterSet
+from portal.sync.models import SyncRun
+
+from .. import selectors
+from .common import manager_required, paginate, viewer_required, writer_required
+
+
+@viewer_required
+def connection_list(request: HttpRequest) -> HttpResponse:
+    health = selectors.dashboard(user=request.user).connections
+    vendors, rows = selectors.capability_rows()
+    return render(
+        request,
+        "web/connections/list.html",
+        {
+            "health": health,
+            "vendors": vendors,
+            "rows": rows,
+            "manage": can_manage(request.user),
+            "writable": can_write(request.user),
+        },
+    )
+
+
+@viewer_required
+def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(VendorConnection, pk=pk)
+    return render(
+        request,
+        "web/connections/detail.html",
+        {
+            "connection": connection,
+            "capabilities": selectors.vendor_capabilities(connection.vendor),
+            "runs": list(connection.sync_runs.order_by("-created_at")[:10]),
+            "manage": can_manage(request.user),
+            "writable": can_write(request.user),
+        },
+    )
+
+
+@manager_required
+def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Create or edit; the credentials field is always empty (stored secrets are never shown)."""
+    connection = get_object_or_404(VendorConnection, pk=pk) if pk else None
+    form = VendorConnectionForm(request.POST or None, instance=connection)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        from portal.audit.services import audit_record
+
+        audit_record(
+            action="connection.created" if connection is None else "connection.updated",
+            source="page",
+            actor=request.user,
+            obj=saved,
+            detail={
+                "fields": sorted(form.changed_data),
+                "credentials_changed": "credentials_value" in form.cleaned_data,
+            },
+        )
+        messages.success(
+            request, f"Connection {saved.name} saved. Test it to check the credentials."
+        )
+        return redirect("web:connection-detail", pk=saved.pk)
+    return render(request, "web/connections/form.html", {"form": form, "connection": connection})
+
+
+@require_POST
+@manager_required
+def connection_test_view(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(VendorConnection, pk=pk)
+    result = connection_test(connection)
+    if request.headers.get("HX-Request"):
+        return render(request, "web/connections/_test_result.html", {"result": result})
+    (messages.success if result.ok else messages.error)(request, result.message)
+    return redirect("web:connection-detail", pk=pk)
+
+
+@require_POST
+@writer_required
+def connection_sync(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(VendorConnection, pk=pk)
+    answer = sync_request(connection, triggered_by=f"page:{request.user.get_username()}")
+    (messages.info if answer.queued else messages.warning)(request, answer.message)
+    return redirect(request.POST.get("next") or "web:sync-list")
+
+
+# -- sync runs --------------------------------------------------------------------------------
+
+
+@viewer_required
+def sync_list(request: HttpRequest) -> HttpResponse:
+    queryset = SyncRun.objects.select_related("connection")
+    filterset = SyncRunFilterSet(request.GET or None, queryset=queryset, request=request)
+    page = paginate(request, filterset.qs if filterset.is_bound else queryset)
+    return render(
+        request,
+        "web/sync/list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "connections": list(VendorConnection.objects.order_by("vendor", "name")),
+            "writable": can_write(request.user),
+        },
+    )
+
+
+@viewer_required
+def sync_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(SyncRun.objects.select_related("connection"), pk=pk)
+    return render(request, "web/sync/detail.html", {"run": run})
+
+
+@viewer_required
+def sync_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """One run's progress bar, polled while the run is queued or running."""
+    run = get_object_or_404(SyncRun.objects.select_related("connection"), pk=pk)
+    return render(request, "web/sync/_progress.html", {"run": run})

@@ -1,0 +1,244 @@
+"""Dashboard, customers (list, detail, create, edit) and the actions on a customer's tenants."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from portal.accounts.scoping import (
+    can_write,
+    get_in_scope_or_404,
+    scoped_customers,
+    scoped_subscriptions,
+    scoped_tenants,
+)
+from portal.customers.filters import CustomerFilterSet
+from portal.customers.services import customer_create, customer_update
+from portal.operations import services as ops
+from portal.operations.models import OperationKind
+
+from .. import forms, selectors
+from .common import error_text, flash_refusal, paginate, viewer_required, writer_required
+
+
+@viewer_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/dashboard.html", {"d": selectors.dashboard(user=request.user)})
+
+
+@viewer_required
+def dashboard_connections(request: HttpRequest) -> HttpResponse:
+    """The connection cards alone, refreshed by htmx while a sync runs."""
+    return render(
+        request, "web/_dashboard_connections.html", {"d": selectors.dashboard(user=request.user)}
+    )
+
+
+@viewer_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    queryset = scoped_customers(request.user).select_related("parent")
+    filterset = CustomerFilterSet(request.GET or None, queryset=queryset, request=request)
+    page = paginate(request, filterset.qs if filterset.is_bound else queryset)
+    hierarchy = request.GET.get("ordering") == "hierarchy"
+    rows = selectors.customer_rows(customers=list(page.object_list))
+    return render(
+        request,
+        "web/customers/list.html",
+        {"filter": filterset, "page": page, "rows": rows, "hierarchy": hierarchy},
+    )
+
+
+def _customer(request: HttpRequest, pk: int):
+    return get_in_scope_or_404(scoped_customers(request.user).select_related("parent"), pk=pk)
+
+
+@viewer_required
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer(request, pk)
+    writable = can_write(request.user)
+    operations, audit = selectors.customer_history(user=request.user, customer=customer)
+    children = scoped_customers(request.user).filter(parent=customer).order_by("name")
+    return render(
+        request,
+        "web/customers/detail.html",
+        {
+            "customer": customer,
+            "ancestors": list(customer.ancestors()),
+            "children": list(children[:50]),
+            "children_count": children.count() if customer.kind == "reseller" else 0,
+            "cards": selectors.tenant_cards(
+                user=request.user, customer=customer, writable=writable
+            ),
+            "usage": selectors.customer_usage(user=request.user, customer=customer),
+            "operations": operations,
+            "audit": audit,
+            "writable": writable,
+        },
+    )
+
+
+@writer_required
+def customer_create_view(request: HttpRequest) -> HttpResponse:
+    form = forms.CustomerForm(request.POST or None, user=request.user)
+    if request.GET.get("parent"):
+        form.initial["parent"] = request.GET["parent"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = customer_create(actor=request.user, **form.changed_fields())
+        except ValidationError as exc:
+            _form_refusal(form, exc)
+        else:
+            messages.success(request, f"Customer {customer.name} created.")
+            if request.POST.get("then") == "provision":
+                return redirect(f"{reverse('web:provision')}?customer={customer.pk}")
+            return redirect("web:customer-detail", pk=customer.pk)
+    return render(
+        request,
+        "web/customers/form.html",
+        {"form": form, "then": request.GET.get("then", request.POST.get("then", ""))},
+    )
+
+
+@writer_required
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer(request, pk)
+    form = forms.CustomerForm(request.POST or None, instance=customer, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        fresh = _customer(request, pk)  # the form's instance already carries the new values
+        try:
+            customer_update(customer=fresh, actor=request.user, **form.changed_fields())
+        except ValidationError as exc:
+            _form_refusal(form, exc)
+        else:
+            messages.success(request, f"Customer {fresh.name} saved.")
+            return redirect("web:customer-detail", pk=pk)
+    return render(request, "web/customers/form.html", {"form": form, "customer": customer})
+
+
+def _form_refusal(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error_text(exc))
+
+
+# -- tenant and subscription actions (each one an Operation) ----------------------------------
+
+
+def _tenant(request: HttpRequest, pk: int):
+    return get_in_scope_or_404(
+        scoped_tenants(request.user).select_related("connection", "customer"), pk=pk
+    )
+
+
+def _subscription(request: HttpRequest, pk: int):
+    return get_in_scope_or_404(
+        scoped_subscriptions(request.user).select_related("tenant__connection", "tenant__customer"),
+        pk=pk,
+    )
+
+
+def _after_request(request: HttpRequest, operation, back: str) -> HttpResponse:
+    """Follow the new operation live on its page (it links back to the customer)."""
+    messages.info(request, f"Operation #{operation.pk} ({operation.get_kind_display()}) requested.")
+    return redirect("web:operation-detail", pk=operation.pk)
+
+
+TENANT_SERVICES = {
+    OperationKind.SUSPEND: ops.tenant_suspend,
+    OperationKind.RESUME: ops.tenant_resume,
+    OperationKind.CANCEL: ops.tenant_cancel,
+}
+
+
+@require_POST
+@writer_required
+def tenant_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    tenant = _tenant(request, pk)
+    back = _back(tenant.customer_id)
+    service = TENANT_SERVICES.get(kind)
+    if service is None:
+        messages.error(request, f"Unknown action {kind!r}.")
+        return redirect(back)
+    try:
+        operation = service(
+            tenant=tenant,
+            actor=request.user,
+            idempotency_key=request.POST.get("idempotency_key", ""),
+        )
+    except ValidationError as exc:
+        flash_refusal(request, exc)
+        return redirect(back)
+    return _after_request(request, operation, back)
+
+
+def _back(customer_id) -> str:
+    return reverse("web:customer-detail", args=[customer_id]) if customer_id else "/"
+
+
+SUBSCRIPTION_FORMS = {
+    OperationKind.CHANGE_SEATS: ("seats", ops.subscription_seats_change),
+    OperationKind.CHANGE_ADDONS: ("addons", ops.subscription_addons_change),
+    OperationKind.CHANGE_PLAN: ("product_code", ops.subscription_plan_change),
+    OperationKind.CONVERT_TRIAL: ("seats", ops.subscription_trial_convert),
+}
+
+
+def _subscription_form(kind: str, data, card, subscription):
+    if kind == OperationKind.CHANGE_SEATS:
+        return forms.SeatsForm(data, initial={"seats": subscription.seats})
+    if kind == OperationKind.CHANGE_ADDONS:
+        return forms.AddonsForm(data, choices=card.addons, initial={"addons": subscription.addons})
+    if kind == OperationKind.CHANGE_PLAN:
+        return forms.PlanForm(
+            data, choices=card.plans, initial={"product_code": subscription.product_code}
+        )
+    return forms.ConvertTrialForm(data, initial={"seats": subscription.seats})
+
+
+@writer_required
+def subscription_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Change seats, add-ons or plan, or convert a trial; errors stay next to the field."""
+    if kind not in SUBSCRIPTION_FORMS:
+        raise Http404("Unknown subscription action.")
+    subscription = _subscription(request, pk)
+    tenant = subscription.tenant
+    card = next(
+        c
+        for c in selectors.tenant_cards(user=request.user, customer=tenant.customer, writable=True)
+        if c.tenant.pk == tenant.pk
+    )
+    field, service = SUBSCRIPTION_FORMS[kind]
+    form = _subscription_form(kind, request.POST or None, card, subscription)
+    if request.method == "POST" and form.is_valid():
+        try:
+            operation = service(
+                subscription=subscription,
+                actor=request.user,
+                idempotency_key=request.POST.get("idempotency_key", ""),
+                **{field: form.cleaned_data[field]},
+            )
+        except ValidationError as exc:
+            form.add_error(field, error_text(exc))
+        else:
+            return _after_request(request, operation, _back(tenant.customer_id))
+    action = next(
+        (s.actions[kind] for s in card.subscriptions if s.subscription.pk == subscription.pk), None
+    )
+    return render(
+        request,
+        "web/customers/subscription_action.html",
+        {
+            "form": form,
+            "kind": kind,
+            "label": OperationKind(kind).label,
+            "subscription": subscription,
+            "tenant": tenant,
+            "action": action,
+        },
+    )

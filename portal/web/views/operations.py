@@ -1,0 +1,239 @@
+"""Provisioning, the operation ledger (list, detail, live status, retry, cancel) and bulk batches."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from portal.accounts.scoping import (
+    can_write,
+    get_in_scope_or_404,
+    scoped_customers,
+    scoped_operations,
+)
+from portal.operations import services as ops
+from portal.operations.filters import OperationFilterSet
+from portal.operations.models import OperationBatch, OperationKind
+from portal.operations.selectors import batch_plan, batch_progress
+
+from .. import forms
+from .common import error_text, flash_refusal, paginate, viewer_required, writer_required
+
+SEARCH_LIMIT = 20
+
+
+@writer_required
+def provision(request: HttpRequest) -> HttpResponse:
+    """Choose a customer (or create one), then connection, product, seats, trial and add-ons."""
+    customers = scoped_customers(request.user)
+    customer_id = request.POST.get("customer") or request.GET.get("customer")
+    if not customer_id:
+        search = forms.CustomerSearchForm(request.GET or None)
+        found = []
+        if search.is_valid() and search.cleaned_data["q"]:
+            q = search.cleaned_data["q"]
+            found = list(
+                customers.filter(
+                    Q(name__icontains=q) | Q(reference__iexact=q) | Q(external_ref__iexact=q)
+                ).select_related("parent")[:SEARCH_LIMIT]
+            )
+        return render(request, "web/provision/choose.html", {"search": search, "found": found})
+    try:
+        customer = get_in_scope_or_404(customers.select_related("parent"), pk=int(customer_id))
+    except ValueError:
+        raise Http404("No such customer.") from None
+    form = forms.ProvisionForm(
+        request.POST or None, initial={"connection": request.GET.get("connection")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            operation = ops.tenant_create(
+                customer=customer,
+                connection=data["connection"],
+                product_code=data["product_code"],
+                seats=data["seats"],
+                trial=data["trial"],
+                addons=data["addons"],
+                actor=request.user,
+                idempotency_key=request.POST.get("idempotency_key", ""),
+            )
+        except ValidationError as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            messages.info(
+                request,
+                f"Operation #{operation.pk}: opening {customer.name}'s account at "
+                f"{data['connection'].name}.",
+            )
+            return redirect("web:operation-detail", pk=operation.pk)
+    return render(request, "web/provision/form.html", {"form": form, "customer": customer})
+
+
+@writer_required
+def provision_products(request: HttpRequest) -> HttpResponse:
+    """The product and add-on fields for the chosen connection (htmx swap)."""
+    form = forms.ProvisionForm(initial={"connection": request.GET.get("connection")})
+    return render(request, "web/provision/_products.html", {"form": form})
+
+
+# -- operations -------------------------------------------------------------------------------
+
+
+@viewer_required
+def operation_list(request: HttpRequest) -> HttpResponse:
+    queryset = scoped_operations(request.user).select_related("connection", "customer", "tenant")
+    filterset = OperationFilterSet(request.GET or None, queryset=queryset, request=request)
+    qs = filterset.qs if filterset.is_bound else queryset
+    page = paginate(request, qs.order_by(*(qs.query.order_by or ["-created_at"]), "-pk"))
+    return render(request, "web/operations/list.html", {"filter": filterset, "page": page})
+
+
+def _operation(request: HttpRequest, pk: int):
+    return get_in_scope_or_404(
+        scoped_operations(request.user).select_related(
+            "connection", "customer", "tenant", "subscription", "requested_by", "batch"
+        ),
+        pk=pk,
+    )
+
+
+@viewer_required
+def operation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    operation = _operation(request, pk)
+    return render(
+        request,
+        "web/operations/detail.html",
+        {
+            "op": operation,
+            "attempts": list(operation.attempt_log.order_by("number")),
+            "writable": can_write(request.user),
+        },
+    )
+
+
+@viewer_required
+def operation_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live status block, polled by htmx until the operation finishes."""
+    operation = _operation(request, pk)
+    return render(
+        request,
+        "web/operations/_status.html",
+        {
+            "op": operation,
+            "attempts": list(operation.attempt_log.order_by("number")),
+            "writable": can_write(request.user),
+        },
+    )
+
+
+@require_POST
+@writer_required
+def operation_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    operation = _operation(request, pk)
+    try:
+        ops.operation_retry(operation=operation, actor=request.user)
+    except ValidationError as exc:
+        flash_refusal(request, exc)
+    else:
+        messages.info(request, f"Operation #{operation.pk} sent again.")
+    return redirect("web:operation-detail", pk=pk)
+
+
+@require_POST
+@writer_required
+def operation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    operation = _operation(request, pk)
+    try:
+        ops.operation_cancel(operation=operation, actor=request.user)
+    except ValidationError as exc:
+        flash_refusal(request, exc)
+    else:
+        messages.success(request, f"Operation #{operation.pk} cancelled; nothing was sent.")
+    return redirect("web:operation-detail", pk=pk)
+
+
+# -- bulk suspend / resume with a dry run -----------------------------------------------------
+
+
+@writer_required
+def bulk(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """GET: the dry run (what will happen to every tenant, and why not); POST: do it."""
+    if kind not in ops.BULK_KINDS:
+        raise Http404("Only suspend and resume run in bulk.")
+    customer = get_in_scope_or_404(scoped_customers(request.user), pk=pk)
+    if request.method == "POST":
+        try:
+            batch = ops.batch_create(customer=customer, kind=kind, actor=request.user)
+        except ValidationError as exc:
+            flash_refusal(request, exc)
+        else:
+            return redirect("web:batch-detail", pk=batch.pk)
+    plan = batch_plan(customer=customer, kind=kind)
+    return render(
+        request,
+        "web/operations/bulk.html",
+        {
+            "customer": customer,
+            "kind": kind,
+            "label": OperationKind(kind).label,
+            "plan": plan,
+            "will_run": sum(1 for item in plan if item.will_run),
+        },
+    )
+
+
+def _batch(request: HttpRequest, pk: int) -> OperationBatch:
+    batch = get_in_scope_or_404(OperationBatch.objects.select_related("customer"), pk=pk)
+    if (
+        batch.customer is None
+        or not scoped_customers(request.user).filter(pk=batch.customer_id).exists()
+    ):
+        raise Http404("No such batch.")
+    return batch
+
+
+@viewer_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    return render(
+        request,
+        "web/operations/batch.html",
+        {"batch": batch, "progress": batch_progress(batch=batch), **_batch_ops(batch)},
+    )
+
+
+@viewer_required
+def batch_status(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    return render(
+        request,
+        "web/operations/_batch_status.html",
+        {"batch": batch, "progress": batch_progress(batch=batch), **_batch_ops(batch)},
+    )
+
+
+def _batch_ops(batch: OperationBatch) -> dict:
+    return {
+        "operations": list(
+            batch.operations.select_related("connection", "customer", "tenant").order_by("pk")
+        )
+    }
+
+
+@require_POST
+@writer_required
+def batch_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    try:
+        retried = ops.batch_resume(batch=batch, actor=request.user)
+    except ValidationError as exc:
+        flash_refusal(request, exc)
+    else:
+        messages.info(request, f"{len(retried)} failed operation(s) sent again.")
+    return redirect(reverse("web:batch-detail", args=[pk]))
