@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -92,10 +93,7 @@ def operation_run(operation_id: int) -> RunOutcome:
     )
     try:
         try:
-            tenant = verify.read_back(operation, adapter) if operation.attempts > 1 else None
-            how = "verified" if tenant is not None else "applied"
-            if tenant is None:
-                tenant = verify.send(operation, adapter)
+            tenant, how = _at_vendor(operation, adapter)
         except VendorOutcomeUnknown as exc:
             return _unsure(operation, exc, calls)
         except VendorTransientError as exc:
@@ -114,6 +112,20 @@ def operation_run(operation_id: int) -> RunOutcome:
         log.warning("operation %s was taken over while this run was busy: left alone", operation_id)
         state = Operation.objects.filter(pk=operation_id).values_list("state", flat=True).first()
         return RunOutcome(operation_id, state)
+
+
+def _at_vendor(operation: Operation, adapter) -> tuple[VendorTenant, str]:
+    """Read back (every attempt after the first), then send only when the effect is not there."""
+    started = time.monotonic()
+    try:
+        tenant = verify.read_back(operation, adapter) if operation.attempts > 1 else None
+        if tenant is not None:
+            return tenant, "verified"
+        return verify.send(operation, adapter), "applied"
+    finally:
+        # Time inside the adapter (HTTP, its rate-limit waits, a vendor's async-order polls),
+        # kept per attempt so the portal's own overhead can be told apart (bench/operations.py).
+        operation.adapter_ms = (time.monotonic() - started) * 1000
 
 
 def _claim(operation_id: int) -> Operation | None:
@@ -149,14 +161,19 @@ def _claim(operation_id: int) -> Operation | None:
 
 
 def _recorder(connection_id: int, calls: list[CallRecord]) -> Callable[[CallRecord], None]:
-    """Keep this run's vendor calls (timing per attempt) and feed the vendor health stats."""
+    """Keep this run's vendor calls; they reach the vendor health stats when the attempt ends.
+
+    Recording them in the attempt's closing transaction (not one write per call) keeps the
+    database work per operation constant, which matters on SQLite with several workers.
+    """
+    return calls.append
+
+
+def _record_stats(connection_id: int, calls: list[CallRecord]) -> None:
     from portal.sync.call_stats import record_call
 
-    def on_call(record: CallRecord) -> None:
-        calls.append(record)
+    for record in calls:
         record_call(connection_id, record)
-
-    return on_call
 
 
 def _calls(calls: list[CallRecord]) -> list[dict[str, Any]]:
@@ -185,16 +202,19 @@ def _close(
     detail: dict[str, Any] | None = None,
 ) -> RunOutcome:
     """End this attempt: one transaction for the mirror, the state change, the attempt and audit."""
-    now = timezone.now()
     fields = dict(fields or {})
-    if state in (State.SUCCEEDED, State.FAILED):
-        fields["finished_at"] = now
     answer: dict[str, Any] = {"calls": _calls(calls)}
+    if hasattr(operation, "adapter_ms"):
+        answer["adapter_ms"] = round(operation.adapter_ms, 2)
     if isinstance(exc, VendorError):
         answer["error"] = redact(_jsonable(exc.as_dict()))
     with transaction.atomic():
         if before is not None:
             fields.update(before())
+        _record_stats(operation.connection_id, calls)
+        now = timezone.now()  # after the mirror writes: attempt timings include them
+        if state in (State.SUCCEEDED, State.FAILED):
+            fields["finished_at"] = now
         updated = Operation.objects.filter(
             pk=operation.pk, state=State.RUNNING, attempts=operation.attempts
         ).update(state=state, updated_at=now, **fields)
