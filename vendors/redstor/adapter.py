@@ -37,8 +37,8 @@ Assumptions where the docs are silent (one place, also in docs/vendors/redstor.m
 - Empty collections may answer ``204 No Content`` (listed for every GET in the spec): read as empty.
 - Usage: ``GET /companies/{id}/consumption/company?date=<last second of the month>`` with
   ``shouldExcludeTrials=true`` (trial consumption is not billable); the current month is asked
-  without ``date``. ``date`` selects the month's figures. ``inactiveSeats``, ``sharedSeats`` and
-  ``totalDataProtectedInBytesExternal`` have no portal metric yet and stay in ``raw``.
+  without ``date``. ``date`` selects the month's figures. ``totalDataProtectedInBytesExternal`` (a share of
+  ``totalDataProtectedInBytes``) has no portal metric and stays in ``raw``.
 - Idempotent create: search by exact name (case-insensitive) and accept it when its
   ``externalReference`` is ours or empty; a company found without the product subscription gets
   it added (a retry after a half-finished create). Finding by reference alone scans the tree.
@@ -132,6 +132,8 @@ TENANT_STATUS_MAP: dict[tuple[Any, str], TenantStatus] = {
 #: ConsumptionWithProduct field -> portal metric.
 USAGE_MAP: dict[str, Metric] = {
     "activeSeats": Metric.SEATS_USED,
+    "inactiveSeats": Metric.INACTIVE_SEATS,
+    "sharedSeats": Metric.SHARED_SEATS,
     "activeWorkloads": Metric.WORKLOADS,
     "totalDataProtectedInBytes": Metric.PROTECTED_BYTES,
     "fupOverageInBytes": Metric.OVERAGE_BYTES,
