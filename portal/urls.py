@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from portal.accounts.urls import me_patterns, users_patterns
 from portal.core import views as core_views
 from portal.sync.webhooks import webhook_receive
 
@@ -13,5 +14,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/", include("portal.api.urls")),
     path("usage/", include("portal.usage.urls")),
+    path("users/", include(users_patterns)),
+    path("me/", include(me_patterns)),
+    path("audit/", include("portal.audit.urls")),
     path("", include("portal.web.urls")),
 ]

@@ -21,8 +21,15 @@ def audit_record(
     customer=None,
     detail: dict[str, Any] | None = None,
     actor_label: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
 ) -> AuditEvent:
-    """Write one audit event; call it inside the transaction of the change it records."""
+    """Write one audit event; call it inside the transaction of the change it records.
+
+    ``object_type``/``object_id``/``object_repr`` name an object that no longer exists (a
+    deletion); otherwise they come from ``obj``.
+    """
     if customer is None and obj is not None:
         customer = getattr(obj, "customer", None)
     return AuditEvent.objects.create(
@@ -30,9 +37,9 @@ def audit_record(
         source=source,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=actor_label or (actor.get_username() if getattr(actor, "pk", None) else source),
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:300] if obj is not None else "",
+        object_type=obj._meta.label_lower if obj is not None else object_type,
+        object_id=str(obj.pk) if obj is not None else object_id,
+        object_repr=str(obj)[:300] if obj is not None else object_repr[:300],
         customer=customer,
         detail=redact(detail or {}),
     )

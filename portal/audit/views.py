@@ -1,0 +1,33 @@
+"""The audit page: filterable, scoped, exportable, and read-only (no view here writes)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from portal.web.views.common import paginate, viewer_required
+
+from .export import audit_csv_response
+from .selectors import audit_event_list
+
+
+@require_GET
+@viewer_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    filterset, events = audit_event_list(user=request.user, params=request.GET, request=request)
+    page = paginate(request, events)
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
+    return render(
+        request,
+        "audit/list.html",
+        {"filter": filterset, "page": page, "export_query": export_query.urlencode()},
+    )
+
+
+@require_GET
+@viewer_required
+def audit_export(request: HttpRequest) -> HttpResponse:
+    _, events = audit_event_list(user=request.user, params=request.GET, request=request)
+    return audit_csv_response(events)
