@@ -40,7 +40,9 @@ def operator(db):
 def seat_usage(db):
     """``seat_usage(seats=10, used=7, previous=6)``: one tenant's subscription with figures."""
 
-    def make(*, seats=10, used=7, previous=None, metric=Metric.SEATS_USED, tenant=None, **tenant_kw):
+    def make(
+        *, seats=10, used=7, previous=None, metric=Metric.SEATS_USED, tenant=None, **tenant_kw
+    ):
         tenant = tenant or TenantFactory(**tenant_kw)
         sub = SubscriptionFactory(tenant=tenant, seats=seats)
         for period, quantity in ((PERIOD, used), (PREVIOUS, previous)):
