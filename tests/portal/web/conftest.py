@@ -62,7 +62,7 @@ def no_role_client(db) -> Client:
 @pytest.fixture
 def world(reseller):
     """A reseller with one customer inside and one customer outside it, each with a tenant."""
-    connection = VendorConnectionFactory(vendor="lookout", name="Lookout main")
+    connection = VendorConnectionFactory(vendor="bitdefender", name="GravityZone main")
     inside = CustomerFactory(name="Inside Ltd", parent=reseller)
     outside = CustomerFactory(name="Outside Ltd")
     return {
