@@ -241,6 +241,11 @@ def _close(
                 "to": state,
                 "attempt": operation.attempts,
                 "outcome": outcome,
+                # The vendor write itself: what was asked (redacted) and every HTTP answer.
+                "request": redact({"kind": operation.kind, "params": _jsonable(operation.params)}),
+                "calls": [
+                    {k: c[k] for k in ("method", "endpoint", "status")} for c in answer["calls"]
+                ],
                 **(detail or {}),
             },
         )
