@@ -273,6 +273,10 @@ class UsageSeries:
     points: list[tuple[dt.date, Decimal]]
 
     @property
+    def label(self) -> str:
+        return self.metric.replace("_", " ").capitalize()
+
+    @property
     def peak(self) -> Decimal:
         return max((q for _, q in self.points), default=Decimal(0)) or Decimal(1)
 
