@@ -13,6 +13,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import StreamingHttpResponse
 
 from .models import UsageAdjustment
+from .selectors import plain_number
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("period", "period"),
@@ -45,9 +46,7 @@ class _Line:
 
 def _cell(value) -> object:
     if isinstance(value, Decimal):
-        # Exact, without the column's trailing zeros or an exponent: 7.0000 -> 7, 1.5000 -> 1.5.
-        text = format(value, "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
+        return plain_number(value)
     if value is None:
         return ""
     return value

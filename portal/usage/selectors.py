@@ -234,11 +234,28 @@ def usage_review_page(*, user, filters: ReviewFilter, page: int = 1, size: int =
 
 
 def _decorate(row: dict) -> None:
-    """Percentages for display (per shown row; the flags themselves come from SQL)."""
+    """Display strings for one shown row (the flags themselves come from SQL).
+
+    Formatted here rather than with template filters: a page shows hundreds of figures.
+    """
     used, purchased, previous = row["used"], row["purchased"], row["previous"]
-    row["utilization"] = (used * 100 / purchased) if purchased else None
-    row["change_pct"] = ((used - previous) * 100 / previous) if previous else None
+    row["utilization"] = f"{used * 100 / purchased:.0f}%" if purchased else "—"
+    if previous:
+        row["change"] = f"{(used - previous) * 100 / previous:+.0f}%"
+    elif previous is not None:
+        row["change"] = "new" if used else "0%"
+    else:
+        row["change"] = "—"
+    row["used_text"] = plain_number(used)
+    row["purchased_text"] = "—" if purchased is None else plain_number(purchased)
+    row["previous_text"] = "—" if previous is None else plain_number(previous)
     row["flags"] = [name for name in ("overuse", "idle", "jump") if row[f"is_{name}"]]
+
+
+def plain_number(value: Decimal) -> str:
+    """7.0000 -> "7", 1.5000 -> "1.5": exact, without the column's padding or an exponent."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def usage_totals(*, user, filters: ReviewFilter) -> list[dict]:

@@ -32,7 +32,7 @@ from .models import UsageRecord
 from .selectors import FLAGS, ReviewFilter
 from .services import UsageCloseError, UsageCloseRefused, usage_month_close, usage_month_reopen
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # customers per page (each has a row per vendor, product and metric)
 
 
 def _filters(request: HttpRequest) -> tuple[UsageFilterSet, ReviewFilter]:
@@ -63,8 +63,12 @@ def usage_review(request: HttpRequest) -> HttpResponse:
     distributor = user_reseller(user) is None
     context = {
         "filterset": filterset,
+        "vendor_choices": filterset.form.fields["vendor"].choices[1:],
+        "resellers": filterset.form.fields["reseller"].queryset.values_list("pk", "name"),
         "filters": filters,
-        "periods": selectors.recent_periods(),
+        "periods": [(f"{p:%Y-%m}", f"{p:%B %Y}") for p in selectors.recent_periods()],
+        "period_param": f"{filters.period:%Y-%m}",
+        "history_base": reverse("usage:review") + "customers/",
         "flags": FLAGS,
         "totals": summary["totals"],
         "connections": selectors.usage_connections_state(
