@@ -1,0 +1,223 @@
+"""Benchmark: server-side render time of every list and detail page on a large database.
+
+    .venv/bin/python bench/pages.py [--customers 50000] [--tenants 150000] [--repeat 15]
+                                    [--database-url postgres://...]
+
+Fills a fresh database (SQLite in a temporary folder unless --database-url) with resellers and
+customers (a three-level hierarchy), tenants over five connections, one subscription per tenant,
+operations, sync runs, discrepancies, usage and call stats, all with bulk inserts. Then, signed in
+as a distributor admin through Django's test client, renders each page ``--repeat`` times
+(after one warm-up) and reports p50/p95 and the SQL queries of one render. The baseline is the
+sign-in page. The last line printed is one JSON object:
+``{"customers", "tenants", "baseline_p95_ms", "pages": {name: {"p50_ms", "p95_ms", "queries"}},
+"worst_ratio"}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._django import setup
+
+BATCH = 5000
+
+
+def populate(customers: int, tenants: int) -> dict:
+    """Bulk-insert the estate; ids and materialized paths are computed here, not by save()."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from portal.accounts.models import Profile, Role
+    from portal.catalog.models import Product, VendorConnection
+    from portal.customers.models import Customer, CustomerKind, Subscription, Tenant
+    from portal.operations.models import Operation
+    from portal.sync.models import Discrepancy, SyncRun, VendorCallStat
+    from portal.usage.models import UsageRecord
+    from vendors.registry import all_adapter_classes
+
+    rng = random.Random(7)
+    now = timezone.now()
+    connections = [
+        VendorConnection.objects.create(
+            vendor=vendor,
+            name=f"{vendor} bench",
+            base_url=f"https://{vendor}.bench.example",
+            credentials={"key": "x"},
+            sync_status="ok",
+            last_success_at=now,
+        )
+        for vendor in all_adapter_classes()
+    ]
+    products = [
+        Product.objects.create(connection=c, external_id="p1", code=f"{c.vendor}-base", name="Base")
+        for c in connections
+    ]
+    resellers = max(customers // 100, 1)
+    rows, next_id = [], 1
+    for r in range(resellers):
+        rows.append(Customer(id=next_id, name=f"Reseller {r:05d} MSP", kind=CustomerKind.RESELLER,
+                             path=f"/{next_id}/", reference=f"CP-R{r:08d}"))  # fmt: skip
+        next_id += 1
+    for n in range(customers - resellers):
+        parent = rows[n % resellers]
+        rows.append(Customer(id=next_id, name=f"Customer {n:06d} Ltd", parent_id=parent.id,
+                             path=f"{parent.path}{next_id}/", reference=f"CP-C{n:08d}",
+                             contact_email=f"it{n}@c.example"))  # fmt: skip
+        next_id += 1
+    Customer.objects.bulk_create(rows, batch_size=BATCH)
+    end_customers = [c.id for c in rows[resellers:]] or [rows[0].id]
+    tenant_rows = []
+    for n in range(tenants):
+        # Every tenth tenant is unmatched (no customer), as after a first sync.
+        tenant_rows.append(Tenant(
+            id=n + 1, connection=connections[n % len(connections)],
+            customer_id=None if n % 10 == 9 else end_customers[n % len(end_customers)],
+            external_id=f"t-{n}", name=f"Tenant {n:06d}", status="active",
+            first_seen_at=now, last_seen_at=now,
+        ))  # fmt: skip
+    Tenant.objects.bulk_create(tenant_rows, batch_size=BATCH)
+    Subscription.objects.bulk_create(
+        (Subscription(id=t.id, tenant_id=t.id, external_id=f"s-{t.id}",
+                      product=products[t.id % len(products)], product_code="base",
+                      product_name="Base", status="active", seats=20, seats_used=rng.randint(0, 20))
+         for t in tenant_rows),
+        batch_size=BATCH,
+    )  # fmt: skip
+    matched = [t for t in tenant_rows if t.customer_id]
+    Operation.objects.bulk_create(
+        (Operation(kind="change_seats", state=rng.choice(["succeeded", "failed", "pending"]),
+                   connection_id=t.connection_id, customer_id=t.customer_id, tenant_id=t.id,
+                   params={"seats": 12}, idempotency_key=f"bench-{t.id}", last_error="")
+         for t in matched[: len(matched) // 5]),
+        batch_size=BATCH,
+    )  # fmt: skip
+    SyncRun.objects.bulk_create(
+        SyncRun(connection=connections[n % len(connections)], status="succeeded",
+                items_seen=100, started_at=now, finished_at=now)
+        for n in range(2000)
+    )  # fmt: skip
+    Discrepancy.objects.bulk_create(
+        (Discrepancy(tenant_id=t.id, subscription_id=t.id, field="seats", ours=12, vendor_value=10)
+         for t in matched[::50]),
+        batch_size=BATCH,
+    )  # fmt: skip
+    period = now.date().replace(day=1)
+    UsageRecord.objects.bulk_create(
+        (UsageRecord(tenant_id=t.id, period=(period - dt.timedelta(days=31 * m)).replace(day=1),
+                     metric="seats_used", quantity=10 + m, unit="seats")
+         for t in matched[:20000] for m in range(3)),
+        batch_size=BATCH,
+    )  # fmt: skip
+    VendorCallStat.objects.bulk_create(
+        VendorCallStat(connection=c, hour=(now - dt.timedelta(hours=h)).replace(minute=0, second=0,
+                       microsecond=0), calls=100, errors=1, total_latency_ms=9000, max_latency_ms=400)
+        for c in connections for h in range(48)
+    )  # fmt: skip
+    user = get_user_model().objects.create_user("bench-admin", password="x")
+    Profile.objects.create(user=user, role=Role.ADMIN)
+    busy = Customer.objects.get(pk=end_customers[0])
+    return {
+        "user": user,
+        "customer": busy,
+        "reseller": rows[0],
+        "operation": Operation.objects.order_by("-pk").first(),
+        "run": SyncRun.objects.order_by("-pk").first(),
+        "connection": connections[0],
+        "unmatched": Tenant.objects.filter(customer__isnull=True).order_by("pk").first(),
+    }
+
+
+def page_urls(data: dict) -> dict[str, str]:
+    return {
+        "dashboard": "/",
+        "customers": "/customers/",
+        "customers_search": "/customers/?q=Customer+0421",
+        "customers_hierarchy": "/customers/?ordering=hierarchy&page=40",
+        "customers_by_vendor": "/customers/?vendor=redstor",
+        "customers_by_reseller": f"/customers/?reseller={data['reseller'].pk}",
+        "customer_detail": f"/customers/{data['customer'].pk}/",
+        "reseller_detail": f"/customers/{data['reseller'].pk}/",
+        "provision": f"/provision/?customer={data['customer'].pk}&connection={data['connection'].pk}",
+        "operations": "/operations/",
+        "operations_failed": "/operations/?state=failed",
+        "operation_detail": f"/operations/{data['operation'].pk}/",
+        "connections": "/connections/",
+        "connection_detail": f"/connections/{data['connection'].pk}/",
+        "sync_runs": "/sync/",
+        "sync_detail": f"/sync/{data['run'].pk}/",
+        "unmatched": "/unmatched/",
+        "unmatched_adopt": f"/unmatched/{data['unmatched'].pk}/",
+        "discrepancies": "/discrepancies/",
+    }
+
+
+def measure(client, url: str, repeat: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # The log is a bounded deque: once full (after migrate) its length stops changing.
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)  # warm-up, and the query count of one render
+    assert response.status_code == 200, (url, response.status_code)
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], 2),
+        "queries": len(queries),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=50_000)
+    parser.add_argument("--tenants", type=int, default=150_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    database = setup(args.database_url)
+    from django.conf import settings
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    settings.DEBUG = False
+    setup_test_environment()
+    started = time.perf_counter()
+    data = populate(args.customers, args.tenants)
+    print(f"populated {args.customers} customers, {args.tenants} tenants in "
+          f"{time.perf_counter() - started:.0f}s ({database.split(':')[0]})", file=sys.stderr)  # fmt: skip
+    client = Client()
+    client.force_login(data["user"])
+    baseline = measure(client, "/accounts/login/", args.repeat)
+    pages = {}
+    for name, url in page_urls(data).items():
+        pages[name] = measure(client, url, args.repeat)
+        print(f"{name:24} p50 {pages[name]['p50_ms']:8.1f} ms  p95 {pages[name]['p95_ms']:8.1f} ms"
+              f"  {pages[name]['queries']} queries", file=sys.stderr)  # fmt: skip
+    worst = max(p["p95_ms"] for p in pages.values()) / baseline["p95_ms"]
+    print(json.dumps({
+        "customers": args.customers,
+        "tenants": args.tenants,
+        "database": database.split(":")[0],
+        "baseline_p95_ms": baseline["p95_ms"],
+        "pages": pages,
+        "worst_ratio": round(worst, 2),
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
