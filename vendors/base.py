@@ -36,6 +36,8 @@ class VendorAdapter(ABC):
     credential_fields: ClassVar[tuple[str, ...]]
     #: Optional, non-secret connection settings kept with the credentials (e.g. a token URL).
     optional_credential_fields: ClassVar[tuple[str, ...]] = ()
+    #: The most seats one subscription may have at this vendor (None: the portal's default cap).
+    max_seats: ClassVar[int | None] = None
     #: The base URL of the real vendor API, offered as the default for new connections.
     default_base_url: ClassVar[str] = ""
 

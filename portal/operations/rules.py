@@ -76,7 +76,7 @@ def seats_problem(connection: VendorConnection, seats: object) -> str:
     if seats < 1:
         return f"Seats must be at least 1 (got {seats}); to stop the service, cancel instead."
     adapter_class = get_adapter_class(connection.vendor)
-    limit = getattr(adapter_class, "max_seats", None) or conf.max_seats()
+    limit = adapter_class.max_seats or conf.max_seats()
     if seats > limit:
         return f"{vendor_name(connection.vendor)} accepts at most {limit} seats (got {seats})."
     return ""

@@ -143,6 +143,7 @@ class TrendMicroAdapter(HttpVendorAdapter):
     rate_limit: ClassVar[RateLimit] = RateLimit()  # LMPI documents no rate limit
     #: LMPI ``limit`` is 1-100 (default 25).
     page_size: int = 100
+    max_seats = 999_999  # units_per_license 1-999,999 (customer subscriptions: modify)
     capabilities: ClassVar[Mapping[Capability, CapabilityInfo]] = {
         Capability.CATALOG: native("Products and service plans the partner may provision."),
         Capability.LIST_TENANTS: native(
