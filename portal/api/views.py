@@ -21,7 +21,8 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
+from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.renderers import JSONRenderer
@@ -33,24 +34,27 @@ from portal.catalog.models import Product, VendorConnection
 from portal.catalog.services import connection_test
 from portal.core.models import Source
 from portal.customers import services as customer_services
-from portal.customers.filters import TenantFilterSet
 from portal.customers.models import Customer, Subscription, Tenant
 from portal.operations import services as ops
-from portal.operations.filters import OperationFilterSet
 from portal.operations.models import Operation, OperationBatch, OperationKind
 from portal.operations.selectors import batch_plan
 from portal.sync import discrepancies
 from portal.sync.adoption import tenant_link
-from portal.sync.enqueue import sync_request
-from portal.sync.filters import DiscrepancyFilterSet, SyncRunFilterSet
+from portal.sync.enqueue import sync_request, usage_request
+from portal.sync.filters import SyncRunFilterSet
 from portal.sync.models import SyncRun
+from portal.sync.usage import previous_month
 from portal.usage.export import usage_csv_response
+from vendors.types import month_start
 
 from . import serializers as s
 from .exceptions import Conflict
 from .filters import (
     ApiCustomerFilterSet,
+    ApiDiscrepancyFilterSet,
+    ApiOperationFilterSet,
     ApiSubscriptionFilterSet,
+    ApiTenantFilterSet,
     AuditEventFilterSet,
     ConnectionFilterSet,
     ProductFilterSet,
@@ -69,6 +73,13 @@ FILTER_AND_ORDER = [DjangoFilterBackend, OrderingFilter]
 def _refused(exc: ValidationError) -> Conflict:
     """A service refusing because of the object's state is a conflict, not a bad request."""
     return Conflict(" ".join(exc.messages))
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(request, *args, **kwargs):
+    """Unknown API paths answer in the API's error shape, not Django's HTML page."""
+    raise NotFound("No API endpoint at this path.")
 
 
 class ReadOnly(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -131,6 +142,24 @@ class ConnectionViewSet(
         result = connection_test(self.get_object())
         return Response({"ok": result.ok, "message": result.message})
 
+    def _sync_answer(self, connection, outcome) -> Response:
+        run = outcome.running
+        if outcome.queued:
+            # With an eager worker the run already exists; otherwise it is null until it starts.
+            run = (
+                SyncRun.objects.filter(connection=connection).order_by("-created_at", "-pk").first()
+            )
+        runs_url = reverse("api:syncrun-list") + f"?connection={connection.pk}"
+        body = {
+            "queued": outcome.queued,
+            "message": outcome.message,
+            "run": s.SyncRunSerializer(run).data if run else None,
+            "sync_runs_url": self.request.build_absolute_uri(runs_url),
+        }
+        return Response(
+            body, status=status.HTTP_202_ACCEPTED if outcome.queued else status.HTTP_409_CONFLICT
+        )
+
     @extend_schema(
         request=None,
         responses={202: s.SyncRequestSerializer, 409: s.SyncRequestSerializer},
@@ -142,20 +171,24 @@ class ConnectionViewSet(
     def sync(self, request, pk=None):
         connection = self.get_object()
         outcome = sync_request(connection, triggered_by=f"api:{request.user.get_username()}")
-        run = outcome.running
-        if outcome.queued:
-            # With an eager worker the run already exists; otherwise it is null until it starts.
-            run = SyncRun.objects.filter(connection=connection).order_by("-created_at").first()
-        runs_url = reverse("api:syncrun-list") + f"?connection={connection.pk}"
-        body = {
-            "queued": outcome.queued,
-            "message": outcome.message,
-            "run": s.SyncRunSerializer(run).data if run else None,
-            "sync_runs_url": request.build_absolute_uri(runs_url),
-        }
-        return Response(
-            body, status=status.HTTP_202_ACCEPTED if outcome.queued else status.HTTP_409_CONFLICT
+        return self._sync_answer(connection, outcome)
+
+    @extend_schema(
+        request=s.UsageRequestSerializer,
+        responses={202: s.SyncRequestSerializer, 409: s.SyncRequestSerializer},
+        description="Queue collecting one month of usage for every tenant of the connection "
+        "(default: last month). 409 when the connection is disabled.",
+    )
+    @action(detail=True, methods=["post"], url_path="collect-usage")
+    def collect_usage(self, request, pk=None):
+        connection = self.get_object()
+        body = s.UsageRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        period = month_start(body.validated_data.get("period") or previous_month())
+        outcome = usage_request(
+            connection, period, triggered_by=f"api:{request.user.get_username()}"
         )
+        return self._sync_answer(connection, outcome)
 
 
 # -- customers --------------------------------------------------------------------------------
@@ -239,7 +272,7 @@ class CustomerViewSet(viewsets.ModelViewSet):
 class TenantViewSet(ReadOnly):
     serializer_class = s.TenantSerializer
     filter_backends = SHARED_ORDERING
-    filterset_class = TenantFilterSet
+    filterset_class = ApiTenantFilterSet
 
     def get_queryset(self):
         return (
@@ -328,6 +361,12 @@ class UsageViewSet(ReadOnly):
     def get_queryset(self):
         return scoping.scoped_usage(self.request.user).select_related("tenant__connection")
 
+    def handle_exception(self, exc):
+        # Errors are JSON ({code, message, details}) whatever format the list was asked in.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
             return usage_csv_response(self.filter_queryset(self.get_queryset()))
@@ -408,7 +447,7 @@ def public_key(operation: Operation) -> str:
 class OperationViewSet(mixins.CreateModelMixin, ReadOnly):
     serializer_class = s.OperationSerializer
     filter_backends = SHARED_ORDERING
-    filterset_class = OperationFilterSet
+    filterset_class = ApiOperationFilterSet
     action_levels = {"retry": WRITE, "cancel": WRITE}
 
     def get_queryset(self):
@@ -679,7 +718,7 @@ RESOLVERS = {
 class DiscrepancyViewSet(ReadOnly):
     serializer_class = s.DiscrepancySerializer
     filter_backends = FILTER_AND_ORDER
-    filterset_class = DiscrepancyFilterSet
+    filterset_class = ApiDiscrepancyFilterSet
     ordering_fields = ["last_seen_at", "first_seen_at"]
     ordering = ["-last_seen_at", "-pk"]
     action_levels = {"resolve": WRITE}

@@ -68,7 +68,11 @@ class ProductAdmin(RawPayloadMixin, admin.ModelAdmin):
         from portal.sync.enqueue import sync_request
 
         for connection in queryset:
-            _report(self, request, sync_request(connection, triggered_by=f"admin {request.user}"))
+            _report(
+                self,
+                request,
+                sync_request(connection, triggered_by=f"admin {request.user}", actor=request.user),
+            )
 
     @admin.action(description="Collect last month's usage")
     def collect_last_month(self, request, queryset):
@@ -79,5 +83,10 @@ class ProductAdmin(RawPayloadMixin, admin.ModelAdmin):
             _report(
                 self,
                 request,
-                usage_request(connection, previous_month(), triggered_by=f"admin {request.user}"),
+                usage_request(
+                    connection,
+                    previous_month(),
+                    triggered_by=f"admin {request.user}",
+                    actor=request.user,
+                ),
             )

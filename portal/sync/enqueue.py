@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from portal.audit.services import audit_record
 from portal.catalog.models import VendorConnection
+from portal.core.models import Source
 from portal.core.queues import vendor_queue
 
 from . import conf
@@ -21,7 +23,32 @@ class SyncRequest:
     running: SyncRun | None = None
 
 
-def sync_request(connection: VendorConnection, *, triggered_by: str) -> SyncRequest:
+def _audit_request(
+    connection: VendorConnection,
+    action: str,
+    triggered_by: str,
+    actor,
+    source: str | None,
+    **detail,
+) -> None:
+    """A staff request (page, API, admin) is audited; the source is read from ``triggered_by``
+    ("page:alice", "api:bob", "admin carol", "webhook …") unless given."""
+    if source is None:
+        prefix = triggered_by.replace(":", " ").split(" ", 1)[0]
+        source = prefix if prefix in Source.values else Source.SYSTEM
+    audit_record(
+        action=action,
+        source=source,
+        actor=actor,
+        actor_label="" if getattr(actor, "pk", None) else triggered_by[:150],
+        obj=connection,
+        detail={"triggered_by": triggered_by, **detail},
+    )
+
+
+def sync_request(
+    connection: VendorConnection, *, triggered_by: str, actor=None, source: str | None = None
+) -> SyncRequest:
     """Queue a full sync unless one is already running (then say so)."""
     from .tasks import sync_connection
 
@@ -36,11 +63,17 @@ def sync_request(connection: VendorConnection, *, triggered_by: str) -> SyncRequ
     sync_connection.apply_async(
         args=[connection.pk, triggered_by], queue=vendor_queue(connection.vendor)
     )
+    _audit_request(connection, "connection.sync_requested", triggered_by, actor, source)
     return SyncRequest(True, f"Sync of {connection.name} queued.")
 
 
 def usage_request(
-    connection: VendorConnection, period: dt.date, *, triggered_by: str
+    connection: VendorConnection,
+    period: dt.date,
+    *,
+    triggered_by: str,
+    actor=None,
+    source: str | None = None,
 ) -> SyncRequest:
     from .tasks import collect_usage
 
@@ -49,6 +82,14 @@ def usage_request(
     collect_usage.apply_async(
         args=[connection.pk, period.isoformat(), triggered_by],
         queue=vendor_queue(connection.vendor),
+    )
+    _audit_request(
+        connection,
+        "connection.usage_requested",
+        triggered_by,
+        actor,
+        source,
+        period=period.isoformat(),
     )
     return SyncRequest(True, f"Usage collection of {connection.name} for {period:%Y-%m} queued.")
 

@@ -93,7 +93,9 @@ def connection_test_view(request: HttpRequest, pk: int) -> HttpResponse:
 @writer_required
 def connection_sync(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(VendorConnection, pk=pk)
-    answer = sync_request(connection, triggered_by=f"page:{request.user.get_username()}")
+    answer = sync_request(
+        connection, triggered_by=f"page:{request.user.get_username()}", actor=request.user
+    )
     (messages.info if answer.queued else messages.warning)(request, answer.message)
     return redirect(request.POST.get("next") or "web:sync-list")
 
