@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 
 from portal.audit.models import AuditEvent
 from portal.catalog.models import Product, VendorConnection
 from portal.core.models import Source
-from portal.customers.filters import CustomerFilterSet, SubscriptionFilterSet
+from portal.customers.filters import CustomerFilterSet, SubscriptionFilterSet, TenantFilterSet
+from portal.operations.filters import OperationFilterSet
+from portal.sync.filters import DiscrepancyFilterSet
 from portal.usage.models import UsageRecord
 from vendors.registry import vendor_choices
 from vendors.types import Metric
@@ -15,7 +18,18 @@ from vendors.types import Metric
 from .models import DeliveryStatus, EventType, WebhookDelivery
 
 
-def _connections():
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number the database can hold (a decimal or 1e40 is a 400, not a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+def _connections(request=None):
     return VendorConnection.objects.order_by("name")
 
 
@@ -29,8 +43,23 @@ class ApiCustomerFilterSet(CustomerFilterSet):
         return super().filter_reseller(queryset, name, value)
 
 
+class ApiTenantFilterSet(TenantFilterSet):
+    customer = IdFilter(field_name="customer_id", label="Customer id")
+
+
+class ApiOperationFilterSet(OperationFilterSet):
+    customer = IdFilter(field_name="customer_id", label="Customer id")
+    tenant = IdFilter(field_name="tenant_id", label="Tenant id")
+    batch = IdFilter(field_name="batch_id", label="Batch id")
+
+
+class ApiDiscrepancyFilterSet(DiscrepancyFilterSet):
+    tenant = IdFilter(field_name="tenant_id", label="Tenant id")
+
+
 class ApiSubscriptionFilterSet(SubscriptionFilterSet):
-    customer = django_filters.NumberFilter(field_name="tenant__customer_id", label="Customer id")
+    tenant = IdFilter(field_name="tenant_id", label="Tenant id")
+    customer = IdFilter(field_name="tenant__customer_id", label="Customer id")
     connection = django_filters.ModelChoiceFilter(
         field_name="tenant__connection", queryset=_connections
     )
@@ -68,8 +97,8 @@ class UsageFilterSet(django_filters.FilterSet):
     connection = django_filters.ModelChoiceFilter(
         field_name="tenant__connection", queryset=_connections
     )
-    customer = django_filters.NumberFilter(field_name="tenant__customer_id", label="Customer id")
-    tenant = django_filters.NumberFilter(field_name="tenant_id", label="Tenant id")
+    customer = IdFilter(field_name="tenant__customer_id", label="Customer id")
+    tenant = IdFilter(field_name="tenant_id", label="Tenant id")
     metric = django_filters.ChoiceFilter(choices=[(m.value, m.value) for m in Metric])
 
     class Meta:
@@ -81,7 +110,7 @@ class AuditEventFilterSet(django_filters.FilterSet):
     action = django_filters.CharFilter()
     object_type = django_filters.CharFilter()
     object_id = django_filters.CharFilter()
-    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id")
+    customer = IdFilter(field_name="customer_id", label="Customer id")
     source = django_filters.ChoiceFilter(choices=Source.choices)
     at_after = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
     at_before = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
@@ -92,7 +121,7 @@ class AuditEventFilterSet(django_filters.FilterSet):
 
 
 class WebhookDeliveryFilterSet(django_filters.FilterSet):
-    subscription = django_filters.NumberFilter(field_name="subscription_id")
+    subscription = IdFilter(field_name="subscription_id", label="Subscription id")
     status = django_filters.ChoiceFilter(choices=DeliveryStatus.choices)
     event_type = django_filters.ChoiceFilter(choices=EventType.choices)
 

@@ -11,7 +11,7 @@ from portal.audit.models import AuditEvent
 from portal.catalog.models import Product, VendorConnection
 from portal.customers.models import Customer, Subscription, Tenant
 from portal.operations.models import Operation, OperationBatch, OperationKind
-from portal.sync.models import Discrepancy, SyncRun
+from portal.sync.models import Discrepancy, Resolution, SyncRun
 from portal.usage.models import UsageRecord
 from vendors.registry import get_adapter_class
 
@@ -138,6 +138,13 @@ class SyncRequestSerializer(serializers.Serializer):
         "queued sync has not started: follow sync_runs_url.",
     )
     sync_runs_url = serializers.CharField(help_text="The connection's sync runs, newest first.")
+
+
+class UsageRequestSerializer(serializers.Serializer):
+    period = serializers.DateField(
+        required=False,
+        help_text="Any day of the month to collect (default: last month).",
+    )
 
 
 # -- customers --------------------------------------------------------------------------------
@@ -547,6 +554,13 @@ class OperationBatchSerializer(serializers.ModelSerializer):
 
 
 class DiscrepancySerializer(serializers.ModelSerializer):
+    resolution = serializers.ChoiceField(
+        choices=Resolution.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="How it was resolved (empty while open).",
+    )
+
     class Meta:
         model = Discrepancy
         fields = [
@@ -562,7 +576,6 @@ class DiscrepancySerializer(serializers.ModelSerializer):
             ours="The value the portal set.",
             vendor_value="The value the vendor reports.",
             status="open or resolved.",
-            resolution="How it was resolved.",
             first_seen_at="When sync first saw the difference.",
             last_seen_at="When sync last saw it.",
             resolved_at="When it was resolved.",
@@ -603,6 +616,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
             actor_label="Username, or the system part that acted.",
             source="Where: page, api, admin, worker, …",
             action="What was done, e.g. operation.requested.",
+            object_type="The kind of object (app_label.model).",
+            object_id="The object's id.",
             object_repr="The object as text.",
             detail="Redacted details of the change.",
         )
