@@ -319,6 +319,7 @@ def customer_usage(*, user, customer: Customer, months: int = 12) -> list[UsageS
     return [
         UsageSeries(metric, unit, [(p, values.get(p, Decimal(0))) for p in periods])
         for (metric, unit), values in sorted(totals.items())
+        if any(values.values())  # a metric that stayed at zero all year is no chart
     ]
 
 
