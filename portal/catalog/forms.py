@@ -11,6 +11,13 @@ from vendors.registry import get_adapter_class
 from .models import VendorConnection
 
 
+class WriteOnlyTextarea(forms.Textarea):
+    """Never renders a value: a form shown again after an error does not echo a typed secret."""
+
+    def format_value(self, value):
+        return None
+
+
 class VendorConnectionForm(forms.ModelForm):
     """Never shows stored credentials; leaving the field empty keeps them unchanged."""
 
@@ -24,7 +31,7 @@ class VendorConnectionForm(forms.ModelForm):
         label="Credentials",
         required=False,
         strip=True,
-        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
+        widget=WriteOnlyTextarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
         help_text="JSON object with the vendor's credential fields. Stored encrypted and never shown "
         "again; leave empty to keep the current credentials.",
     )
