@@ -15,12 +15,11 @@ from tests.factories import (
     TenantFactory,
     UsageRecordFactory,
 )
+from tests.portal.sync.conftest import connect  # noqa: F401  (a connection to a sandbox)
 from vendors.types import METRIC_UNITS, Metric
 
 PERIOD = dt.date(2025, 3, 1)
 PREVIOUS = dt.date(2025, 2, 1)
-
-pytest_plugins = ["tests.portal.sync.conftest"]
 
 
 @pytest.fixture
