@@ -11,7 +11,8 @@ from .models import OPEN_STATES, Operation, OperationKind, OperationState
 
 
 class OperationFilterSet(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=OperationState.choices)
+    # distinct=False: one operation has one state, so no DISTINCT over the whole ledger.
+    state = django_filters.MultipleChoiceFilter(choices=OperationState.choices, distinct=False)
     kind = django_filters.ChoiceFilter(choices=OperationKind.choices, empty_label="Any kind")
     vendor = django_filters.ChoiceFilter(
         field_name="connection__vendor", choices=vendor_choices, empty_label="Any vendor"

@@ -108,7 +108,7 @@ def dashboard(*, user) -> Dashboard:
         recent_failures=list(
             operations.filter(state=OperationState.FAILED)
             .select_related("connection", "customer", "tenant")
-            .order_by("-updated_at")[:8]
+            .order_by("-pk")[:8]
         ),
     )
 

@@ -16,6 +16,7 @@ from portal.sync.filters import SyncRunFilterSet
 from portal.sync.models import SyncRun
 
 from .. import selectors
+from ..widgets import fast_selects
 from .common import manager_required, paginate, viewer_required, writer_required
 
 
@@ -108,6 +109,7 @@ def sync_list(request: HttpRequest) -> HttpResponse:
     queryset = SyncRun.objects.select_related("connection")
     filterset = SyncRunFilterSet(request.GET or None, queryset=queryset, request=request)
     page = paginate(request, filterset.qs if filterset.is_bound else queryset)
+    fast_selects(filterset.form)
     return render(
         request,
         "web/sync/list.html",

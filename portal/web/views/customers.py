@@ -22,6 +22,7 @@ from portal.operations import services as ops
 from portal.operations.models import OperationKind
 
 from .. import forms, selectors
+from ..widgets import fast_selects
 from .common import error_text, flash_refusal, paginate, viewer_required, writer_required
 
 
@@ -43,6 +44,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     queryset = scoped_customers(request.user).select_related("parent")
     filterset = CustomerFilterSet(request.GET or None, queryset=queryset, request=request)
     page = paginate(request, filterset.qs if filterset.is_bound else queryset)
+    fast_selects(filterset.form)
     hierarchy = request.GET.get("ordering") == "hierarchy"
     rows = selectors.customer_rows(customers=list(page.object_list))
     return render(

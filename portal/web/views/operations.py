@@ -22,6 +22,7 @@ from portal.operations.models import OperationBatch, OperationKind
 from portal.operations.selectors import batch_plan, batch_progress
 
 from .. import forms
+from ..widgets import fast_selects
 from .common import error_text, flash_refusal, paginate, viewer_required, writer_required
 
 SEARCH_LIMIT = 20
@@ -91,6 +92,7 @@ def operation_list(request: HttpRequest) -> HttpResponse:
     filterset = OperationFilterSet(request.GET or None, queryset=queryset, request=request)
     qs = filterset.qs if filterset.is_bound else queryset
     page = paginate(request, qs.order_by(*(qs.query.order_by or ["-created_at"]), "-pk"))
+    fast_selects(filterset.form)
     return render(request, "web/operations/list.html", {"filter": filterset, "page": page})
 
 

@@ -21,6 +21,7 @@ from portal.sync.filters import DiscrepancyFilterSet
 from portal.sync.models import DiscrepancyStatus
 
 from .. import forms, selectors
+from ..widgets import fast_selects
 from .common import flash_refusal, paginate, viewer_required, writer_required
 
 CANDIDATES = 25
@@ -110,6 +111,7 @@ def discrepancy_list(request: HttpRequest) -> HttpResponse:
     data.setdefault("status", DiscrepancyStatus.OPEN)
     filterset = DiscrepancyFilterSet(data, queryset=queryset, request=request)
     page = paginate(request, filterset.qs)
+    fast_selects(filterset.form)
     return render(
         request,
         "web/discrepancies/list.html",
