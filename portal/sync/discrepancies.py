@@ -68,11 +68,11 @@ def discrepancy_reapply(*, discrepancy: Discrepancy, actor=None, source: str = S
 
     tenant, field, ours = discrepancy.tenant, discrepancy.field, discrepancy.ours
     if field == "seats":
-        operation = ops.subscription_change_seats(
+        operation = ops.subscription_seats_change(
             subscription=discrepancy.subscription, seats=int(ours), actor=actor, source=source
         )
     elif field == "addons":
-        operation = ops.subscription_change_addons(
+        operation = ops.subscription_addons_change(
             subscription=discrepancy.subscription, addons=list(ours), actor=actor, source=source
         )
     elif field == "status" and ours == "suspended":

@@ -387,3 +387,11 @@ def test_it_fills_the_dashboard_from_call_stats_and_counts(viewer_client, world)
     assert (health.calls, health.errors, health.avg_latency_ms) == (10, 2, 150)
     assert health.tenants == 2
     assert d.failed_operations == 1
+
+
+def test_it_reapplies_our_value_as_an_operation(operator_client, world):
+    discrepancy = DiscrepancyFactory(tenant=world["inside_tenant"], ours=12, vendor_value=10)
+    response = operator_client.post(f"/discrepancies/{discrepancy.pk}/reapply/")
+    operation = Operation.objects.get(kind="change_seats")
+    assert response["Location"] == f"/operations/{operation.pk}/"
+    assert operation.params["seats"] == 12
