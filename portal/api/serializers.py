@@ -79,7 +79,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"credentials": ["Credentials are required for a new connection."]}
             )
-        if self.instance is not None and "vendor" in attrs and attrs["vendor"] != vendor:
+        if self.instance is not None and attrs.get("vendor", vendor) != self.instance.vendor:
             raise serializers.ValidationError({"vendor": ["A connection's vendor cannot change."]})
         if credentials is not None and vendor:
             missing = sorted(set(get_adapter_class(vendor).credential_fields) - set(credentials))
