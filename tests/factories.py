@@ -27,7 +27,7 @@ from portal.operations.models import (
     OperationState,
 )
 from portal.sync.models import Discrepancy, SyncRun, SyncRunStatus, VendorCallStat, WebhookEvent
-from portal.usage.models import UsageRecord
+from portal.usage.models import MonthClose, UsageAdjustment, UsageRecord
 from vendors.types import Metric, SubscriptionStatus, TenantStatus
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
@@ -164,6 +164,33 @@ class UsageRecordFactory(factory.django.DjangoModelFactory):
     unit = "seats"
     vendor_field = "usedLicenses"
     raw = factory.LazyAttribute(lambda o: {o.vendor_field: str(o.quantity)})
+
+
+class MonthCloseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MonthClose
+
+    connection = factory.SubFactory(VendorConnectionFactory)
+    period = dt.date(2025, 1, 1)
+    closed_at = factory.LazyFunction(timezone.now)
+
+
+class UsageAdjustmentFactory(factory.django.DjangoModelFactory):
+    """A vendor correction of a closed month's figure (``record=`` the frozen row)."""
+
+    class Meta:
+        model = UsageAdjustment
+
+    record = factory.SubFactory(UsageRecordFactory)
+    tenant = factory.SelfAttribute("record.tenant")
+    subscription_key = factory.SelfAttribute("record.subscription_key")
+    period = factory.SelfAttribute("record.period")
+    metric = factory.SelfAttribute("record.metric")
+    unit = factory.SelfAttribute("record.unit")
+    vendor_field = factory.SelfAttribute("record.vendor_field")
+    frozen_quantity = factory.SelfAttribute("record.quantity")
+    vendor_quantity = Decimal("9")
+    raw = factory.LazyAttribute(lambda o: {o.vendor_field: str(o.vendor_quantity)})
 
 
 class OperationBatchFactory(factory.django.DjangoModelFactory):

@@ -39,7 +39,9 @@ def every_model(django_user_model):
         connection=connection_, raw={"id": "T-1", "plan": "<b>gold</b>"}
     )
     subscription = factories.SubscriptionFactory(tenant=tenant)
-    factories.UsageRecordFactory(tenant=tenant, subscription=subscription)
+    usage = factories.UsageRecordFactory(tenant=tenant, subscription=subscription)
+    factories.UsageAdjustmentFactory(record=usage)
+    factories.MonthCloseFactory(connection=connection_)
     operation = factories.OperationFactory(tenant=tenant, subscription=subscription)
     factories.OperationAttemptFactory(operation=operation)
     factories.OperationBatchFactory()

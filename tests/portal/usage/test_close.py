@@ -166,3 +166,21 @@ def test_a_closed_month_cannot_be_closed_twice_nor_the_current_month_at_all(coll
 
     with pytest.raises(UsageCloseError, match="past month"):
         usage_month_close(connection=collected, period=timezone.now().date(), actor=admin)
+
+
+def test_the_admin_action_reopens_with_an_audit_event(collected, client):
+    admin_user = SuperUserFactory()
+    close = usage_month_close(connection=collected, period=previous_month(), actor=admin_user)
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("admin:usage_monthclose_changelist"),
+        {"action": "reopen", "_selected_action": [close.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    close.refresh_from_db()
+    assert not close.is_closed and close.reopened_by == admin_user
+    event = AuditEvent.objects.get(action="usage.month_reopened")
+    assert (event.source, event.actor) == ("admin", admin_user)
