@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from portal.accounts.scoping import can_manage, can_write
+from portal.accounts.scoping import can_manage, can_write, user_reseller
 from portal.catalog.forms import VendorConnectionForm
 from portal.catalog.models import VendorConnection
 from portal.catalog.services import connection_test
@@ -93,12 +94,16 @@ def connection_test_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @writer_required
 def connection_sync(request: HttpRequest, pk: int) -> HttpResponse:
+    if user_reseller(request.user) is not None:
+        raise Http404("Connections are the distributor's.")  # a scoped user acts on its subtree
     connection = get_object_or_404(VendorConnection, pk=pk)
     answer = sync_request(
         connection, triggered_by=f"page:{request.user.get_username()}", actor=request.user
     )
     (messages.info if answer.queued else messages.warning)(request, answer.message)
-    return redirect(request.POST.get("next") or "web:sync-list")
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())
+    return redirect(back if back and safe else "web:sync-list")
 
 
 # -- sync runs --------------------------------------------------------------------------------
