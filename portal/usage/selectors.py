@@ -41,7 +41,7 @@ from portal.accounts.scoping import (
     user_reseller,
 )
 from portal.catalog.models import VendorConnection
-from portal.customers.models import Customer, Tenant
+from portal.customers.models import Customer, CustomerKind, Tenant
 from vendors.types import Metric, TenantStatus, month_start
 
 from . import conf
@@ -127,19 +127,30 @@ def usage_review_rows(
         "tenant": OuterRef("tenant"),
         "subscription_key": OuterRef("subscription_key"),
     }
-    purchased_figure = UsageRecord.objects.filter(
-        **same_key, period=period, metric=Metric.SEATS_PURCHASED
-    ).values("quantity")[:1]
-    previous_figure = UsageRecord.objects.filter(
-        **same_key, period=previous_period(period), metric=OuterRef("metric")
-    ).values("quantity")[:1]
+    # order_by(): the unique key finds one row; the model's ordering would join tenants to sort.
+    purchased_figure = (
+        UsageRecord.objects.filter(**same_key, period=period, metric=Metric.SEATS_PURCHASED)
+        .order_by()
+        .values("quantity")[:1]
+    )
+    previous_figure = (
+        UsageRecord.objects.filter(
+            **same_key, period=previous_period(period), metric=OuterRef("metric")
+        )
+        .order_by()
+        .values("quantity")[:1]
+    )
     qs = (
         filters.usage(user)
         .filter(tenant__customer__isnull=False)
         .exclude(metric=Metric.SEATS_PURCHASED)
     )
     if customer_ids is not None:
-        qs = qs.filter(tenant__customer_id__in=customer_ids)
+        # The page's tenants by id, so the month's rows are found through (tenant, period).
+        tenant_ids = list(
+            Tenant.objects.filter(customer_id__in=customer_ids).values_list("pk", flat=True)
+        )
+        qs = qs.filter(tenant_id__in=tenant_ids)
     qs = (
         qs.annotate(
             row_purchased=Case(
@@ -167,7 +178,6 @@ def usage_review_rows(
             used=Sum("quantity"),
             purchased=Sum("row_purchased"),
             previous=Sum("row_previous"),
-            tenants=Count("tenant_id", distinct=True),
         )
         .annotate(
             is_overuse=Case(
@@ -279,7 +289,7 @@ def usage_missing_by_connection(*, user, filters: ReviewFilter) -> dict[int, int
 
 
 def usage_review_summary(*, user, filters: ReviewFilter) -> dict:
-    """Totals and missing counts, cached until the month's figures change (or the cache expires).
+    """Totals, missing counts and the reseller picker, cached until the month's figures change (or the cache expires).
 
     The stamp is the newest ``collected_at`` of the month (an index lookup), so a collection,
     a correction or new figures show at once; tenant status changes show within
@@ -302,6 +312,13 @@ def usage_review_summary(*, user, filters: ReviewFilter) -> dict:
         summary = {
             "totals": usage_totals(user=user, filters=filters),
             "missing": usage_missing_by_connection(user=user, filters=filters),
+            # The reseller picker (a scan of customers by kind), kept with the month's figures.
+            "resellers": list(
+                scoped_customers(user)
+                .filter(kind=CustomerKind.RESELLER)
+                .order_by("name")
+                .values_list("pk", "name")
+            ),
         }
         cache.set(key, summary, conf.review_cache_seconds())
     return summary
@@ -309,9 +326,9 @@ def usage_review_summary(*, user, filters: ReviewFilter) -> dict:
 
 def usage_connections_state(*, user, filters: ReviewFilter, missing: dict[int, int]) -> list[dict]:
     """Each connection with tenants in scope: closed or open for the month, missing count."""
-    connections = VendorConnection.objects.filter(
-        pk__in=filters.tenants(user).values("connection_id")
-    ).order_by("vendor", "name")
+    # EXISTS per connection: the (connection, status) index answers it without a tenant scan.
+    in_scope = filters.tenants(user).filter(connection=OuterRef("pk"))
+    connections = VendorConnection.objects.filter(Exists(in_scope)).order_by("vendor", "name")
     closes = {
         c.connection_id: c
         for c in MonthClose.objects.filter(period=filters.period).select_related(

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from portal.accounts.scoping import (
@@ -48,6 +49,15 @@ def _filters(request: HttpRequest) -> tuple[UsageFilterSet, ReviewFilter]:
     return filterset, review
 
 
+def _options(choices, selected) -> str:
+    """<option> tags built once in Python: a picker may list hundreds of resellers."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, " selected" if value == selected else "", label) for value, label in choices),
+    )
+
+
 def _page_number(request: HttpRequest) -> int:
     try:
         return max(1, int(request.GET.get("page", 1)))
@@ -63,8 +73,10 @@ def usage_review(request: HttpRequest) -> HttpResponse:
     distributor = user_reseller(user) is None
     context = {
         "filterset": filterset,
-        "vendor_choices": filterset.form.fields["vendor"].choices[1:],
-        "resellers": filterset.form.fields["reseller"].queryset.values_list("pk", "name"),
+        "vendor_options": _options(filterset.form.fields["vendor"].choices[1:], filters.vendor),
+        "reseller_options": _options(
+            summary["resellers"], filters.reseller.pk if filters.reseller else None
+        ),
         "filters": filters,
         "periods": [(f"{p:%Y-%m}", f"{p:%B %Y}") for p in selectors.recent_periods()],
         "period_param": f"{filters.period:%Y-%m}",
