@@ -28,11 +28,21 @@ def sync_connection(connection_id: int, triggered_by: str = "schedule") -> dict:
     return {"run": run.pk, "status": run.status}
 
 
-@shared_task(name="portal.sync.collect_usage", acks_late=True, reject_on_worker_lost=True)
+@shared_task(
+    bind=True,
+    name="portal.sync.collect_usage",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=40,
+)
 def collect_usage(
-    connection_id: int, period: str | None = None, triggered_by: str = "schedule"
+    self, connection_id: int, period: str | None = None, triggered_by: str = "schedule"
 ) -> dict:
-    """Collect a month (YYYY-MM-DD, first day; default last month) of usage for a connection."""
+    """Collect a month (YYYY-MM-DD, first day; default last month) of usage for a connection.
+
+    A sync or another month's collection holding the connection is waited out (retried in
+    30 s): unlike a second full sync, another month is work still to be done.
+    """
     connection = VendorConnection.objects.filter(pk=connection_id, enabled=True).first()
     if connection is None:
         return {"skipped": "connection missing or disabled"}
@@ -40,7 +50,7 @@ def collect_usage(
     try:
         run = connection_collect_usage(connection, month, triggered_by=triggered_by)
     except SyncAlreadyRunning as exc:
-        return {"skipped": "already running", "run": exc.run.pk if exc.run else None}
+        raise self.retry(countdown=30, exc=exc)
     return {"run": run.pk, "status": run.status}
 
 

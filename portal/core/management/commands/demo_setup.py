@@ -48,7 +48,11 @@ class Command(BaseCommand):
         self._wait_for_syncs(connections, wait)
         adopted = self._adopt(connections, resellers)
         for connection in connections:
-            usage_request(connection, previous_month(), triggered_by="demo setup")
+            # A year of history, most recent month first, so usage charts fill as it arrives.
+            month = previous_month()
+            for _ in range(12):
+                usage_request(connection, month, triggered_by="demo setup")
+                month = previous_month(month)
         self._register_webhooks(connections, portal_url)
         self.stdout.write(
             self.style.SUCCESS(
