@@ -24,8 +24,15 @@ def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
 
 def emit(event_type: str, payload: dict[str, Any]) -> list[int]:
     """Record one delivery per active subscription to ``event_type``; returns their ids."""
+    return emit_each(event_type, [payload])
+
+
+def emit_each(event_type: str, payloads: list[dict[str, Any]]) -> list[int]:
+    """One event per payload, with one subscription query for them all (sync pages)."""
     from .models import WebhookDelivery, WebhookSubscription
 
+    if not payloads:
+        return []
     # One query; event_types is a short JSON list (filtered here: SQLite has no JSON contains).
     wanted = [
         pk
@@ -36,9 +43,11 @@ def emit(event_type: str, payload: dict[str, Any]) -> list[int]:
     ]
     if not wanted:
         return []
-    data = _jsonable(payload)
     ids = [
-        WebhookDelivery.objects.create(subscription_id=pk, event_type=event_type, payload=data).pk
+        WebhookDelivery.objects.create(
+            subscription_id=pk, event_type=event_type, payload=_jsonable(payload)
+        ).pk
+        for payload in payloads
         for pk in wanted
     ]
     transaction.on_commit(lambda: _enqueue(ids))

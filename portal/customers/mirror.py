@@ -136,7 +136,7 @@ def apply_tenants(
         else {}
     )
 
-    new_tenants, changed = [], []
+    new_tenants, changed, status_changes = [], [], []
     for ext_id, vt in by_id.items():
         fp = tenant_fingerprint(vt)
         row = existing.get(ext_id)
@@ -154,6 +154,8 @@ def apply_tenants(
                 )
             )
         elif row.fingerprint != fp or row.missing_since or (link and not row.customer_id):
+            if row.status != vt.status.value:
+                status_changes.append({"tenant": row.pk, "from": row.status, "to": vt.status.value})
             for name, value in tenant_values(vt).items():
                 setattr(row, name, value)
             row.fingerprint = fp
@@ -196,6 +198,11 @@ def apply_tenants(
             counts.tenants[tenant.external_id] = tenant
         if changed:
             counts.rows_written += reconcile_intended(changed, now=now)
+        if status_changes:
+            from portal.api.events import emit_each
+
+            emit_each("tenant.status_changed", [{**c, "connection": connection.pk,
+                      "vendor": connection.vendor} for c in status_changes])  # fmt: skip
     return counts
 
 

@@ -66,9 +66,17 @@ def reconcile_intended(tenants: Sequence[Tenant], *, now: dt.datetime) -> int:
             to_update.append(row)
     if to_create:
         Discrepancy.objects.bulk_create(to_create)
+        from portal.api.events import emit_each
+
+        emit_each("discrepancy.opened", [_opened(d) for d in to_create])
     if to_update:
         Discrepancy.objects.bulk_update(
             to_update,
             ["status", "resolution", "resolved_at", "vendor_value", "ours", "last_seen_at"],
         )
     return len(to_create) + len(to_update)
+
+
+def _opened(d: Discrepancy) -> dict[str, Any]:
+    return {"tenant": d.tenant_id, "subscription": d.subscription_id, "field": d.field,
+            "ours": d.ours, "vendor_value": d.vendor_value}  # fmt: skip

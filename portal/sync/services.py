@@ -259,6 +259,10 @@ def _finish(run: SyncRun, claim: Claim, status: str, message: str, exc: Exceptio
     run.save()
     connection_status = SyncStatus.PARTIAL if status == SyncRunStatus.PARTIAL else SyncStatus.FAILED
     sync_release(claim, status=connection_status, error=message[:2000], success=False)
+    from portal.api.events import emit
+
+    emit("sync.failed", {"run": run.pk, "connection": run.connection_id, "status": status,
+                         "scope": run.scope, "error": run.error})  # fmt: skip
 
 
 def _error_detail(exc: Exception) -> dict:

@@ -330,3 +330,15 @@ def test_it_lists_the_audit_trail_in_scope(api, scoped_operator, reseller):
     scoped = client_for(scoped_operator)
     assert [e["id"] for e in scoped.get("/api/v1/audit-events/").json()["results"]] == [mine.pk]
     assert scoped.get(f"/api/v1/audit-events/{event.pk}/").status_code == 404
+
+
+def test_it_reapplies_our_value_as_an_operation(api):
+    discrepancy = DiscrepancyFactory(field="seats", ours=12, vendor_value=10)
+    discrepancy.subscription.seats = 10
+    discrepancy.subscription.save()
+    url = f"/api/v1/discrepancies/{discrepancy.pk}/resolve/"
+    answer = api.post(url, {"resolution": "reapply"}, format="json")
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["discrepancy"]["resolution"] == "reapplied"
+    operation = answer.json()["operation"]
+    assert operation["kind"] == "change_seats" and operation["params"]["seats"] == 12
