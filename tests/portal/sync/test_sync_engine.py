@@ -182,3 +182,17 @@ def test_it_links_tenants_that_carry_our_customer_reference(sandbox, connect):
     Tenant.objects.filter(pk=tenant.pk).update(fingerprint="stale")
     connection_sync(connection)
     assert Tenant.objects.get(pk=tenant.pk).customer_id == customer.pk
+
+
+def test_a_usage_collection_waits_while_the_connection_is_busy(sandbox, connect):
+    from portal.sync.tasks import collect_usage
+
+    connection = connect("redstor")
+    sync_claim(connection)
+
+    result = collect_usage.apply(args=[connection.pk])
+
+    # Eagerly, Celery runs the retries inline until max_retries, then reports the reason.
+    assert result.state == "FAILURE" and isinstance(result.result, SyncAlreadyRunning)
+    assert collect_usage.max_retries >= 10
+    assert not connection.sync_runs.filter(scope="usage").exists()
