@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint install install-dev sandbox worker migrate clean
+.PHONY: run test lint install install-dev browser sandbox clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,15 @@ run: $(VENV)/.installed
 	$(PY) manage.py ensure_staff_user
 	$(VENV)/bin/honcho start
 
+## browser: Debian's Chromium for the browser tests (Playwright cannot download one here).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && apt-get install -y -q --no-install-recommends chromium; \
+	  else echo "chromium is missing: install it (apt-get install chromium) or browser tests skip"; fi; }
+
 ## test: lint, then the whole suite (SQLite + filesystem broker unless DATABASE_URL/REDIS_URL are set).
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
