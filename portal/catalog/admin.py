@@ -53,16 +53,6 @@ class VendorConnectionAdmin(admin.ModelAdmin):
             level = messages.SUCCESS if result.ok else messages.ERROR
             self.message_user(request, f"{connection.name}: {result.message}", level)
 
-
-@admin.register(Product)
-class ProductAdmin(RawPayloadMixin, admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "connection", "trial_available", "is_active"]
-    list_filter = ["kind", "trial_available", "is_active", "connection__vendor"]
-    search_fields = ["name", "code", "external_id"]
-    autocomplete_fields = ["connection"]
-    exclude = ["raw"]
-    readonly_fields = ["raw_pretty", "fingerprint", "created_at", "updated_at"]
-
     @admin.action(description="Sync now")
     def sync_now(self, request, queryset):
         from portal.sync.enqueue import sync_request
@@ -90,3 +80,13 @@ class ProductAdmin(RawPayloadMixin, admin.ModelAdmin):
                     actor=request.user,
                 ),
             )
+
+
+@admin.register(Product)
+class ProductAdmin(RawPayloadMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "connection", "trial_available", "is_active"]
+    list_filter = ["kind", "trial_available", "is_active", "connection__vendor"]
+    search_fields = ["name", "code", "external_id"]
+    autocomplete_fields = ["connection"]
+    exclude = ["raw"]
+    readonly_fields = ["raw_pretty", "fingerprint", "created_at", "updated_at"]

@@ -16,10 +16,6 @@ from portal.catalog.models import VendorConnection
 from portal.sync.services import connection_sync
 from tests.factories import DEFAULT_PASSWORD, ProfileFactory
 
-# Playwright's sync API keeps an event loop on the test's thread; the ORM calls the tests make
-# between browser steps are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
@@ -34,7 +30,7 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 20_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM}")
@@ -115,3 +111,17 @@ def confirm(page) -> None:
     """Answer the confirmation dialog every destructive form opens."""
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("button", name="Yes, go ahead").click()
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _sync_orm_beside_playwright():
+    """Playwright's sync API keeps an event loop on the test's thread; the ORM calls the tests
+    make between browser steps are still plain synchronous code. Only while browser tests run:
+    other tests (and the settings subprocesses they start) must not inherit it."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
