@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
+from portal.core.filters import IdFilter
 from portal.core.models import Source
 
 from .models import AuditEvent
@@ -17,7 +18,7 @@ class AuditEventFilterSet(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor_label", lookup_expr="iexact", label="Actor")
     object_type = django_filters.CharFilter(label="Object type")
     object_id = django_filters.CharFilter(label="Object id")
-    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id")
+    customer = IdFilter(field_name="customer_id", label="Customer id")
     since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="From")
     until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label="Until")
 

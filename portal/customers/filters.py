@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from portal.accounts.scoping import scoped_customers
 from portal.catalog.models import VendorConnection
+from portal.core.filters import IdFilter
 from vendors.registry import vendor_choices
 
 from .models import Customer, CustomerKind, CustomerStatus, Subscription, Tenant
@@ -83,7 +84,7 @@ class TenantFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=Tenant._meta.get_field("status").choices, empty_label="Any status"
     )
-    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id")
+    customer = IdFilter(field_name="customer_id", label="Customer id")
     unmatched = django_filters.BooleanFilter(
         field_name="customer", lookup_expr="isnull", label="Unmatched (no customer)"
     )
@@ -107,7 +108,7 @@ class SubscriptionFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=Subscription._meta.get_field("status").choices, empty_label="Any status"
     )
-    tenant = django_filters.NumberFilter(field_name="tenant_id", label="Tenant id")
+    tenant = IdFilter(field_name="tenant_id", label="Tenant id")
     product_code = django_filters.CharFilter()
     is_trial = django_filters.BooleanFilter()
 

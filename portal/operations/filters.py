@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 
 from portal.catalog.models import VendorConnection
+from portal.core.filters import IdFilter
 from vendors.registry import vendor_choices
 
 from .models import OPEN_STATES, Operation, OperationKind, OperationState
@@ -21,9 +22,9 @@ class OperationFilterSet(django_filters.FilterSet):
         queryset=VendorConnection.objects.order_by("name"), empty_label="Any connection"
     )
     # Ids, not choice lists: a select of every customer would load the whole table.
-    customer = django_filters.NumberFilter(field_name="customer_id", label="Customer id")
-    tenant = django_filters.NumberFilter(field_name="tenant_id", label="Tenant id")
-    batch = django_filters.NumberFilter(field_name="batch_id", label="Batch id")
+    customer = IdFilter(field_name="customer_id", label="Customer id")
+    tenant = IdFilter(field_name="tenant_id", label="Tenant id")
+    batch = IdFilter(field_name="batch_id", label="Batch id")
     open = django_filters.BooleanFilter(method="filter_open", label="Still open")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")

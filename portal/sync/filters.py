@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 
 from portal.catalog.models import VendorConnection
+from portal.core.filters import IdFilter
 from vendors.registry import vendor_choices
 
 from .models import Discrepancy, DiscrepancyStatus, SyncRun, SyncRunStatus, SyncScope
@@ -38,7 +39,7 @@ class DiscrepancyFilterSet(django_filters.FilterSet):
         queryset=VendorConnection.objects.order_by("name"),
         empty_label="Any connection",
     )
-    tenant = django_filters.NumberFilter(field_name="tenant_id", label="Tenant id")
+    tenant = IdFilter(field_name="tenant_id", label="Tenant id")
 
     class Meta:
         model = Discrepancy

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from portal.accounts.scoping import scoped_customers
 from portal.catalog.models import VendorConnection
+from portal.core.filters import IdFilter
 from portal.customers.models import Customer, CustomerKind
 from vendors.registry import vendor_choices
 
@@ -62,7 +63,7 @@ class UsageFilterSet(django_filters.FilterSet):
         label="Under reseller",
         empty_label="Any reseller",
     )
-    customer = django_filters.NumberFilter(field_name="tenant__customer_id", label="Customer id")
+    customer = IdFilter(field_name="tenant__customer_id", label="Customer id")
     metric = django_filters.ChoiceFilter(choices=METRIC_CHOICES, empty_label="Any metric")
 
     def filter_reseller(self, queryset, name, value):
