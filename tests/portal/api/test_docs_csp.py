@@ -1,0 +1,26 @@
+"""The API docs pages work under the strict Content-Security-Policy: no inline script."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.factories import SuperUserFactory
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_the_docs_page_loads_only_scripts_from_our_own_site(client, db, path):
+    client.force_login(SuperUserFactory())
+
+    answer = client.get(path)
+
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S)
+    assert scripts
+    for attributes, body in scripts:
+        assert "src=" in attributes and not body.strip(), "inline script is blocked by the CSP"
+        source = re.search(r'src="([^"]+)"', attributes).group(1)
+        assert source.startswith("/"), source
+    assert "script-src 'self'" in answer.headers["Content-Security-Policy"]
