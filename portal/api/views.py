@@ -139,7 +139,7 @@ class ConnectionViewSet(
     )
     @action(detail=True, methods=["post"])
     def test(self, request, pk=None):
-        result = connection_test(self.get_object())
+        result = connection_test(self.get_object(), actor=request.user, source=Source.API)
         return Response({"ok": result.ok, "message": result.message})
 
     def _sync_answer(self, connection, outcome) -> Response:

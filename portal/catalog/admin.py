@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
 from portal.core.admin_utils import RawPayloadMixin
+from portal.core.models import Source
 
 from .forms import VendorConnectionForm
 from .models import Product, VendorConnection
@@ -49,7 +50,7 @@ class VendorConnectionAdmin(admin.ModelAdmin):
     @admin.action(description="Test connection")
     def test_connections(self, request, queryset):
         for connection in queryset:
-            result = connection_test(connection)
+            result = connection_test(connection, actor=request.user, source=Source.ADMIN)
             level = messages.SUCCESS if result.ok else messages.ERROR
             self.message_user(request, f"{connection.name}: {result.message}", level)
 

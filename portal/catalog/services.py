@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
+from portal.audit.services import audit_record
+from portal.core.models import Source
 from vendors.base import VendorAdapter
 from vendors.errors import VendorAuthError, VendorError, VendorNotFound, VendorTransientError
 from vendors.ratelimit import get_rate_limiter
@@ -37,8 +39,10 @@ class ConnectionTestResult:
     message: str
 
 
-def connection_test(connection: VendorConnection) -> ConnectionTestResult:
-    """Make one authenticated call and say exactly why it failed, for staff."""
+def connection_test(
+    connection: VendorConnection, *, actor=None, source: str = Source.SYSTEM
+) -> ConnectionTestResult:
+    """Make one authenticated call and say exactly why it failed, for staff (audited)."""
     try:
         connection_adapter(connection, max_retries=0).test_connection()
     except VendorAuthError as exc:
@@ -59,4 +63,11 @@ def connection_test(connection: VendorConnection) -> ConnectionTestResult:
         VendorConnection.objects.filter(pk=connection.pk).update(
             sync_status=SyncStatus.AUTH_FAILED, last_error=result.message, updated_at=timezone.now()
         )
+    audit_record(
+        action="connection.tested",
+        source=source,
+        actor=actor,
+        obj=connection,
+        detail={"ok": result.ok, "message": result.message},
+    )
     return result

@@ -12,6 +12,7 @@ from portal.accounts.scoping import can_manage, can_write, user_reseller
 from portal.catalog.forms import VendorConnectionForm
 from portal.catalog.models import VendorConnection
 from portal.catalog.services import connection_test
+from portal.core.models import Source
 from portal.sync.enqueue import sync_request
 from portal.sync.filters import SyncRunFilterSet
 from portal.sync.models import SyncRun
@@ -23,7 +24,7 @@ from .common import manager_required, paginate, viewer_required, writer_required
 
 @viewer_required
 def connection_list(request: HttpRequest) -> HttpResponse:
-    health = selectors.dashboard(user=request.user).connections
+    health = selectors.connection_health(user=request.user)
     vendors, rows = selectors.capability_rows()
     return render(
         request,
@@ -84,7 +85,7 @@ def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
 @manager_required
 def connection_test_view(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(VendorConnection, pk=pk)
-    result = connection_test(connection)
+    result = connection_test(connection, actor=request.user, source=Source.PAGE)
     if request.headers.get("HX-Request"):
         return render(request, "web/connections/_test_result.html", {"result": result})
     (messages.success if result.ok else messages.error)(request, result.message)
@@ -111,7 +112,7 @@ def connection_sync(request: HttpRequest, pk: int) -> HttpResponse:
 
 @viewer_required
 def sync_list(request: HttpRequest) -> HttpResponse:
-    queryset = SyncRun.objects.select_related("connection")
+    queryset = SyncRun.objects.select_related("connection").defer(*selectors.SECRET_FIELDS)
     filterset = SyncRunFilterSet(request.GET or None, queryset=queryset, request=request)
     page = paginate(request, filterset.qs if filterset.is_bound else queryset)
     fast_selects(filterset.form)

@@ -48,8 +48,13 @@ def connection_to(sandbox, db):
 
 @pytest.mark.parametrize("vendor", list(DISPLAY_NAMES))
 def test_a_working_connection_reports_success(connection_to, vendor):
-    result = connection_test(connection_to(vendor))
+    from portal.audit.models import AuditEvent
+
+    connection = connection_to(vendor)
+    result = connection_test(connection)
     assert result.ok, result.message
+    event = AuditEvent.objects.get(action="connection.tested", object_id=str(connection.pk))
+    assert event.detail == {"ok": True, "message": result.message}
 
 
 @pytest.mark.parametrize("vendor", list(DISPLAY_NAMES))
