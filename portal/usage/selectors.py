@@ -11,27 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
-    BooleanField,
-    Case,
     Count,
     DecimalField,
     Exists,
-    ExpressionWrapper,
     F,
     Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Abs, Cast, Coalesce, NullIf
 
 from portal.accounts.scoping import (
     can_view,
@@ -50,6 +44,8 @@ from .models import MonthClose, UsageAdjustment, UsageRecord
 #: Metrics measured against what was purchased (the seat-like "used" figures).
 MEASURED_METRICS = (Metric.SEATS_USED, Metric.POWER_USERS, Metric.ENDPOINTS)
 FLAGS = ("overuse", "idle", "jump", "missing")
+#: The flags of a review row (missing usage is a list of tenants, not a row flag).
+ROW_FLAGS = ("overuse", "idle", "jump")
 AMOUNT = DecimalField(max_digits=24, decimal_places=4)
 
 
@@ -118,126 +114,213 @@ def usage_missing_tenants(
     return qs.exclude(Exists(has_usage))
 
 
-def usage_review_rows(
-    *, user, filters: ReviewFilter, customer_ids: list[int] | None = None
-) -> QuerySet:
-    """Grouped rows (dicts) with purchased, used, previous and the flags, all computed in SQL."""
-    period = filters.period
-    same_key = {
-        "tenant": OuterRef("tenant"),
-        "subscription_key": OuterRef("subscription_key"),
+#: The review table in one statement. The inner query groups the month's figures per customer,
+#: vendor, product and metric, finding the vendor's purchased figure and the previous month's
+#: figure by the unique key (tenant, subscription_key, period, metric), so a LEFT JOIN matches at
+#: most one row; the flags are computed once over its result. Hand-written: the ORM repeated the
+#: purchased/previous subqueries inside each flag and took longer to compile than to run.
+_ROWS_SQL = """
+SELECT r.customer_id, r.customer_name, r.vendor, r.product, r.metric, r.unit,
+       r.used, r.purchased, r.previous, {flag_columns}
+FROM (
+    SELECT t.customer_id AS customer_id, c.name AS customer_name, vc.vendor AS vendor,
+           COALESCE(s.product_name, '') AS product, u.metric AS metric, u.unit AS unit,
+           SUM(u.quantity) AS used,
+           SUM(CASE WHEN u.metric IN ({measured}) THEN COALESCE(
+               bought.quantity, CAST(NULLIF(s.seats, 0) AS NUMERIC(24, 4))) END) AS purchased,
+           SUM(prev.quantity) AS previous
+    FROM usage_usagerecord u
+    INNER JOIN customers_tenant t ON t.id = u.tenant_id
+    INNER JOIN customers_customer c ON c.id = t.customer_id
+    INNER JOIN catalog_vendorconnection vc ON vc.id = t.connection_id
+    LEFT JOIN customers_subscription s ON s.id = u.subscription_id
+    LEFT JOIN usage_usagerecord bought ON bought.tenant_id = u.tenant_id
+        AND bought.subscription_key = u.subscription_key
+        AND bought.period = u.period AND bought.metric = %s
+    LEFT JOIN usage_usagerecord prev ON prev.tenant_id = u.tenant_id
+        AND prev.subscription_key = u.subscription_key
+        AND prev.period = %s AND prev.metric = u.metric
+    WHERE u.period = %s AND u.metric <> %s{where}
+    GROUP BY t.customer_id, c.name, vc.vendor, COALESCE(s.product_name, ''), u.metric, u.unit
+) r{flag_where}
+ORDER BY r.customer_name, r.customer_id, r.vendor, r.product, r.metric{limit}
+"""
+
+_PAGE_TENANTS_SQL = (
+    " AND u.tenant_id IN (SELECT id FROM customers_tenant WHERE customer_id IN ({ids}))"
+)
+
+#: One page of customers (by name) with usage in the month, within scope and filters.
+_CUSTOMER_PAGE_SQL = """
+SELECT c.id FROM customers_customer c
+WHERE EXISTS (
+    SELECT 1 FROM customers_tenant t
+    INNER JOIN usage_usagerecord u ON u.tenant_id = t.id
+    INNER JOIN catalog_vendorconnection vc ON vc.id = t.connection_id
+    WHERE t.customer_id = c.id AND u.period = %s{where}
+)
+ORDER BY c.name, c.id LIMIT %s OFFSET %s
+"""
+
+
+def _flag_conditions() -> dict[str, tuple[str, list]]:
+    """Each row flag as SQL over the grouped row ``r``, with its thresholds (settings) as params.
+
+    A threshold is cast to NUMERIC: SQLite would compare a number with a text parameter as text.
+    """
+    change = "ABS(r.used - r.previous)"
+    threshold = "CAST(%s AS NUMERIC)"
+    return {
+        "overuse": (
+            f"r.purchased IS NOT NULL AND r.used > r.purchased * {threshold}",
+            [conf.overuse_ratio()],
+        ),
+        "idle": (f"r.purchased > 0 AND r.used < r.purchased * {threshold}", [conf.idle_ratio()]),
+        "jump": (
+            f"r.previous IS NOT NULL AND {change} >= {threshold}"
+            f" AND {change} > r.previous * {threshold}",
+            [conf.jump_min_delta(), conf.jump_ratio()],
+        ),
     }
-    # order_by(): the unique key finds one row; the model's ordering would join tenants to sort.
-    purchased_figure = (
-        UsageRecord.objects.filter(**same_key, period=period, metric=Metric.SEATS_PURCHASED)
-        .order_by()
-        .values("quantity")[:1]
-    )
-    previous_figure = (
-        UsageRecord.objects.filter(
-            **same_key, period=previous_period(period), metric=OuterRef("metric")
-        )
-        .order_by()
-        .values("quantity")[:1]
-    )
-    qs = (
-        filters.usage(user)
-        .filter(tenant__customer__isnull=False)
-        .exclude(metric=Metric.SEATS_PURCHASED)
-    )
+
+
+def _narrowing(*, user, filters: ReviewFilter) -> tuple[str, list] | None:
+    """SQL conditions on customer ``c`` and connection ``vc`` for the user's scope and the filters.
+
+    The scope is the one of ``portal.accounts.scoping``: nothing without a role; a user tied to
+    a reseller sees that reseller's subtree, a prefix match on the materialized ``path`` (as
+    ``scoped_customers`` does). None: the user may see nothing.
+    """
+    if not can_view(user):
+        return None
+    sql, params = "", []
+    for subtree in (user_reseller(user), filters.reseller):
+        if subtree is not None:
+            sql += " AND c.path LIKE %s ESCAPE '\\'"
+            params.append(connection.ops.prep_for_like_query(subtree.path) + "%")
+    if filters.vendor:
+        sql += " AND vc.vendor = %s"
+        params.append(filters.vendor)
+    return sql, params
+
+
+def usage_review_rows(
+    *,
+    user,
+    filters: ReviewFilter,
+    customer_ids: list[int] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict]:
+    """Grouped rows (dicts) with purchased, used, previous and the flags, all computed in SQL."""
+    narrowing = _narrowing(user=user, filters=filters)
+    if narrowing is None or customer_ids == []:
+        return []
+    where, where_params = narrowing
     if customer_ids is not None:
-        # The page's tenants by id, so the month's rows are found through (tenant, period).
-        tenant_ids = list(
-            Tenant.objects.filter(customer_id__in=customer_ids).values_list("pk", flat=True)
-        )
-        qs = qs.filter(tenant_id__in=tenant_ids)
-    qs = (
-        qs.annotate(
-            row_purchased=Case(
-                When(
-                    metric__in=MEASURED_METRICS,
-                    then=Coalesce(
-                        Subquery(purchased_figure, output_field=AMOUNT),
-                        Cast(NullIf(F("subscription__seats"), 0), AMOUNT),
-                    ),
-                ),
-                default=None,
-                output_field=AMOUNT,
-            ),
-            row_previous=Subquery(previous_figure, output_field=AMOUNT),
-        )
-        .values(
-            "metric",
-            "unit",
-            customer_id=F("tenant__customer_id"),
-            customer_name=F("tenant__customer__name"),
-            vendor=F("tenant__connection__vendor"),
-            product=Coalesce(F("subscription__product_name"), Value("")),
-        )
-        .annotate(
-            used=Sum("quantity"),
-            purchased=Sum("row_purchased"),
-            previous=Sum("row_previous"),
-        )
-        .annotate(
-            is_overuse=Case(
-                When(
-                    purchased__isnull=False,
-                    used__gt=F("purchased") * conf.overuse_ratio(),
-                    then=True,
-                ),
-                default=False,
-                output_field=BooleanField(),
-            ),
-            is_idle=Case(
-                When(purchased__gt=0, used__lt=F("purchased") * conf.idle_ratio(), then=True),
-                default=False,
-                output_field=BooleanField(),
-            ),
-            change_size=Abs(ExpressionWrapper(F("used") - F("previous"), output_field=AMOUNT)),
-        )
-        .annotate(
-            is_jump=Case(
-                When(
-                    previous__isnull=False,
-                    change_size__gte=conf.jump_min_delta(),
-                    change_size__gt=F("previous") * conf.jump_ratio(),
-                    then=True,
-                ),
-                default=False,
-                output_field=BooleanField(),
-            ),
-        )
-        .order_by("customer_name", "customer_id", "vendor", "product", "metric")
+        # Through the page's tenants: the (tenant, period) index then finds their rows; with
+        # ``t.customer_id IN (...)`` SQLite would read the whole month by period instead.
+        where += _PAGE_TENANTS_SQL.format(ids=", ".join(["%s"] * len(customer_ids)))
+        where_params = [*where_params, *customer_ids]
+    flags = _flag_conditions()
+    flag_columns, params = [], []
+    for name in ROW_FLAGS:
+        condition, condition_params = flags[name]
+        flag_columns.append(f"CASE WHEN {condition} THEN 1 ELSE 0 END AS is_{name}")
+        params += condition_params
+    measured = [str(metric) for metric in MEASURED_METRICS]
+    params += [*measured, str(Metric.SEATS_PURCHASED), previous_period(filters.period)]
+    params += [filters.period, str(Metric.SEATS_PURCHASED), *where_params]
+    flag_where = ""
+    if filters.flag in flags:
+        condition, condition_params = flags[filters.flag]
+        flag_where = f"\nWHERE {condition}"
+        params += condition_params
+    limit_sql = ""
+    if limit is not None:
+        limit_sql = "\nLIMIT %s OFFSET %s"
+        params += [limit, offset]
+    sql = _ROWS_SQL.format(
+        flag_columns=", ".join(flag_columns),
+        measured=", ".join(["%s"] * len(measured)),
+        where=where,
+        flag_where=flag_where,
+        limit=limit_sql,
     )
-    if filters.flag in ("overuse", "idle", "jump"):
-        qs = qs.filter(**{f"is_{filters.flag}": True})
-    return qs
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            {
+                "customer_id": customer_id,
+                "customer_name": customer_name,
+                "vendor": vendor,
+                "product": product,
+                "metric": metric,
+                "unit": unit,
+                "used": _amount(used),
+                "purchased": _amount(purchased),
+                "previous": _amount(previous),
+                "is_overuse": bool(overuse),
+                "is_idle": bool(idle),
+                "is_jump": bool(jump),
+            }
+            for (
+                customer_id,
+                customer_name,
+                vendor,
+                product,
+                metric,
+                unit,
+                used,
+                purchased,
+                previous,
+                overuse,
+                idle,
+                jump,
+            ) in cursor.fetchall()
+        ]
+
+
+_FLOAT_TO_DECIMAL = Context(prec=15).create_decimal_from_float
+
+
+def _amount(value) -> Decimal | None:
+    """A SQL sum as Decimal: PostgreSQL returns one; SQLite an int or float (read as the ORM does)."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    if isinstance(value, int | float):
+        return _FLOAT_TO_DECIMAL(value)
+    return Decimal(value)
 
 
 def usage_review_customer_page(
     *, user, filters: ReviewFilter, page: int, size: int
 ) -> tuple[list[int], bool]:
     """One page of customer ids (by name) having usage in the month; and whether more follow."""
-    has_usage = filters.usage(user).filter(tenant__customer=OuterRef("pk"))
-    qs = scoped_customers(user).filter(Exists(has_usage))
-    if filters.reseller is not None:
-        qs = qs.filter(path__startswith=filters.reseller.path)
-    start = (page - 1) * size
-    ids = list(qs.order_by("name", "pk").values_list("pk", flat=True)[start : start + size + 1])
+    narrowing = _narrowing(user=user, filters=filters)
+    if narrowing is None:
+        return [], False
+    where, params = narrowing
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CUSTOMER_PAGE_SQL.format(where=where),
+            [filters.period, *params, size + 1, (page - 1) * size],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
     return ids[:size], len(ids) > size
 
 
 def usage_review_page(*, user, filters: ReviewFilter, page: int = 1, size: int = 50) -> dict:
     """The table for one page: by customer when unflagged, else the flagged rows themselves."""
-    if filters.flag in ("overuse", "idle", "jump"):
-        start = (page - 1) * size
-        rows = list(usage_review_rows(user=user, filters=filters)[start : start + size + 1])
+    if filters.flag in ROW_FLAGS:
+        rows = usage_review_rows(
+            user=user, filters=filters, limit=size + 1, offset=(page - 1) * size
+        )
         has_next = len(rows) > size
         rows = rows[:size]
     else:
         ids, has_next = usage_review_customer_page(user=user, filters=filters, page=page, size=size)
-        rows = list(usage_review_rows(user=user, filters=filters, customer_ids=ids)) if ids else []
+        rows = usage_review_rows(user=user, filters=filters, customer_ids=ids) if ids else []
     for row in rows:
         _decorate(row)
     return {"rows": rows, "page": page, "has_next": has_next, "has_previous": page > 1}
@@ -259,7 +342,7 @@ def _decorate(row: dict) -> None:
     row["used_text"] = plain_number(used)
     row["purchased_text"] = "—" if purchased is None else plain_number(purchased)
     row["previous_text"] = "—" if previous is None else plain_number(previous)
-    row["flags"] = [name for name in ("overuse", "idle", "jump") if row[f"is_{name}"]]
+    row["flags"] = [name for name in ROW_FLAGS if row[f"is_{name}"]]
 
 
 def plain_number(value: Decimal) -> str:
@@ -328,7 +411,12 @@ def usage_connections_state(*, user, filters: ReviewFilter, missing: dict[int, i
     """Each connection with tenants in scope: closed or open for the month, missing count."""
     # EXISTS per connection: the (connection, status) index answers it without a tenant scan.
     in_scope = filters.tenants(user).filter(connection=OuterRef("pk"))
-    connections = VendorConnection.objects.filter(Exists(in_scope)).order_by("vendor", "name")
+    # Without the encrypted fields: decrypting them was a good part of the page's time.
+    connections = (
+        VendorConnection.objects.filter(Exists(in_scope))
+        .defer("credentials", "webhook_auth")
+        .order_by("vendor", "name")
+    )
     closes = {
         c.connection_id: c
         for c in MonthClose.objects.filter(period=filters.period).select_related(
