@@ -1,7 +1,10 @@
 """Benchmark: server-side render time of every list and detail page on a large database.
 
     .venv/bin/python bench/pages.py [--customers 50000] [--tenants 150000] [--repeat 15]
-                                    [--database-url postgres://...]
+                                    [--database-url postgres://...] [--reuse]
+
+``--reuse`` keeps a database the bench filled before (SQLite: under ``var/bench-pages/``) when it
+already holds the same numbers of customers and tenants, so repeated measurements skip the seed.
 
 Fills a fresh database (SQLite in a temporary folder unless --database-url) with resellers and
 customers (a three-level hierarchy), tenants over five connections, one subscription per tenant,
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import statistics
 import sys
@@ -26,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._django import setup
+from bench._django import ROOT, setup
 
 BATCH = 5000
 
@@ -38,7 +42,13 @@ def populate(customers: int, tenants: int) -> dict:
 
     from portal.accounts.models import Profile, Role
     from portal.catalog.models import Product, VendorConnection
-    from portal.customers.models import Customer, CustomerKind, Subscription, Tenant
+    from portal.customers.models import (
+        Customer,
+        CustomerKind,
+        Subscription,
+        Tenant,
+        normalized_name,
+    )
     from portal.operations.models import Operation
     from portal.sync.models import Discrepancy, SyncRun, VendorCallStat
     from portal.usage.models import UsageRecord
@@ -64,14 +74,16 @@ def populate(customers: int, tenants: int) -> dict:
     resellers = max(customers // 100, 1)
     rows, next_id = [], 1
     for r in range(resellers):
-        rows.append(Customer(id=next_id, name=f"Reseller {r:05d} MSP", kind=CustomerKind.RESELLER,
-                             path=f"/{next_id}/", reference=f"CP-R{r:08d}"))  # fmt: skip
+        name = f"Reseller {r:05d} MSP"
+        rows.append(Customer(id=next_id, name=name, kind=CustomerKind.RESELLER, path=f"/{next_id}/",
+                             reference=f"CP-R{r:08d}", name_key=normalized_name(name)))  # fmt: skip
         next_id += 1
     for n in range(customers - resellers):
         parent = rows[n % resellers]
-        rows.append(Customer(id=next_id, name=f"Customer {n:06d} Ltd", parent_id=parent.id,
+        name = f"Customer {n:06d} Ltd"
+        rows.append(Customer(id=next_id, name=name, parent_id=parent.id,
                              path=f"{parent.path}{next_id}/", reference=f"CP-C{n:08d}",
-                             contact_email=f"it{n}@c.example"))  # fmt: skip
+                             contact_email=f"it{n}@c.example", name_key=normalized_name(name)))  # fmt: skip
         next_id += 1
     Customer.objects.bulk_create(rows, batch_size=BATCH)
     end_customers = [c.id for c in rows[resellers:]] or [rows[0].id]
@@ -122,6 +134,7 @@ def populate(customers: int, tenants: int) -> dict:
                        microsecond=0), calls=100, errors=1, total_latency_ms=9000, max_latency_ms=400)
         for c in connections for h in range(48)
     )  # fmt: skip
+    refresh_totals()
     user = get_user_model().objects.create_user("bench-admin", password="x")
     Profile.objects.create(user=user, role=Role.ADMIN)
     busy = Customer.objects.get(pk=end_customers[0])
@@ -134,6 +147,72 @@ def populate(customers: int, tenants: int) -> dict:
         "connection": connections[0],
         "unmatched": Tenant.objects.filter(customer__isnull=True).order_by("pk").first(),
     }
+
+
+def refresh_totals() -> None:
+    """What the end of each connection's sync does: its tenant and seat totals for the dashboard."""
+    from portal.catalog.models import VendorConnection
+    from portal.customers.totals import connection_totals_refresh
+
+    for pk in VendorConnection.objects.values_list("pk", flat=True):
+        connection_totals_refresh(connection_id=pk)
+
+
+def reused(customers: int, tenants: int) -> dict | None:
+    """The estate of an earlier run of this bench, or None when the database holds another."""
+    from django.contrib.auth import get_user_model
+
+    from portal.catalog.models import VendorConnection
+    from portal.customers.models import Customer, CustomerKind, Tenant
+    from portal.operations.models import Operation
+    from portal.sync.models import SyncRun
+
+    user = get_user_model().objects.filter(username="bench-admin").first()
+    if user is None or Customer.objects.count() != customers or Tenant.objects.count() != tenants:
+        return None
+    resellers = Customer.objects.filter(kind=CustomerKind.RESELLER)
+    refresh_totals()
+    return {
+        "user": user,
+        "customer": Customer.objects.get(pk=resellers.count() + 1),
+        "reseller": resellers.order_by("pk").first(),
+        "operation": Operation.objects.order_by("-pk").first(),
+        "run": SyncRun.objects.order_by("-pk").first(),
+        "connection": VendorConnection.objects.order_by("pk").first(),
+        "unmatched": Tenant.objects.filter(customer__isnull=True).order_by("pk").first(),
+    }
+
+
+def prepare(args) -> tuple[str, dict]:
+    """Migrate and fill the database, or keep the one an earlier ``--reuse`` run filled."""
+    url = args.database_url
+    if args.reuse and not url:
+        folder = ROOT / "var" / "bench-pages"
+        folder.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    if args.reuse:
+        os.environ["DATABASE_URL"] = url
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+        os.environ.setdefault("LOG_LEVEL", "WARNING")
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        data = reused(args.customers, args.tenants)
+        if data is not None:
+            print("reusing the database of an earlier run", file=sys.stderr)
+            return url, data
+        call_command("flush", interactive=False, verbosity=0)
+        database = url
+    else:
+        database = setup(url)
+    started = time.perf_counter()
+    data = populate(args.customers, args.tenants)
+    print(f"populated {args.customers} customers, {args.tenants} tenants in "
+          f"{time.perf_counter() - started:.0f}s ({database.split(':')[0]})", file=sys.stderr)  # fmt: skip
+    return database, data
 
 
 def page_urls(data: dict) -> dict[str, str]:
@@ -188,23 +267,24 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=150_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--reuse", action="store_true", help="keep an earlier run's database")
+    parser.add_argument("--only", default="", help="comma-separated page names (default: all)")
     args = parser.parse_args()
-    database = setup(args.database_url)
+    database, data = prepare(args)
     from django.conf import settings
     from django.test import Client
     from django.test.utils import setup_test_environment
 
     settings.DEBUG = False
     setup_test_environment()
-    started = time.perf_counter()
-    data = populate(args.customers, args.tenants)
-    print(f"populated {args.customers} customers, {args.tenants} tenants in "
-          f"{time.perf_counter() - started:.0f}s ({database.split(':')[0]})", file=sys.stderr)  # fmt: skip
     client = Client()
     client.force_login(data["user"])
     baseline = measure(client, "/accounts/login/", args.repeat)
     pages = {}
+    only = {n for n in args.only.split(",") if n}
     for name, url in page_urls(data).items():
+        if only and name not in only:
+            continue
         pages[name] = measure(client, url, args.repeat)
         print(f"{name:24} p50 {pages[name]['p50_ms']:8.1f} ms  p95 {pages[name]['p95_ms']:8.1f} ms"
               f"  {pages[name]['queries']} queries", file=sys.stderr)  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
 
 from django.db import models, transaction
@@ -21,6 +23,16 @@ class CustomerStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     SUSPENDED = "suspended", "Suspended"
     INACTIVE = "inactive", "Inactive"
+
+
+_LEGAL_FORMS = re.compile(r"\b(ltd|llc|gmbh|inc|bv|srl|plc|ag|limited|corp|co|sa|sas)\b\.?")
+
+
+def normalized_name(name: str) -> str:
+    """Lower case, no accents, punctuation or legal-form suffix: 'Acme, Ltd.' == 'ACME'."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    text = _LEGAL_FORMS.sub(" ", text)
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
 def new_reference() -> str:
@@ -57,9 +69,12 @@ class Customer(TimeStamped):
     notes = models.TextField(blank=True)
     #: Materialized path of ids, "/1/5/9/": ancestors are prefixes, the subtree is path__startswith.
     path = models.CharField(max_length=1000, editable=False, db_index=True, default="")
+    #: normalized_name(name), kept by save(): adoption suggestions are one indexed lookup.
+    name_key = models.CharField(max_length=200, editable=False, db_index=True, default="")
 
     class Meta:
         ordering = ["name"]
+        indexes = [models.Index(fields=["kind", "name"])]  # the reseller pickers
         constraints = [
             models.UniqueConstraint(
                 fields=["external_ref"],
@@ -73,6 +88,10 @@ class Customer(TimeStamped):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
+        self.name_key = normalized_name(self.name)[:200]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
         with transaction.atomic():
             old_path = self.path
             if self.pk is None:
@@ -143,6 +162,9 @@ class Tenant(TimeStamped):
         indexes = [
             models.Index(fields=["connection", "status"]),
             models.Index(fields=["customer", "connection"]),
+            # Unmatched tenants: counted from the index alone, listed in index order.
+            models.Index(fields=["customer", "status"]),
+            models.Index(fields=["customer", "connection", "name"]),
         ]
 
     def __str__(self) -> str:
@@ -205,3 +227,22 @@ class Subscription(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.product_name or self.product_code} ({self.seats or 0} seats)"
+
+
+class ConnectionTotals(models.Model):
+    """Tenants and seats per connection, refreshed by each sync and shifted by each operation.
+
+    The dashboard reads these five rows instead of aggregating every tenant on each request;
+    ``portal.customers.totals`` keeps them current.
+    """
+
+    connection = models.OneToOneField(
+        "catalog.VendorConnection", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    tenants = models.IntegerField(default=0)
+    seats = models.BigIntegerField(default=0)
+    seats_used = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.tenants} tenants, {self.seats_used}/{self.seats} seats"

@@ -30,6 +30,7 @@ from portal.core.models import Source
 from portal.core.redaction import redact
 from portal.customers.mirror import mirror_tenant
 from portal.customers.models import Subscription, Tenant
+from portal.customers.totals import connection_totals_shift, tenant_contribution
 from vendors.errors import (
     VendorAuthError,
     VendorError,
@@ -403,7 +404,13 @@ def _apply_to_mirror(operation: Operation, vendor_tenant: VendorTenant) -> dict[
         _merge_intended(Tenant, operation.tenant_id, _tenant_intent(kind, p))
     if operation.subscription_id and kind in SUBSCRIPTION_KINDS:
         _merge_intended(Subscription, operation.subscription_id, _subscription_intent(kind, p))
+    before = tenant_contribution(tenant_id=operation.tenant_id)
     tenant = mirror_tenant(operation.connection, vendor_tenant, customer=operation.customer)
+    connection_totals_shift(  # the dashboard's totals follow the mirror in this transaction
+        connection_id=operation.connection_id,
+        before=before,
+        after=tenant_contribution(tenant_id=tenant.pk),
+    )
     fields: dict[str, Any] = {}
     if kind == OperationKind.CREATE_TENANT:
         fields["tenant"] = tenant

@@ -108,6 +108,9 @@ class Operation(TimeStamped):
             models.Index(fields=["connection", "state"]),
             models.Index(fields=["tenant", "kind", "state"]),
             models.Index(fields=["customer", "-created_at"]),
+            # The operations page: newest first, whole list or one state.
+            models.Index(fields=["created_at", "id"]),
+            models.Index(fields=["state", "created_at", "id"]),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(idempotency_key=""), name="operation_key_set"),

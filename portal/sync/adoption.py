@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from django.db import transaction
 from django.db.models import QuerySet
 
 from portal.audit.services import audit_record
 from portal.core.models import Source
-from portal.customers.models import Customer, CustomerKind, Tenant
+from portal.customers.models import Customer, CustomerKind, Tenant, normalized_name
 
-_SUFFIXES = re.compile(r"\b(ltd|llc|gmbh|inc|bv|srl|plc|ag|limited|corp|co|sa|sas)\b\.?")
-
-
-def normalized_name(name: str) -> str:
-    """Lower case, no accents, punctuation or legal-form suffix: 'Acme, Ltd.' == 'ACME'."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    text = _SUFFIXES.sub(" ", text)
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+__all__ = ["normalized_name", "tenant_adopt_as_new_customer", "tenant_link", "tenant_suggestions"]
 
 
 def unmatched_tenants() -> QuerySet[Tenant]:
@@ -27,20 +17,20 @@ def unmatched_tenants() -> QuerySet[Tenant]:
 
 
 def tenant_suggestions(tenant: Tenant, limit: int = 5) -> list[tuple[Customer, str]]:
-    """Customers that may own this tenant: exact name first, then same normalized name."""
-    exact = list(Customer.objects.filter(name__iexact=tenant.name)[:limit])
-    found = [(c, "exact name") for c in exact]
-    wanted = normalized_name(tenant.name)
-    if wanted and len(found) < limit:
-        first_word = wanted.split()[0]
-        for customer in Customer.objects.filter(name__icontains=first_word).exclude(
-            pk__in=[c.pk for c in exact]
-        )[:200]:
-            if normalized_name(customer.name) == wanted:
-                found.append((customer, "same name once normalized"))
-                if len(found) >= limit:
-                    break
-    return found
+    """Customers that may own this tenant: exact name first, then same normalized name.
+
+    Both come from the indexed ``Customer.name_key`` (normalized_name of the name), so a
+    suggestion never scans the customer table.
+    """
+    wanted = normalized_name(tenant.name)[:200]
+    if wanted:
+        same = list(Customer.objects.filter(name_key=wanted).order_by("pk")[: limit * 4])
+    else:  # a name that normalizes to nothing ("Ltd."): only the exact spelling matches
+        same = list(Customer.objects.filter(name=tenant.name).order_by("pk")[:limit])
+    name = tenant.name.casefold()
+    exact = [(c, "exact name") for c in same if c.name.casefold() == name]
+    close = [(c, "same name once normalized") for c in same if c.name.casefold() != name]
+    return (exact + close)[:limit]
 
 
 @transaction.atomic

@@ -113,6 +113,7 @@ class Discrepancy(models.Model):
                 name="discrepancy_one_open_per_field",
             )
         ]
+        indexes = [models.Index(fields=["status", "last_seen_at"])]  # the page's default view
 
     def __str__(self) -> str:
         return f"{self.tenant} {self.field}: ours {self.ours!r} vs vendor {self.vendor_value!r}"

@@ -23,6 +23,7 @@ from portal.catalog.models import Product, SyncStatus, VendorConnection
 from portal.catalog.services import connection_adapter
 from portal.core.models import fingerprint
 from portal.customers.mirror import MirrorCounts, apply_tenants, mark_missing
+from portal.customers.totals import connection_totals_refresh
 from vendors.errors import VendorAuthError, VendorError
 from vendors.types import VendorProduct
 
@@ -192,10 +193,13 @@ def connection_sync(
         logger.exception(
             "sync of connection %s stopped after %s pages", connection.pk, run.pages_done
         )
+        if run.pages_done:
+            connection_totals_refresh(connection_id=connection.pk)  # the pages it did apply
         _finish(run, claim, status, f"Stopped after {run.pages_done} pages: {exc}", exc)
         return run
     # The pull is complete: only now may absent tenants be marked missing.
     run.missing_count = mark_missing(connection, seen, now=timezone.now())
+    connection_totals_refresh(connection_id=connection.pk)  # the dashboard's tenants and seats
     run.status = SyncRunStatus.SUCCEEDED
     run.finished_at = timezone.now()
     run.save()

@@ -18,9 +18,11 @@ from portal.accounts.scoping import (
     scoped_subscriptions,
     scoped_tenants,
     scoped_usage,
+    user_reseller,
 )
 from portal.catalog.models import VendorConnection
-from portal.customers.models import Customer, Subscription, Tenant
+from portal.customers.models import ConnectionTotals, Customer, Subscription, Tenant
+from portal.customers.totals import Contribution, live_totals
 from portal.operations import rules
 from portal.operations.models import OPEN_STATES, Operation, OperationKind, OperationState
 from portal.sync.models import DiscrepancyStatus, SyncRun, SyncRunStatus, VendorCallStat
@@ -64,20 +66,39 @@ class Dashboard:
         return any(h.running for h in self.connections)
 
 
-def dashboard(*, user) -> Dashboard:
+def _tenant_totals(*, user, connection_ids: list[int]) -> dict[int, Contribution]:
+    """Distributor staff read the totals syncs and operations keep; scoped users aggregate
+    their own subtree live (an indexed path prefix, small by nature)."""
+    if user_reseller(user) is not None:
+        return live_totals(tenants=scoped_tenants(user), subscriptions=scoped_subscriptions(user))
+    totals = {
+        row.connection_id: Contribution(row.tenants, row.seats, row.seats_used)
+        for row in ConnectionTotals.objects.filter(connection_id__in=connection_ids)
+    }
+    never = [pk for pk in connection_ids if pk not in totals]
+    if never:  # not synced since totals exist: count its rows once, live
+        totals.update(
+            live_totals(
+                tenants=Tenant.objects.filter(connection_id__in=never),
+                subscriptions=Subscription.objects.filter(tenant__connection_id__in=never),
+            )
+        )
+    return totals
+
+
+def connection_health(*, user) -> list[ConnectionHealth]:
     """Per connection: status, last success, tenants and seats, calls, errors and latency (24 h)."""
     since = timezone.now() - dt.timedelta(hours=24)
-    connections = list(VendorConnection.objects.order_by("vendor", "name"))
+    connections = list(
+        VendorConnection.objects.defer("credentials", "webhook_auth").order_by("vendor", "name")
+    )
     health = {c.pk: ConnectionHealth(c, DISPLAY_NAMES.get(c.vendor, c.vendor)) for c in connections}
-    tenants = scoped_tenants(user).exclude(status__in=rules.GONE_TENANT)
-    for row in tenants.values("connection_id").annotate(n=Count("pk")):
-        health[row["connection_id"]].tenants = row["n"]
-    subscriptions = scoped_subscriptions(user).exclude(status__in=rules.GONE_SUBSCRIPTION)
-    for row in subscriptions.values("tenant__connection_id").annotate(
-        seats=Sum("seats"), used=Sum("seats_used")
-    ):
-        item = health[row["tenant__connection_id"]]
-        item.seats, item.seats_used = row["seats"] or 0, row["used"] or 0
+    for pk, totals in _tenant_totals(user=user, connection_ids=list(health)).items():
+        if pk in health:
+            item = health[pk]
+            item.tenants, item.seats, item.seats_used = (
+                totals.tenants, totals.seats, totals.seats_used
+            )  # fmt: skip
     for row in (
         VendorCallStat.objects.filter(hour__gte=since.replace(minute=0, second=0, microsecond=0))
         .values("connection_id")
@@ -87,6 +108,7 @@ def dashboard(*, user) -> Dashboard:
             latency=Sum("total_latency_ms"),
             peak=Max("max_latency_ms"),
         )
+        .order_by()
     ):
         item = health[row["connection_id"]]
         item.calls, item.errors = row["calls"] or 0, row["errors"] or 0
@@ -94,13 +116,19 @@ def dashboard(*, user) -> Dashboard:
         item.max_latency_ms = row["peak"]
     for run in SyncRun.objects.filter(status=SyncRunStatus.RUNNING).order_by("created_at"):
         health[run.connection_id].running = run
+    return list(health.values())
+
+
+def dashboard(*, user) -> Dashboard:
+    """Connection health, then what needs a person: failed and waiting operations, drift, strays."""
     operations = scoped_operations(user)
-    counts = operations.aggregate(
+    # Restricted to the states counted, so the (state, ...) index answers without a table scan.
+    counts = operations.filter(state__in=[OperationState.FAILED, *OPEN_STATES]).aggregate(
         failed=Count("pk", filter=Q(state=OperationState.FAILED)),
         waiting=Count("pk", filter=Q(state__in=OPEN_STATES)),
     )
     return Dashboard(
-        connections=list(health.values()),
+        connections=connection_health(user=user),
         failed_operations=counts["failed"],
         waiting_operations=counts["waiting"],
         open_discrepancies=scoped_discrepancies(user).filter(status=DiscrepancyStatus.OPEN).count(),
@@ -108,9 +136,14 @@ def dashboard(*, user) -> Dashboard:
         recent_failures=list(
             operations.filter(state=OperationState.FAILED)
             .select_related("connection", "customer", "tenant")
-            .order_by("-pk")[:8]
+            .defer(*SECRET_FIELDS)
+            .order_by("-created_at", "-pk")[:8]
         ),
     )
+
+
+#: Encrypted connection columns a page never shows: not loaded, so never decrypted per row.
+SECRET_FIELDS = ("connection__credentials", "connection__webhook_auth")
 
 
 def unmatched_tenants(*, user):
@@ -120,6 +153,7 @@ def unmatched_tenants(*, user):
         .filter(customer__isnull=True)
         .exclude(status__in=rules.GONE_TENANT)
         .select_related("connection")
+        .defer(*SECRET_FIELDS)
     )
 
 

@@ -50,8 +50,58 @@ def manager_required(view):
     return wrapped
 
 
-def paginate(request: HttpRequest, queryset, per_page: int = PAGE_SIZE):
+def paginate(request: HttpRequest, queryset, per_page: int = PAGE_SIZE, *, counted: bool = True):
+    """One page of a list. ``counted=False`` for searches and filters over large tables: their
+    COUNT(*) would read every matching row, so the page only learns whether a next one exists."""
+    if not counted:
+        return UncountedPage.get(queryset, request.GET.get("page"), per_page)
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+class UncountedPage:
+    """A page without a total: fetches one row more than it shows to know if there is a next."""
+
+    class paginator:  # the templates ask page.paginator.count and num_pages
+        count = None
+        num_pages = None
+
+    def __init__(self, rows: list, number: int, per_page: int) -> None:
+        self.number = number
+        self.object_list = rows[:per_page]
+        self._more = len(rows) > per_page
+
+    @classmethod
+    def get(cls, queryset, page, per_page: int) -> UncountedPage:
+        try:
+            number = max(int(page), 1)
+        except (TypeError, ValueError):
+            number = 1
+        offset = (number - 1) * per_page
+        rows = list(queryset[offset : offset + per_page + 1])
+        if not rows and number > 1:  # past the end (an old link): the first page
+            return cls.get(queryset, 1, per_page)
+        return cls(rows, number, per_page)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def has_next(self) -> bool:
+        return self._more
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self._more or self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
 
 
 def error_text(exc: ValidationError) -> str:

@@ -21,7 +21,7 @@ from portal.operations.filters import OperationFilterSet
 from portal.operations.models import OperationBatch, OperationKind
 from portal.operations.selectors import batch_plan, batch_progress
 
-from .. import forms
+from .. import forms, selectors
 from ..widgets import fast_selects
 from .common import error_text, flash_refusal, paginate, viewer_required, writer_required
 
@@ -88,7 +88,11 @@ def provision_products(request: HttpRequest) -> HttpResponse:
 
 @viewer_required
 def operation_list(request: HttpRequest) -> HttpResponse:
-    queryset = scoped_operations(request.user).select_related("connection", "customer", "tenant")
+    queryset = (
+        scoped_operations(request.user)
+        .select_related("connection", "customer", "tenant")
+        .defer(*selectors.SECRET_FIELDS, "tenant__raw", "tenant__intended")
+    )
     filterset = OperationFilterSet(request.GET or None, queryset=queryset, request=request)
     qs = filterset.qs if filterset.is_bound else queryset
     page = paginate(request, qs.order_by(*(qs.query.order_by or ["-created_at"]), "-pk"))

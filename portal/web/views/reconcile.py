@@ -25,15 +25,27 @@ from ..widgets import fast_selects
 from .common import flash_refusal, paginate, viewer_required, writer_required
 
 CANDIDATES = 25
+#: Columns the discrepancy list never shows: secrets (decrypted per row) and raw vendor payloads.
+LIST_DEFERRED = (
+    "tenant__connection__credentials",
+    "tenant__connection__webhook_auth",
+    "tenant__raw",
+    "tenant__intended",
+    "subscription__raw",
+    "subscription__intended",
+)
 
 
 @viewer_required
 def unmatched_list(request: HttpRequest) -> HttpResponse:
-    queryset = selectors.unmatched_tenants(user=request.user).order_by("connection__vendor", "name")
+    # Grouped by connection, then by name: the (customer, connection, name) index order.
+    queryset = selectors.unmatched_tenants(user=request.user).order_by(
+        "connection_id", "name", "pk"
+    )
     q = request.GET.get("q", "").strip()
     if q:
         queryset = queryset.filter(Q(name__icontains=q) | Q(external_id__icontains=q))
-    page = paginate(request, queryset)
+    page = paginate(request, queryset, counted=not q)
     return render(
         request,
         "web/unmatched/list.html",
@@ -71,6 +83,7 @@ def unmatched_adopt(request: HttpRequest, pk: int) -> HttpResponse:
     new = forms.AdoptNewForm(
         request.POST if request.POST.get("action") == "new" else None, user=request.user
     )
+    fast_selects(new)  # hundreds of resellers
     if request.method == "POST":
         if request.POST.get("action") == "link" and link.is_valid():
             customer = link.cleaned_data["customer"]
@@ -104,8 +117,10 @@ def unmatched_adopt(request: HttpRequest, pk: int) -> HttpResponse:
 
 @viewer_required
 def discrepancy_list(request: HttpRequest) -> HttpResponse:
-    queryset = scoped_discrepancies(request.user).select_related(
-        "tenant__connection", "tenant__customer", "subscription"
+    queryset = (
+        scoped_discrepancies(request.user)
+        .select_related("tenant__connection", "tenant__customer", "subscription")
+        .defer(*LIST_DEFERRED)
     )
     data = request.GET.copy()
     data.setdefault("status", DiscrepancyStatus.OPEN)
