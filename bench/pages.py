@@ -150,12 +150,18 @@ def populate(customers: int, tenants: int) -> dict:
 
 
 def refresh_totals() -> None:
-    """What the end of each connection's sync does: its tenant and seat totals for the dashboard."""
+    """What the end of each connection's sync does (tenant and seat totals for the dashboard),
+    and planner statistics, which a live PostgreSQL has but a just-filled one lacks."""
+    from django.db import connection
+
     from portal.catalog.models import VendorConnection
     from portal.customers.totals import connection_totals_refresh
 
     for pk in VendorConnection.objects.values_list("pk", flat=True):
         connection_totals_refresh(connection_id=pk)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def reused(customers: int, tenants: int) -> dict | None:
