@@ -115,10 +115,11 @@ def usage_missing_tenants(
 
 
 #: The review table in one statement. The inner query groups the month's figures per customer,
-#: vendor, product and metric, finding the vendor's purchased figure and the previous month's
-#: figure by the unique key (tenant, subscription_key, period, metric), so a LEFT JOIN matches at
-#: most one row; the flags are computed once over its result. Hand-written: the ORM repeated the
-#: purchased/previous subqueries inside each flag and took longer to compile than to run.
+#: vendor, product and metric; the vendor's purchased figure and the previous month's figure are
+#: found by the unique key (tenant, subscription_key, period, metric), once per figure; the flags
+#: are computed once over its result. Hand-written: the ORM repeated the purchased/previous
+#: subqueries inside each flag and took longer to compile than to run. Scalar subqueries rather
+#: than LEFT JOINs: PostgreSQL planned the seven-table join for longer than it ran.
 _ROWS_SQL = """
 SELECT r.customer_id, r.customer_name, r.vendor, r.product, r.metric, r.unit,
        r.used, r.purchased, r.previous, {flag_columns}
@@ -127,19 +128,20 @@ FROM (
            COALESCE(s.product_name, '') AS product, u.metric AS metric, u.unit AS unit,
            SUM(u.quantity) AS used,
            SUM(CASE WHEN u.metric IN ({measured}) THEN COALESCE(
-               bought.quantity, CAST(NULLIF(s.seats, 0) AS NUMERIC(24, 4))) END) AS purchased,
-           SUM(prev.quantity) AS previous
+               (SELECT bought.quantity FROM usage_usagerecord bought
+                WHERE bought.tenant_id = u.tenant_id
+                  AND bought.subscription_key = u.subscription_key
+                  AND bought.period = u.period AND bought.metric = %s),
+               CAST(NULLIF(s.seats, 0) AS NUMERIC(24, 4))) END) AS purchased,
+           SUM((SELECT prev.quantity FROM usage_usagerecord prev
+                WHERE prev.tenant_id = u.tenant_id
+                  AND prev.subscription_key = u.subscription_key
+                  AND prev.period = %s AND prev.metric = u.metric)) AS previous
     FROM usage_usagerecord u
     INNER JOIN customers_tenant t ON t.id = u.tenant_id
     INNER JOIN customers_customer c ON c.id = t.customer_id
     INNER JOIN catalog_vendorconnection vc ON vc.id = t.connection_id
     LEFT JOIN customers_subscription s ON s.id = u.subscription_id
-    LEFT JOIN usage_usagerecord bought ON bought.tenant_id = u.tenant_id
-        AND bought.subscription_key = u.subscription_key
-        AND bought.period = u.period AND bought.metric = %s
-    LEFT JOIN usage_usagerecord prev ON prev.tenant_id = u.tenant_id
-        AND prev.subscription_key = u.subscription_key
-        AND prev.period = %s AND prev.metric = u.metric
     WHERE u.period = %s AND u.metric <> %s{where}
     GROUP BY t.customer_id, c.name, vc.vendor, COALESCE(s.product_name, ''), u.metric, u.unit
 ) r{flag_where}
