@@ -166,6 +166,11 @@ class CustomerRow:
     depth: int
     tenants: int
     vendors: list[str]
+    # Prepared once per row so the template only prints (see portal/web/rows.py).
+    url: str = ""
+    parent_url: str = ""
+    kind: str = ""
+    status: str = ""
 
 
 def customer_rows(*, customers: list[Customer], base_depth: int = 0) -> list[CustomerRow]:
@@ -181,8 +186,20 @@ def customer_rows(*, customers: list[Customer], base_depth: int = 0) -> list[Cus
     ):
         tenant_counts[customer_id] += n
         vendors[customer_id].add(DISPLAY_NAMES.get(vendor, vendor))
+    from .rows import KIND_LABELS_CUSTOMER, RowUrl, badge
+
+    detail = RowUrl("web:customer-detail")
     return [
-        CustomerRow(c, max(c.depth - base_depth, 0), tenant_counts[c.pk], sorted(vendors[c.pk]))
+        CustomerRow(
+            c,
+            max(c.depth - base_depth, 0),
+            tenant_counts[c.pk],
+            sorted(vendors[c.pk]),
+            url=detail(c.pk),
+            parent_url=detail(c.parent_id) if c.parent_id else "",
+            kind=KIND_LABELS_CUSTOMER.get(c.kind, c.kind),
+            status=badge(c.status),
+        )
         for c in customers
     ]
 

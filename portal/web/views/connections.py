@@ -18,6 +18,7 @@ from portal.sync.filters import SyncRunFilterSet
 from portal.sync.models import SyncRun
 
 from .. import selectors
+from ..rows import sync_rows
 from ..widgets import fast_selects
 from .common import manager_required, paginate, viewer_required, writer_required
 
@@ -48,7 +49,7 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "connection": connection,
             "capabilities": selectors.vendor_capabilities(connection.vendor),
-            "runs": list(connection.sync_runs.order_by("-created_at")[:10]),
+            "runs": sync_rows(connection.sync_runs.order_by("-created_at")[:10]),
             "manage": can_manage(request.user),
             "writable": can_write(request.user),
         },
@@ -122,6 +123,7 @@ def sync_list(request: HttpRequest) -> HttpResponse:
         {
             "filter": filterset,
             "page": page,
+            "runs": sync_rows(page.object_list),
             "connections": list(VendorConnection.objects.order_by("vendor", "name")),
             "writable": can_write(request.user),
         },

@@ -21,7 +21,7 @@ from portal.operations.filters import OperationFilterSet
 from portal.operations.models import OperationBatch, OperationKind
 from portal.operations.selectors import batch_plan, batch_progress
 
-from .. import forms, selectors
+from .. import forms, rows, selectors
 from ..widgets import fast_selects
 from .common import error_text, flash_refusal, paginate, viewer_required, writer_required
 
@@ -97,7 +97,11 @@ def operation_list(request: HttpRequest) -> HttpResponse:
     qs = filterset.qs if filterset.is_bound else queryset
     page = paginate(request, qs.order_by(*(qs.query.order_by or ["-created_at"]), "-pk"))
     fast_selects(filterset.form)
-    return render(request, "web/operations/list.html", {"filter": filterset, "page": page})
+    return render(
+        request,
+        "web/operations/list.html",
+        {"filter": filterset, "page": page, "rows": rows.operation_rows(page.object_list)},
+    )
 
 
 def _operation(request: HttpRequest, pk: int):

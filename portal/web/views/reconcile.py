@@ -20,7 +20,7 @@ from portal.sync import adoption, discrepancies
 from portal.sync.filters import DiscrepancyFilterSet
 from portal.sync.models import DiscrepancyStatus
 
-from .. import forms, selectors
+from .. import forms, rows, selectors
 from ..widgets import fast_selects
 from .common import flash_refusal, paginate, viewer_required, writer_required
 
@@ -49,7 +49,12 @@ def unmatched_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/unmatched/list.html",
-        {"page": page, "q": q, "writable": can_write(request.user)},
+        {
+            "page": page,
+            "rows": rows.unmatched_rows(page.object_list),
+            "q": q,
+            "writable": can_write(request.user),
+        },
     )
 
 
@@ -130,7 +135,11 @@ def discrepancy_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/discrepancies/list.html",
-        {"filter": filterset, "page": page, "writable": can_write(request.user)},
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": rows.discrepancy_rows(page.object_list, writable=can_write(request.user)),
+        },
     )
 
 
