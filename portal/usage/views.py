@@ -74,6 +74,17 @@ def usage_review(request: HttpRequest) -> HttpResponse:
     user = request.user
     summary = selectors.usage_review_summary(user=user, filters=filters)
     distributor = user_reseller(user) is None
+    connections = (
+        selectors.usage_connections_state(user=user, filters=filters, missing=summary["missing"])
+        if distributor
+        else []
+    )
+    # A correction belongs to a tenant of a listed connection, which counts it: when none
+    # counts any, the list is empty without asking (the usual month; saves a five-table query).
+    if distributor and not any(c["adjustments"] for c in connections):
+        adjustments = []
+    else:
+        adjustments = selectors.usage_adjustments(user=user, filters=filters)[:50]
     context = {
         "filterset": filterset,
         "vendor_options": _options(filterset.form.fields["vendor"].choices[1:], filters.vendor),
@@ -89,15 +100,11 @@ def usage_review(request: HttpRequest) -> HttpResponse:
         "history_base": reverse("usage:review") + "customers/",
         "flags": FLAGS,
         "totals": summary["totals"],
-        "connections": selectors.usage_connections_state(
-            user=user, filters=filters, missing=summary["missing"]
-        )
-        if distributor
-        else [],
+        "connections": connections,
         "missing_total": sum(summary["missing"].values()),
         "can_close": distributor and can_write(user),
         "can_reopen": can_manage(user),
-        "adjustments": selectors.usage_adjustments(user=user, filters=filters)[:50],
+        "adjustments": adjustments,
     }
     if filters.flag == "missing":
         missing = (

@@ -166,3 +166,30 @@ def test_it_draws_a_customers_twelve_month_history(admin_client, seat_usage):
 
     assert "<svg" in page and page.count('class="bar"') == 12
     assert f"{PREVIOUS:%B %Y}: 6" in page and f"{PERIOD:%B %Y}: 7" in page
+
+
+def test_it_lists_vendor_corrections_of_the_month_within_scope(client, admin_client, seat_usage):
+    from portal.accounts.models import Role
+    from tests.factories import ProfileFactory, UsageAdjustmentFactory
+
+    reseller = ResellerFactory()
+    mine = seat_usage(tenant=TenantFactory(customer=CustomerFactory(parent=reseller)))
+    theirs = seat_usage()
+    for sub, quantity in ((mine, 41), (theirs, 97)):
+        record = sub.usage.get(period=PERIOD)
+        UsageAdjustmentFactory(
+            record=record, frozen_quantity=record.quantity, vendor_quantity=Decimal(quantity)
+        )
+    vendors = {mine.tenant.connection.vendor, theirs.tenant.connection.vendor}
+    other = next(v for v in ("lookout", "egnyte", "redstor", "trendmicro") if v not in vendors)
+    assert (
+        "Vendor corrections after close" not in review(admin_client, vendor=other).content.decode()
+    )
+
+    page = review(admin_client).content.decode()
+    assert "Vendor corrections after close" in page
+    assert mine.tenant.name in page and theirs.tenant.name in page and ">97<" in page
+
+    client.force_login(ProfileFactory(role=Role.VIEWER, reseller=reseller).user)
+    scoped = review(client).content.decode()
+    assert ">41<" in scoped and ">97<" not in scoped
