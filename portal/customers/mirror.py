@@ -96,8 +96,23 @@ def tenant_fingerprint(vt: VendorTenant) -> str:
     )
 
 
-def _product_ids(connection: VendorConnection) -> dict[str, int]:
-    return dict(Product.objects.filter(connection=connection).values_list("code", "id"))
+def _product_ids(
+    connection: VendorConnection, codes: Iterable[str] | None = None
+) -> dict[str, int]:
+    products = Product.objects.filter(connection_id=connection.pk)
+    if codes is not None:
+        products = products.filter(code__in=set(codes))
+    return dict(products.values_list("code", "id"))
+
+
+def _update_rows(model, rows: Sequence, fields: Sequence[str]) -> None:
+    """bulk_update for many rows; a plain UPDATE for one or two, which costs a fraction of the
+    CASE WHEN statement bulk_update builds (an operation's result is a page of one)."""
+    if len(rows) > 2:
+        model.objects.bulk_update(rows, fields, batch_size=BATCH_SIZE)
+        return
+    for row in rows:
+        model.objects.filter(pk=row.pk).update(**{name: getattr(row, name) for name in fields})
 
 
 def apply_tenants(
@@ -119,8 +134,6 @@ def apply_tenants(
     counts = MirrorCounts()
     if not page:
         return counts
-    if product_ids is None:
-        product_ids = _product_ids(connection)
     customers = customers or {}
     by_id = {vt.external_id: vt for vt in page}
     existing = {
@@ -129,7 +142,8 @@ def apply_tenants(
             "id", "external_id", "fingerprint", "status", "customer_id", "intended", "missing_since"
         )
     }
-    references = {vt.reference for vt in page if vt.reference}
+    # A tenant an operation made for a known customer needs no lookup by reference.
+    references = {vt.reference for vt in page if vt.reference and vt.external_id not in customers}
     customer_by_ref = (
         dict(Customer.objects.filter(reference__in=references).values_list("reference", "id"))
         if references
@@ -180,24 +194,26 @@ def apply_tenants(
                 for tenant in new_tenants:
                     tenant.pk = tenant.id = ids[tenant.external_id]
         if changed:
-            Tenant.objects.bulk_update(
+            _update_rows(
+                Tenant,
                 changed,
                 [*TENANT_FIELDS, "fingerprint", "last_seen_at", "missing_since", "customer_id"],
-                batch_size=BATCH_SIZE,
             )
         counts.created = len(new_tenants)
         counts.updated = len(changed)
         counts.rows_written += len(new_tenants) + len(changed)
-        counts.rows_written += _apply_subscriptions(
+        written, subscriptions = _apply_subscriptions(
+            connection,
             [(t, by_id[t.external_id]) for t in (*new_tenants, *changed)],
             {t.pk for t in new_tenants},
             product_ids,
             now,
         )
+        counts.rows_written += written
         for tenant in (*new_tenants, *changed):
             counts.tenants[tenant.external_id] = tenant
         if changed:
-            counts.rows_written += reconcile_intended(changed, now=now)
+            counts.rows_written += reconcile_intended(changed, now=now, subscriptions=subscriptions)
         if status_changes:
             from portal.api.events import emit_each
 
@@ -207,15 +223,21 @@ def apply_tenants(
 
 
 def _apply_subscriptions(
+    connection: VendorConnection,
     pairs: Iterable[tuple[Tenant, VendorTenant]],
     new_tenant_ids: set[int],
-    product_ids: dict[str, int],
+    product_ids: dict[str, int] | None,
     now: dt.datetime,
-) -> int:
-    """Create, update or mark missing the subscriptions of the tenants that changed."""
+) -> tuple[int, list[Subscription]]:
+    """Create, update or mark missing the subscriptions of the tenants that changed.
+
+    Returns the rows written and the existing subscriptions of the changed tenants as they now
+    are (what reconciling their intended values reads). Without ``product_ids`` only the codes
+    written are looked up, and nothing when nothing is written.
+    """
     pairs = list(pairs)
     if not pairs:
-        return 0
+        return 0, []
     old_ids = [t.pk for t, _ in pairs if t.pk not in new_tenant_ids]
     existing: dict[tuple[int, str], Subscription] = {}
     if old_ids:
@@ -223,6 +245,7 @@ def _apply_subscriptions(
             existing[(sub.tenant_id, sub.external_id)] = sub
     to_create, to_update = [], []
     seen: set[tuple[int, str]] = set()
+    written: list[Subscription] = []  # rows whose product is (re)set from its code
     for tenant, vt in pairs:
         for vs in vt.subscriptions:
             key = (tenant.pk, vs.external_id)
@@ -231,22 +254,31 @@ def _apply_subscriptions(
             fp = fingerprint(values)
             sub = existing.get(key)
             if sub is None:
-                to_create.append(
-                    Subscription(
-                        tenant_id=tenant.pk,
-                        external_id=vs.external_id,
-                        product_id=product_ids.get(vs.product_code),
-                        fingerprint=fp,
-                        last_seen_at=now,
-                        **values,
-                    )
+                sub = Subscription(
+                    tenant_id=tenant.pk,
+                    external_id=vs.external_id,
+                    product_id=None,
+                    fingerprint=fp,
+                    last_seen_at=now,
+                    **values,
                 )
+                to_create.append(sub)
+                written.append(sub)
             elif sub.fingerprint != fp or sub.missing_since:
+                code_is_new = sub.product_id is None or sub.product_code != vs.product_code
+                if product_ids is not None or code_is_new:
+                    written.append(sub)
                 for name, value in values.items():
                     setattr(sub, name, value)
-                sub.product_id = product_ids.get(vs.product_code, sub.product_id)
                 sub.fingerprint, sub.last_seen_at, sub.missing_since = fp, now, None
                 to_update.append(sub)
+    if written:
+        # Without a map from the caller, only codes new to a row are looked up (a row whose
+        # code did not change keeps its product).
+        if product_ids is None:
+            product_ids = _product_ids(connection, {sub.product_code for sub in written})
+        for sub in written:
+            sub.product_id = product_ids.get(sub.product_code, sub.product_id)
     for key, sub in existing.items():
         if key not in seen and sub.missing_since is None:
             sub.missing_since, sub.status = now, SubscriptionStatus.MISSING.value
@@ -254,12 +286,12 @@ def _apply_subscriptions(
     if to_create:
         Subscription.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
     if to_update:
-        Subscription.objects.bulk_update(
+        _update_rows(
+            Subscription,
             to_update,
             [*SUBSCRIPTION_FIELDS, "product_id", "fingerprint", "last_seen_at", "missing_since"],
-            batch_size=BATCH_SIZE,
         )
-    return len(to_create) + len(to_update)
+    return len(to_create) + len(to_update), list(existing.values())
 
 
 def mirror_tenant(

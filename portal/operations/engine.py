@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,11 +27,17 @@ from django.utils import timezone
 from portal.audit.services import audit_record
 from portal.catalog.models import SyncStatus, VendorConnection
 from portal.catalog.services import connection_adapter
-from portal.core.models import Source
+from portal.core.models import Source, fingerprint
 from portal.core.redaction import redact
-from portal.customers.mirror import mirror_tenant
+from portal.customers.mirror import apply_tenants
 from portal.customers.models import Subscription, Tenant
-from portal.customers.totals import connection_totals_shift, tenant_contribution
+from portal.customers.totals import (
+    GONE_SUBSCRIPTION,
+    GONE_TENANT,
+    Contribution,
+    connection_totals_shift,
+    tenant_contribution,
+)
 from vendors.errors import (
     VendorAuthError,
     VendorError,
@@ -86,9 +93,7 @@ def operation_run(operation_id: int) -> RunOutcome:
         logger.info("operation %s not claimable (state %s): skipped", operation_id, state)
         return RunOutcome(operation_id, state or "missing")
     calls: list[CallRecord] = []
-    adapter = connection_adapter(
-        operation.connection, on_call=_recorder(operation.connection_id, calls)
-    )
+    adapter = _adapter(operation.connection, on_call=_recorder(operation.connection_id, calls))
     log = logging.LoggerAdapter(
         logger, {"operation": operation.pk, "vendor": operation.connection.vendor}
     )
@@ -100,6 +105,7 @@ def operation_run(operation_id: int) -> RunOutcome:
         except VendorTransientError as exc:
             return _transient(operation, exc, calls)
         except VendorAuthError as exc:
+            _forget_adapter(operation.connection_id)
             return _auth_failed(operation, exc, calls)
         except VendorError as exc:
             return _fail(operation, exc.message or str(exc), calls, exc=exc)
@@ -107,12 +113,46 @@ def operation_run(operation_id: int) -> RunOutcome:
             # A bug or an unexpected answer after the write may have been sent: never guess,
             # read the vendor back on the next attempt.
             log.exception("operation %s: unexpected error, verifying next", operation.pk)
+            _forget_adapter(operation.connection_id)
             return _unsure(operation, exc, calls)
         return _succeed(operation, tenant, how, calls)
     except LostClaim:
         log.warning("operation %s was taken over while this run was busy: left alone", operation_id)
         state = Operation.objects.filter(pk=operation_id).values_list("state", flat=True).first()
         return RunOutcome(operation_id, state)
+
+
+#: Adapters kept per worker thread: a run reuses the previous run's vendor session, access token
+#: and signing key (a Redstor token costs an RSA key load and a token call) instead of building
+#: them again. A changed connection (URL, credentials, any save) gets a new adapter; so does
+#: one older than ADAPTER_TTL_SECONDS, which bounds how long an adapter's caches live.
+_adapters = threading.local()
+ADAPTER_TTL_SECONDS = 300.0
+
+
+def _adapter(connection: VendorConnection, *, on_call: Callable[[CallRecord], None]):
+    key = (
+        connection.pk,
+        connection.vendor,
+        connection.base_url,
+        connection.updated_at,
+        fingerprint(connection.credentials),
+    )
+    cache: dict[int, tuple[tuple, float, Any]] = _adapters.__dict__.setdefault("by_pk", {})
+    now = time.monotonic()
+    cached = cache.get(connection.pk)
+    if cached is not None and cached[0] == key and now - cached[1] < ADAPTER_TTL_SECONDS:
+        adapter = cached[2]
+        adapter.on_call = on_call  # this run's call list (one run at a time per thread)
+        return adapter
+    adapter = connection_adapter(connection, on_call=on_call)
+    cache[connection.pk] = (key, now, adapter)
+    return adapter
+
+
+def _forget_adapter(connection_id: int) -> None:
+    """After an auth failure or a surprise the next run starts from a fresh adapter."""
+    _adapters.__dict__.get("by_pk", {}).pop(connection_id, None)
 
 
 def _at_vendor(operation: Operation, adapter) -> tuple[VendorTenant, str]:
@@ -130,14 +170,19 @@ def _at_vendor(operation: Operation, adapter) -> tuple[VendorTenant, str]:
 
 
 def _claim(operation_id: int) -> Operation | None:
+    """Load the operation once, then take it with an UPDATE conditional on what was loaded."""
     now = timezone.now()
     with transaction.atomic():
-        row = Operation.objects.filter(pk=operation_id).values("state", "attempts").first()
-        if row is None or row["state"] not in (State.PENDING, State.VERIFYING):
+        operation = (
+            Operation.objects.select_related("connection", "customer", "tenant", "subscription")
+            .filter(pk=operation_id)
+            .first()
+        )
+        if operation is None or operation.state not in (State.PENDING, State.VERIFYING):
             return None
-        number = row["attempts"] + 1
+        previous, number = operation.state, operation.attempts + 1
         claimed = Operation.objects.filter(
-            pk=operation_id, state=row["state"], attempts=row["attempts"]
+            pk=operation_id, state=previous, attempts=operation.attempts
         ).update(
             state=State.RUNNING,
             attempts=number,
@@ -148,15 +193,16 @@ def _claim(operation_id: int) -> Operation | None:
         )
         if not claimed:
             return None
+        # What the UPDATE wrote (the row cannot have changed since: the UPDATE matched it).
+        operation.state, operation.attempts = State.RUNNING, number
+        operation.claimed_at, operation.updated_at, operation.next_attempt_at = now, now, None
+        operation.started_at = operation.started_at or now
         OperationAttempt.objects.create(operation_id=operation_id, number=number, started_at=now)
-        operation = Operation.objects.select_related(
-            "connection", "customer", "tenant", "subscription"
-        ).get(pk=operation_id)
         audit_record(
             action="operation.running",
             source=Source.WORKER,
             obj=operation,
-            detail={"from": row["state"], "to": State.RUNNING, "attempt": number},
+            detail={"from": previous, "to": State.RUNNING, "attempt": number},
         )
     return operation
 
@@ -405,11 +451,15 @@ def _apply_to_mirror(operation: Operation, vendor_tenant: VendorTenant) -> dict[
     if operation.subscription_id and kind in SUBSCRIPTION_KINDS:
         _merge_intended(Subscription, operation.subscription_id, _subscription_intent(kind, p))
     before = tenant_contribution(tenant_id=operation.tenant_id)
-    tenant = mirror_tenant(operation.connection, vendor_tenant, customer=operation.customer)
+    customers = (
+        {vendor_tenant.external_id: operation.customer_id} if operation.customer_id else None
+    )
+    counts = apply_tenants(operation.connection, [vendor_tenant], customers=customers)
+    tenant = counts.tenants[vendor_tenant.external_id]
     connection_totals_shift(  # the dashboard's totals follow the mirror in this transaction
         connection_id=operation.connection_id,
         before=before,
-        after=tenant_contribution(tenant_id=tenant.pk),
+        after=_contribution(vendor_tenant),
     )
     fields: dict[str, Any] = {}
     if kind == OperationKind.CREATE_TENANT:
@@ -429,6 +479,19 @@ def _apply_to_mirror(operation: Operation, vendor_tenant: VendorTenant) -> dict[
         if sub is not None and sub.pk != operation.subscription_id:
             _merge_intended(Subscription, sub.pk, _subscription_intent(kind, p))
     return fields
+
+
+def _contribution(vendor_tenant: VendorTenant) -> Contribution:
+    """What the tenant adds to its connection's totals once mirrored, without reading it back.
+
+    The mirror leaves the row with the vendor's status and exactly the vendor's subscriptions
+    live (any other is marked missing), so this equals ``tenant_contribution`` after the write.
+    """
+    tenants = 0 if vendor_tenant.status.value in GONE_TENANT else 1
+    live = [s for s in vendor_tenant.subscriptions if s.status.value not in GONE_SUBSCRIPTION]
+    return Contribution(
+        tenants, sum(s.seats or 0 for s in live), sum(s.seats_used or 0 for s in live)
+    )
 
 
 SUBSCRIPTION_KINDS = (

@@ -17,8 +17,17 @@ def _same(ours: Any, theirs: Any) -> bool:
     return ours == theirs
 
 
-def reconcile_intended(tenants: Sequence[Tenant], *, now: dt.datetime) -> int:
-    """Open, refresh or self-heal discrepancies for tenants whose vendor data just changed."""
+def reconcile_intended(
+    tenants: Sequence[Tenant],
+    *,
+    now: dt.datetime,
+    subscriptions: Sequence[Subscription] | None = None,
+) -> int:
+    """Open, refresh or self-heal discrepancies for tenants whose vendor data just changed.
+
+    ``subscriptions``: the tenants' existing subscriptions as just written, when the caller has
+    them in hand (the mirror does), instead of reading them again.
+    """
     ids = [t.pk for t in tenants]
     if not ids:
         return 0
@@ -26,9 +35,11 @@ def reconcile_intended(tenants: Sequence[Tenant], *, now: dt.datetime) -> int:
     for tenant in tenants:
         for name, ours in (tenant.intended or {}).items():
             observed.append((tenant.pk, None, name, ours, getattr(tenant, name, None)))
-    for sub in Subscription.objects.filter(tenant_id__in=ids).only(
-        "id", "tenant_id", "intended", "seats", "addons", "status", "product_code"
-    ):
+    if subscriptions is None:
+        subscriptions = Subscription.objects.filter(tenant_id__in=ids).only(
+            "id", "tenant_id", "intended", "seats", "addons", "status", "product_code"
+        )
+    for sub in subscriptions:
         for name, ours in (sub.intended or {}).items():
             observed.append((sub.tenant_id, sub.pk, name, ours, getattr(sub, name, None)))
     if not observed:
