@@ -15,10 +15,11 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from portal.accounts.models import ApiToken, Profile, Role
+from portal.api.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from portal.audit.models import AuditEvent
 from portal.catalog.models import Product, VendorConnection
 from portal.core.models import Source
-from portal.customers.models import Customer, CustomerKind, Subscription, Tenant
+from portal.customers.models import ConnectionTotals, Customer, CustomerKind, Subscription, Tenant
 from portal.operations.models import (
     Operation,
     OperationAttempt,
@@ -297,3 +298,43 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     object_id = factory.LazyAttribute(lambda o: str(o.customer.pk) if o.customer else "")
     object_repr = factory.LazyAttribute(lambda o: str(o.customer) if o.customer else "")
     detail = factory.LazyFunction(lambda: {"changed": ["contact_email"]})
+
+
+class WebhookSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookSubscription
+
+    name = factory.Sequence(lambda n: f"billing-{n}")
+    url = "https://billing.example/hooks"
+    event_types = factory.LazyFunction(lambda: ["operation.succeeded"])
+    secret = factory.LazyFunction(lambda: {"secret": "whsec-test"})
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    subscription = factory.SubFactory(WebhookSubscriptionFactory)
+    event_type = "operation.succeeded"
+    payload = factory.LazyFunction(lambda: {"operation": 1, "state": "succeeded"})
+
+
+class WebhookAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookAttempt
+
+    delivery = factory.SubFactory(WebhookDeliveryFactory)
+    number = 1
+    status_code = 500
+    response_body = "try later"
+
+
+class ConnectionTotalsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConnectionTotals
+
+    connection = factory.SubFactory(VendorConnectionFactory)
+    tenants = 3
+    seats = 30
+    seats_used = 21
+    refreshed_at = factory.LazyFunction(timezone.now)

@@ -68,6 +68,10 @@ class ProductFilterSet(django_filters.FilterSet):
 class UsageFilterSet(SharedUsageFilterSet):
     """The review pages' FilterSet plus ranges and a tenant, which tools ask for."""
 
+    def filter_reseller(self, queryset, name, value: int):
+        """The schema takes the reseller's id; the method gets the reseller."""
+        return super().filter_reseller(queryset, name, value)
+
     period_from = django_filters.DateFilter(field_name="period", lookup_expr="gte")
     period_to = django_filters.DateFilter(field_name="period", lookup_expr="lte")
     tenant = IdFilter(field_name="tenant_id", label="Tenant id")

@@ -4,7 +4,7 @@ from django.utils.html import format_html_join
 from portal.core.admin_utils import RawPayloadMixin
 from portal.core.models import Source
 
-from .models import Customer, Subscription, Tenant
+from .models import ConnectionTotals, Customer, Subscription, Tenant
 
 
 class TenantInline(admin.TabularInline):
@@ -143,3 +143,17 @@ class SubscriptionAdmin(RawPayloadMixin, admin.ModelAdmin):
         "updated_at",
     ]
     list_select_related = ["tenant"]
+
+
+@admin.register(ConnectionTotals)
+class ConnectionTotalsAdmin(admin.ModelAdmin):
+    """Read-only: kept by syncs and operations (portal.customers.totals)."""
+
+    list_display = ["connection", "tenants", "seats", "seats_used", "refreshed_at"]
+    readonly_fields = ["connection", "tenants", "seats", "seats_used", "refreshed_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -52,6 +52,8 @@ def every_model(django_user_model):
     factories.AuditEventFactory(customer=tenant.customer)
     factories.ProfileFactory(reseller=factories.ResellerFactory())
     factories.ApiTokenFactory()
+    factories.WebhookAttemptFactory()
+    factories.ConnectionTotalsFactory(connection=connection_)
     Group.objects.create(name="Support")
     every_minute = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.MINUTES)
     CrontabSchedule.objects.create(minute="5", hour="2")

@@ -151,6 +151,11 @@ class SandboxServer:
         delay = injector.latency(request.path, write)
         if delay:
             time.sleep(delay)
+        # The vendor's own rate limit answers first: a throttled request never reaches the
+        # handler, so no fault (an apply-then-drop, say) is spent on it.
+        limited = self._rate_limited(key, sandbox, entry.credential)
+        if limited is not None:
+            return self._finish(entry, sandbox.throttle_response(limited), "rate_limited")
         fault = injector.decide(request.path, write)
         if fault == "drop":
             entry.outcome, entry.status = "fault:drop", None
@@ -160,9 +165,6 @@ class SandboxServer:
         if fault == "throttle":
             retry_after = injector.config.retry_after
             return self._finish(entry, sandbox.throttle_response(retry_after), "fault:throttle")
-        limited = self._rate_limited(key, sandbox, entry.credential)
-        if limited is not None:
-            return self._finish(entry, sandbox.throttle_response(limited), "rate_limited")
         response = sandbox.handle(request)
         entry.actions = list(request.environ.get("sandbox.actions", []))
         entry.detail = dict(request.environ.get("sandbox.detail", {}))

@@ -264,7 +264,7 @@ def test_it_maps_usage_to_metrics_with_the_sandbox_figures(sandbox, adapter):
     assert by_field["endpointMonthlyUsage"].metric is Metric.ENDPOINTS
     assert by_field["edrMonthlyUsage"].metric is Metric.EDR_ENDPOINTS
     assert by_field["encryptionMonthlyUsage"].metric is Metric.ENCRYPTION_ENDPOINTS
-    assert by_field["atsMonthlyUsage"].metric is Metric.ADDON_ENDPOINTS
+    assert by_field["atsMonthlyUsage"].metric is Metric.ATS_ENDPOINTS
     assert "mspSecureMonthlyUsage" not in by_field  # unmapped: kept in raw only
     for name, value in figures.items():
         if name in by_field:
