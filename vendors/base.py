@@ -94,15 +94,19 @@ class VendorAdapter(ABC):
         self.require(Capability.CREATE_TENANT)
         raise NotImplementedError
 
-    def change_subscription(
-        self, external_id: str, change: SubscriptionChange, idempotency_key: str
-    ) -> VendorTenant:
+    def require_change(self, change: SubscriptionChange) -> None:
+        """Refuse, before any call, a change with a part this vendor cannot make."""
         if change.seats is not None:
             self.require(Capability.CHANGE_SEATS)
         if change.addons is not None:
             self.require(Capability.CHANGE_ADDONS)
         if change.product_code is not None:
             self.require(Capability.CHANGE_PLAN)
+
+    def change_subscription(
+        self, external_id: str, change: SubscriptionChange, idempotency_key: str
+    ) -> VendorTenant:
+        self.require_change(change)
         raise NotImplementedError
 
     def suspend(self, external_id: str, idempotency_key: str = "") -> VendorTenant:

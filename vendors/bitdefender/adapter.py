@@ -396,12 +396,7 @@ class BitdefenderAdapter(HttpVendorAdapter):
     def change_subscription(
         self, external_id: str, change: SubscriptionChange, idempotency_key: str
     ) -> VendorTenant:
-        if change.seats is not None:
-            self.require(Capability.CHANGE_SEATS)
-        if change.addons is not None:
-            self.require(Capability.CHANGE_ADDONS)
-        if change.product_code is not None:
-            self.require(Capability.CHANGE_PLAN)
+        self.require_change(change)
         licence = self._licence(external_id)
         if licence.get("subscriptionType") in TRIAL_LICENCES:
             raise VendorConflict(

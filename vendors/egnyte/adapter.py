@@ -445,13 +445,9 @@ class EgnyteAdapter(HttpVendorAdapter):
     def change_subscription(
         self, external_id: str, change: SubscriptionChange, idempotency_key: str
     ) -> VendorTenant:
-        if change.addons is not None:
-            self.require(Capability.CHANGE_ADDONS)
-        if change.product_code is not None:
-            self.require(Capability.CHANGE_PLAN)
+        self.require_change(change)
         if change.seats is None:
             return self.get_tenant(external_id)
-        self.require(Capability.CHANGE_SEATS)
         name = self._domain_only(external_id, "Protect tenants are billed by content, not seats.")
         self._with_pool(
             lambda: self.call(

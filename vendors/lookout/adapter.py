@@ -347,12 +347,7 @@ class LookoutAdapter(HttpVendorAdapter):
     def change_subscription(
         self, external_id: str, change: SubscriptionChange, idempotency_key: str
     ) -> VendorTenant:
-        if change.addons is not None:
-            self.require(Capability.CHANGE_ADDONS)
-        if change.seats is not None:
-            self.require(Capability.CHANGE_SEATS)
-        if change.product_code is not None:
-            self.require(Capability.CHANGE_PLAN)
+        self.require_change(change)
         current = self._subscription(external_id)
         sku = change.product_code or current["skus"]
         if sku == current["skus"] and change.seats in (None, current.get("seatTotal")):

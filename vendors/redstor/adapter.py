@@ -529,12 +529,8 @@ class RedstorAdapter(HttpVendorAdapter):
     def change_subscription(
         self, external_id: str, change: SubscriptionChange, idempotency_key: str
     ) -> VendorTenant:
-        if change.addons is not None:
-            self.require(Capability.CHANGE_ADDONS)
-        if change.product_code is not None:
-            self.require(Capability.CHANGE_PLAN)
+        self.require_change(change)
         if change.seats is not None:
-            self.require(Capability.CHANGE_SEATS)
             subscription_id = change.subscription_id or self._main(external_id).external_id
             path = f"/companies/{external_id}/subscriptions/{subscription_id}"
             self._write("PATCH", path, {"licensedSeats": change.seats})

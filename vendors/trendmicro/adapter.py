@@ -457,11 +457,7 @@ class TrendMicroAdapter(HttpVendorAdapter):
         self, external_id: str, change: SubscriptionChange, idempotency_key: str
     ) -> VendorTenant:
         """Absolute seat counts, so a repeat changes nothing."""
-        if change.addons is not None:
-            self.require(Capability.CHANGE_ADDONS)
-        if change.product_code is not None:
-            self.require(Capability.CHANGE_PLAN)
-        self.require(Capability.CHANGE_SEATS)
+        self.require_change(change)
         tenant = self.get_tenant(external_id)
         sub = self._pick(tenant, change.subscription_id)
         if change.seats is not None and sub.seats != change.seats:
