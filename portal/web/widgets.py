@@ -43,3 +43,73 @@ def fast_selects(form: forms.Form) -> forms.Form:
             fast.is_required = widget.is_required
             field.widget = fast
     return form
+
+
+def _options(choices, values: set[str]) -> str | None:
+    """Flat options, each key and label through html.escape; None for grouped choices."""
+    parts = []
+    for key, label in choices:
+        if isinstance(label, (list, tuple)):
+            return None
+        key = "" if key is None else str(key)
+        chosen = " selected" if key in values else ""
+        parts.append(f'<option value="{escape(key)}"{chosen}>{escape(str(label))}</option>')
+    return "".join(parts)
+
+
+def fast_widget(bound: forms.BoundField) -> str:
+    """A filter field's control as ``BoundField.as_widget`` renders it (same attributes: id,
+    required, aria-invalid), without a template per widget and per option (~1 ms a field).
+    Selects and plain inputs only; anything else goes through Django's own rendering."""
+    widget = bound.field.widget
+    attrs = bound.build_widget_attrs({}, widget)
+    if bound.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", bound.auto_id)
+    value = bound.value()
+    if isinstance(widget, forms.Select):
+        shown = widget.format_value(value)  # a list; NullBooleanSelect gives one string
+        values = {str(v) for v in ([shown] if isinstance(shown, str) else shown)}
+        options = _options(widget.choices, values)
+        if options is not None:
+            final = {"name": bound.html_name, **widget.build_attrs(widget.attrs, attrs)}
+            if widget.allow_multiple_selected:
+                final["multiple"] = True
+            # Every option key and label went through html.escape in _options.
+            return format_html("<select{}>{}</select>", flatatt(final), mark_safe(options))  # noqa: S308
+    elif isinstance(widget, forms.widgets.Input) and widget.input_type not in (
+        "checkbox",
+        "radio",
+        "file",
+    ):
+        final = {"type": widget.input_type, "name": bound.html_name}
+        shown = widget.format_value(value)
+        if shown is not None:
+            final["value"] = shown
+        final.update(widget.build_attrs(widget.attrs, attrs))
+        return format_html("<input{}>", flatatt(final))
+    return str(bound)
+
+
+def filter_bar(form: forms.Form, *, clear_url: str) -> str:
+    """The filter form of a list page in one pass of Python (see fast_widget)."""
+    fields = []
+    for bound in form:
+        errors = "".join(format_html("<li>{}</li>", e) for e in bound.errors)
+        fields.append(
+            format_html(
+                '<div class="field"><label for="{}">{}</label>\n{}{}</div>',
+                bound.id_for_label,
+                bound.label,
+                mark_safe(fast_widget(bound)),  # noqa: S308 - built with format_html/escape
+                format_html('<ul class="errorlist" role="alert">{}</ul>', mark_safe(errors))  # noqa: S308
+                if errors
+                else "",
+            )
+        )
+    return format_html(
+        '<form method="get" class="filters" role="search" aria-label="Filter">\n{}\n'
+        '<div class="field"><button type="submit">Apply</button> '
+        '<a href="{}" class="button secondary">Clear</a></div>\n</form>',
+        mark_safe("\n".join(fields)),  # noqa: S308 - each part built by format_html
+        clear_url,
+    )

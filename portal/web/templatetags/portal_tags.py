@@ -37,3 +37,11 @@ def query(context, **changes) -> str:
 def new_key(prefix: str = "page") -> str:
     """A fresh idempotency key per rendered form: a double click sends the same key twice."""
     return f"{prefix}-{uuid.uuid4()}"
+
+
+@register.simple_tag(takes_context=True)
+def filter_bar(context, form):
+    """A list page's filter form, rendered without a template per widget (see widgets.py)."""
+    from ..widgets import filter_bar as render
+
+    return render(form, clear_url=context["request"].path)
