@@ -78,7 +78,31 @@ def operation_rows(operations: Iterable) -> list[dict]:
     ]
 
 
-def discrepancy_rows(discrepancies: Iterable, *, writable: bool) -> list[dict]:
+_RESOLVE_FORM = (
+    '<form method="post" action="{}" class="inline" data-confirm="{}">'
+    '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+    '<button type="submit" class="secondary">{}</button></form>'
+)
+
+
+def _resolve_actions(d, urls: dict, csrf: str) -> str:
+    """The three resolve buttons of an open discrepancy, built once here: three forms of
+    template variables per row were a third of the page's render time."""
+    pk = d.pk
+    return format_html(
+        '<div class="actions">\n{}\n{}\n{}\n</div>',
+        format_html(_RESOLVE_FORM, urls["accept"](pk),
+                    f"Accept the vendor's {d.field} ({d.vendor_value}) as ours?", csrf,
+                    "Accept vendor's"),
+        format_html(_RESOLVE_FORM, urls["reapply"](pk),
+                    f"Send our {d.field} ({d.ours}) to the vendor again?", csrf, "Re-apply ours"),
+        format_html(_RESOLVE_FORM, urls["ignore"](pk),
+                    f"Stop tracking {d.field} for {d.tenant.name}?", csrf, "Ignore"),
+    )  # fmt: skip
+
+
+def discrepancy_rows(discrepancies: Iterable, *, writable: bool, csrf: str = "") -> list[dict]:
+    """``csrf``: the request's token (``get_token``), put in each resolve form."""
     customer = RowUrl("web:customer-detail")
     resolve = {
         action: RowUrl("web:discrepancy-resolve", action)
@@ -104,9 +128,7 @@ def discrepancy_rows(discrepancies: Iterable, *, writable: bool) -> list[dict]:
                 else "",
                 "first_seen": short_time(d.first_seen_at),
                 "last_seen": timesince(d.last_seen_at, now) if d.last_seen_at else "",
-                "accept_url": resolve["accept"](d.pk) if actionable else "",
-                "reapply_url": resolve["reapply"](d.pk) if actionable else "",
-                "ignore_url": resolve["ignore"](d.pk) if actionable else "",
+                "actions": _resolve_actions(d, resolve, csrf) if actionable else "",
             }
         )
     return rows

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -138,7 +139,9 @@ def discrepancy_list(request: HttpRequest) -> HttpResponse:
         {
             "filter": filterset,
             "page": page,
-            "rows": rows.discrepancy_rows(page.object_list, writable=can_write(request.user)),
+            "rows": rows.discrepancy_rows(
+                page.object_list, writable=can_write(request.user), csrf=get_token(request)
+            ),
         },
     )
 
