@@ -66,3 +66,14 @@ def test_it_pages_a_search_without_counting_every_match(viewer_client, db):
     second = viewer_client.get("/customers/?q=Fabrikam&page=2")
     assert [c.name for c in second.context["page"].object_list][-1] == "Fabrikam 54"
     assert b'rel="prev"' in second.content and b'rel="next"' not in second.content
+
+
+def test_it_caps_a_dashboard_count_and_says_so(db):
+    from portal.operations.models import Operation, OperationState
+    from portal.web.selectors import capped_count
+    from tests.factories import OperationFactory
+
+    OperationFactory.create_batch(3, state=OperationState.FAILED)
+    failed = Operation.objects.filter(state=OperationState.FAILED)
+    assert str(capped_count(failed, cap=2)) == "2+"
+    assert str(capped_count(failed, cap=3)) == "3"
