@@ -100,6 +100,10 @@ class HttpVendorAdapter(VendorAdapter):
         self.credentials = dict(credentials)
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": self.user_agent, "Accept": "application/json"})
+        # Proxies (HTTPS_PROXY, NO_PROXY...) are resolved once for the vendor's host instead of
+        # re-reading the environment on every call; an adapter lives for one task or sync.
+        self.session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+        self.session.trust_env = False
         fingerprint = hashlib.sha256(
             (self.base_url + jsonlib.dumps(self.credentials, sort_keys=True)).encode()
         ).hexdigest()[:16]
