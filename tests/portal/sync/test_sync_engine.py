@@ -170,18 +170,32 @@ def test_a_stale_claim_of_a_dead_worker_is_taken_over(sandbox, connect, settings
 
 
 def test_it_links_tenants_that_carry_our_customer_reference(sandbox, connect):
+    import uuid
+
     from portal.customers.models import Customer
+    from vendors.types import Contact, ProductKind, TenantSpec
 
     connection = connect("redstor")
-    connection_sync(connection)
-    tenant = Tenant.objects.filter(connection=connection).first()
     customer = Customer.objects.create(name="Linked Ltd")
-    Customer.objects.filter(pk=customer.pk).update(reference=tenant.vendor_reference or "none")
-    if not tenant.vendor_reference:
-        pytest.skip("the seeded tenant carries no reference")
-    Tenant.objects.filter(pk=tenant.pk).update(fingerprint="stale")
+    adapter = connection_adapter(connection)
+    product = next(p for p in adapter.list_products() if p.kind is not ProductKind.ADDON)
+    created = adapter.create_tenant(
+        TenantSpec(
+            name="Linked Ltd",
+            reference=customer.reference,
+            product_code=product.code,
+            seats=3,
+            contact=Contact(email="it@linked.example"),
+        ),
+        idempotency_key=str(uuid.uuid4()),
+    )
+
     connection_sync(connection)
-    assert Tenant.objects.get(pk=tenant.pk).customer_id == customer.pk
+
+    tenant = Tenant.objects.get(connection=connection, external_id=created.external_id)
+    assert tenant.vendor_reference == customer.reference
+    assert tenant.customer_id == customer.pk
+    assert Tenant.objects.filter(connection=connection, customer__isnull=True).count() == 5
 
 
 def test_a_usage_collection_waits_while_the_connection_is_busy(sandbox, connect):
