@@ -142,6 +142,7 @@ AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # no banner on every management command; lockouts are still logged
 # Lockouts are lifted with `manage.py axes_reset_username <name>` rather than in the admin.
 AXES_ENABLE_ADMIN = False
 # Never store typed passwords or other POST fields with a failed attempt.
