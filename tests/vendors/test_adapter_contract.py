@@ -166,10 +166,13 @@ def test_it_waits_out_a_429_with_retry_after_on_a_read(sandbox, vendor):
     sandbox.set_faults(vendor, throttle_rate=1.0, max_faults=1, retry_after=1)
     since = sandbox.journal.last_seq
     assert next(iter(adapter.iter_tenant_pages()))
-    outcomes = [e.outcome for e in sandbox.journal.entries(vendor, since=since)]
-    assert outcomes[0] == "fault:throttle" and outcomes[-1] == "ok"
-    first, second = sandbox.journal.entries(vendor, since=since)[:2]
-    assert second.ts - first.ts >= 0.9  # Retry-After: 1 was honoured
+    # Only the answers that came from the vendor's API count; a gateway's own rate refusal
+    # (Egnyte's 2 calls/s) may land in between and is waited out too.
+    entries = [
+        e for e in sandbox.journal.entries(vendor, since=since) if e.outcome != "rate_limited"
+    ]
+    assert entries[0].outcome == "fault:throttle" and entries[-1].outcome == "ok"
+    assert entries[1].ts - entries[0].ts >= 0.9  # Retry-After: 1 was honoured
 
 
 def test_it_raises_a_5xx_on_a_write_without_retrying(sandbox, vendor):
