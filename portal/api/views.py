@@ -569,14 +569,7 @@ class OperationViewSet(mixins.CreateModelMixin, ReadOnly):
     )
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
-        operation = self.get_object()
-        try:
-            operation = ops.operation_retry(
-                operation=operation, actor=request.user, source=Source.API
-            )
-        except ValidationError as exc:
-            raise _refused(exc)
-        return Response(s.OperationSerializer(operation, context={"request": request}).data)
+        return self._staff_control(request, ops.operation_retry)
 
     @extend_schema(
         request=None,
@@ -586,11 +579,12 @@ class OperationViewSet(mixins.CreateModelMixin, ReadOnly):
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        operation = self.get_object()
+        return self._staff_control(request, ops.operation_cancel)
+
+    def _staff_control(self, request, service):
+        """Retry or cancel through the service; a refused transition is a 409 with the reason."""
         try:
-            operation = ops.operation_cancel(
-                operation=operation, actor=request.user, source=Source.API
-            )
+            operation = service(operation=self.get_object(), actor=request.user, source=Source.API)
         except ValidationError as exc:
             raise _refused(exc)
         return Response(s.OperationSerializer(operation, context={"request": request}).data)
