@@ -1,6 +1,7 @@
 """Vendor errors, named for what the caller does next.
 
 ``VendorTransientError``  retry later (``retry_after`` seconds when the vendor said so)
+``VendorThrottled``       refused for rate, never processed: even a write is resent after the wait
 ``VendorOutcomeUnknown``  a write was sent but no answer came back: read the vendor before retrying
 ``VendorAuthError``       disable the connection and tell staff
 ``VendorNotFound``        the object is not at the vendor
@@ -49,6 +50,10 @@ class VendorTransientError(VendorError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class VendorThrottled(VendorTransientError):
+    """Refused for rate before the vendor processed it: resending, even a write, is safe."""
 
 
 class VendorOutcomeUnknown(VendorTransientError):

@@ -2,9 +2,10 @@
 
 It owns the boring parts once: one ``requests.Session`` per adapter, connect/read timeouts,
 JSON encoding signed and sent as the same bytes, the client-side rate limit, retries with capped
-exponential backoff and full jitter for *safe* calls only (honouring ``Retry-After``), one
+exponential backoff and full jitter for *safe* calls (honouring ``Retry-After``), one
 per-vendor hook mapping responses to errors, secrets redacted from logs, and a per-call record
-for the vendor health view. Writes are never retried here: a write whose answer is lost raises
+for the vendor health view. A write is resent only when the vendor throttled it unprocessed
+(``VendorThrottled``); any other failed write is not retried here: one whose answer is lost raises
 ``VendorOutcomeUnknown`` and the operation engine reads the vendor back before trying again.
 """
 
@@ -30,6 +31,7 @@ from .errors import (
     VendorError,
     VendorNotFound,
     VendorOutcomeUnknown,
+    VendorThrottled,
     VendorTransientError,
 )
 from .ratelimit import DailyQuotaExhausted, RateLimit, RateLimiter, get_rate_limiter
@@ -136,8 +138,7 @@ class HttpVendorAdapter(VendorAdapter):
         message = self.error_message(body) or response.reason or f"HTTP {status}"
         kwargs = {"vendor": self.vendor, "status": status, "body": body}
         if status == 429 or status >= 500:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            return VendorTransientError(message, retry_after=retry_after, **kwargs)
+            return self.transient_error(response, message, **kwargs)
         if status in (401, 403):
             return VendorAuthError(message, **kwargs)
         if status == 404:
@@ -145,6 +146,14 @@ class HttpVendorAdapter(VendorAdapter):
         if status == 409:
             return VendorConflict(message, **kwargs)
         return VendorBadRequest(message, field_errors=self.field_errors(body), **kwargs)
+
+    def transient_error(
+        self, response: requests.Response, message: str, **kwargs: Any
+    ) -> VendorTransientError:
+        """5xx: retry later; 429: throttled, so the call was never processed (RFC 6585)."""
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        cls = VendorThrottled if response.status_code == 429 else VendorTransientError
+        return cls(message, retry_after=retry_after, **kwargs)
 
     def error_message(self, body: Any) -> str:
         """The human message inside a vendor error body."""
@@ -201,7 +210,9 @@ class HttpVendorAdapter(VendorAdapter):
             try:
                 return self._send_once(method, path, params, json, data, headers, safe, attempt)
             except VendorTransientError as exc:
-                if not safe or attempt > self.max_retries:
+                # A write is resent only when the vendor refused it unprocessed (throttling).
+                resendable = safe or isinstance(exc, VendorThrottled)
+                if not resendable or attempt > self.max_retries:
                     raise
                 wait = self._backoff(attempt, exc.retry_after)
                 if wait is None:

@@ -193,6 +193,19 @@ def test_it_raises_a_5xx_on_a_write_without_retrying(sandbox, vendor):
     assert sandbox.journal.count_actions(vendor, "create_tenant") == 0
 
 
+def test_it_resends_a_write_the_vendor_throttled_unprocessed(sandbox, vendor):
+    adapter = make_adapter(sandbox, vendor)
+    adapter.test_connection()
+    spec = spec_for(adapter)
+    sandbox.set_faults(vendor, throttle_rate=1.0, only_writes=True, max_faults=1, retry_after=1)
+
+    created = adapter.create_tenant(spec, idempotency_key=str(uuid.uuid4()))
+
+    assert adapter.get_tenant(created.external_id).name == spec.name
+    assert "fault:throttle" in [e.outcome for e in sandbox.journal.entries(vendor) if e.write]
+    assert sandbox.journal.count_actions(vendor, "create_tenant") == 1
+
+
 def test_it_refuses_unsupported_capabilities(sandbox, vendor):
     adapter = make_adapter(sandbox, vendor)
     calls = {

@@ -71,7 +71,7 @@ from vendors.errors import (
     VendorOutcomeUnknown,
     VendorTransientError,
 )
-from vendors.http import HttpVendorAdapter, parse_retry_after
+from vendors.http import HttpVendorAdapter
 from vendors.ratelimit import RateLimit
 from vendors.types import (
     Capability,
@@ -212,8 +212,7 @@ class BitdefenderAdapter(HttpVendorAdapter):
         message = self.error_message(body) or response.reason or f"HTTP {status}"
         kwargs: dict[str, Any] = {"vendor": self.vendor, "status": status, "body": body}
         if status == 429 or status >= 500:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            return VendorTransientError(message, retry_after=retry_after, **kwargs)
+            return self.transient_error(response, message, **kwargs)
         if status in (401, 403):  # bad key / key not enabled for this API (CONTRACTS.md 2)
             return VendorAuthError(message, **kwargs)
         code = error.get("code") if isinstance(error, dict) else None

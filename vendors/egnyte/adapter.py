@@ -61,10 +61,11 @@ from vendors.errors import (
     VendorConflict,
     VendorError,
     VendorNotFound,
+    VendorThrottled,
     VendorTransientError,
     VendorUnsupported,
 )
-from vendors.http import SAFE_METHODS, HttpVendorAdapter, parse_retry_after
+from vendors.http import HttpVendorAdapter, parse_retry_after
 from vendors.ratelimit import RateLimit
 from vendors.types import (
     Capability,
@@ -178,8 +179,8 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
-class EgnyteThrottled(VendorTransientError):
-    """Egnyte's gateway refused the call before the API saw it, so even a write may be resent."""
+class EgnyteThrottled(VendorThrottled):
+    """Egnyte's gateway refused the call (403 + X-Mashery-Error-Code) before the API saw it."""
 
 
 def _seconds_to_midnight_utc() -> float:
@@ -244,27 +245,6 @@ class EgnyteAdapter(HttpVendorAdapter):
                 body=body,
             )
         return super().error_for_response(response, body)
-
-    def request(
-        self, method: str, path: str, *, safe: bool | None = None, **kwargs: Any
-    ) -> tuple[requests.Response, Any]:
-        """Also resend a throttled write: the gateway refused it before the API saw it.
-
-        The base retries only safe calls; a write refused by the gateway was not applied, so it
-        is waited out like a read (Retry-After, up to ``max_retry_after``) instead of failing.
-        """
-        is_safe = method.upper() in SAFE_METHODS if safe is None else safe
-        attempt = 0
-        while True:
-            try:
-                return super().request(method, path, safe=safe, **kwargs)
-            except EgnyteThrottled as exc:
-                attempt += 1
-                wait = exc.retry_after or 0.0
-                if is_safe or attempt > self.max_retries or wait > self.max_retry_after:
-                    raise
-                self.log.info("resending throttled %s %s in %.2fs", method, path, wait)
-                self._sleep(wait)
 
     def field_errors(self, body: Any) -> dict[str, list[str]]:
         errors = body.get("errors") if isinstance(body, dict) else None

@@ -61,9 +61,8 @@ from vendors.errors import (
     VendorConflict,
     VendorError,
     VendorNotFound,
-    VendorTransientError,
 )
-from vendors.http import HttpVendorAdapter, parse_retry_after
+from vendors.http import HttpVendorAdapter
 from vendors.ratelimit import RateLimit
 from vendors.types import (
     Capability,
@@ -214,8 +213,7 @@ class TrendMicroAdapter(HttpVendorAdapter):
         if status == 401 or subject in AUTH_SUBJECTS:
             return VendorAuthError(message, **kwargs)
         if status == 429 or status >= 500 or subject in INTERNAL_SUBJECTS:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            return VendorTransientError(message, retry_after=retry_after, **kwargs)
+            return self.transient_error(response, message, **kwargs)
         return super().error_for_response(response, body)
 
     def field_errors(self, body: Any) -> dict[str, list[str]]:
