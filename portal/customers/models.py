@@ -162,9 +162,15 @@ class Tenant(TimeStamped):
         indexes = [
             models.Index(fields=["connection", "status"]),
             models.Index(fields=["customer", "connection"]),
-            # Unmatched tenants: counted from the index alone, listed in index order.
+            # Unmatched tenants: counted from the index alone, and listed in the order of a
+            # partial index over them only (a plain (customer, connection, name) index left
+            # PostgreSQL sorting every unmatched row for a page of 50).
             models.Index(fields=["customer", "status"]),
-            models.Index(fields=["customer", "connection", "name"]),
+            models.Index(
+                fields=["connection", "name", "id"],
+                condition=Q(customer__isnull=True),
+                name="tenant_unmatched_order",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -185,9 +185,12 @@ class CustomerRow:
     parent_url: str = ""
     kind: str = ""
     status: str = ""
+    html: str = ""
 
 
-def customer_rows(*, customers: list[Customer], base_depth: int = 0) -> list[CustomerRow]:
+def customer_rows(
+    *, customers: list[Customer], base_depth: int = 0, hierarchy: bool = False
+) -> list[CustomerRow]:
     """Decorate one page of customers with tenant counts and vendors: two queries per page."""
     ids = [c.pk for c in customers]
     tenant_counts: dict[int, int] = defaultdict(int)
@@ -200,10 +203,10 @@ def customer_rows(*, customers: list[Customer], base_depth: int = 0) -> list[Cus
     ):
         tenant_counts[customer_id] += n
         vendors[customer_id].add(DISPLAY_NAMES.get(vendor, vendor))
-    from .rows import KIND_LABELS_CUSTOMER, RowUrl, badge
+    from .rows import KIND_LABELS_CUSTOMER, RowUrl, badge, customer_row_html
 
     detail = RowUrl("web:customer-detail")
-    return [
+    rows = [
         CustomerRow(
             c,
             max(c.depth - base_depth, 0),
@@ -216,6 +219,9 @@ def customer_rows(*, customers: list[Customer], base_depth: int = 0) -> list[Cus
         )
         for c in customers
     ]
+    for row in rows:
+        row.html = customer_row_html(row, hierarchy=hierarchy)
+    return rows
 
 
 @dataclass

@@ -18,7 +18,7 @@ from portal.sync.filters import SyncRunFilterSet
 from portal.sync.models import SyncRun
 
 from .. import selectors
-from ..rows import sync_rows
+from ..rows import SYNC_RUN_COLUMNS, sync_rows
 from ..widgets import fast_selects
 from .common import manager_required, paginate, viewer_required, writer_required
 
@@ -113,7 +113,7 @@ def connection_sync(request: HttpRequest, pk: int) -> HttpResponse:
 
 @viewer_required
 def sync_list(request: HttpRequest) -> HttpResponse:
-    queryset = SyncRun.objects.select_related("connection").defer(*selectors.SECRET_FIELDS)
+    queryset = SyncRun.objects.select_related("connection").only(*SYNC_RUN_COLUMNS)
     filterset = SyncRunFilterSet(request.GET or None, queryset=queryset, request=request)
     page = paginate(request, filterset.qs if filterset.is_bound else queryset)
     fast_selects(filterset.form)

@@ -21,7 +21,7 @@ from portal.operations.filters import OperationFilterSet
 from portal.operations.models import OperationBatch, OperationKind
 from portal.operations.selectors import batch_plan, batch_progress
 
-from .. import forms, rows, selectors
+from .. import forms, rows
 from ..widgets import fast_selects
 from .common import error_text, flash_refusal, paginate, viewer_required, writer_required
 
@@ -91,7 +91,7 @@ def operation_list(request: HttpRequest) -> HttpResponse:
     queryset = (
         scoped_operations(request.user)
         .select_related("connection", "customer", "tenant")
-        .defer(*selectors.SECRET_FIELDS, "tenant__raw", "tenant__intended")
+        .only(*rows.OPERATION_COLUMNS)
     )
     filterset = OperationFilterSet(request.GET or None, queryset=queryset, request=request)
     qs = filterset.qs if filterset.is_bound else queryset

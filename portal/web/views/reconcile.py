@@ -26,22 +26,15 @@ from ..widgets import fast_selects
 from .common import flash_refusal, paginate, viewer_required, writer_required
 
 CANDIDATES = 25
-#: Columns the discrepancy list never shows: secrets (decrypted per row) and raw vendor payloads.
-LIST_DEFERRED = (
-    "tenant__connection__credentials",
-    "tenant__connection__webhook_auth",
-    "tenant__raw",
-    "tenant__intended",
-    "subscription__raw",
-    "subscription__intended",
-)
 
 
 @viewer_required
 def unmatched_list(request: HttpRequest) -> HttpResponse:
-    # Grouped by connection, then by name: the (customer, connection, name) index order.
-    queryset = selectors.unmatched_tenants(user=request.user).order_by(
-        "connection_id", "name", "pk"
+    # Grouped by connection, then by name: the order of the tenant_unmatched_order index.
+    queryset = (
+        selectors.unmatched_tenants(user=request.user)
+        .only(*rows.UNMATCHED_COLUMNS)
+        .order_by("connection_id", "name", "pk")
     )
     q = request.GET.get("q", "").strip()
     if q:
@@ -52,9 +45,8 @@ def unmatched_list(request: HttpRequest) -> HttpResponse:
         "web/unmatched/list.html",
         {
             "page": page,
-            "rows": rows.unmatched_rows(page.object_list),
+            "rows": rows.unmatched_rows(page.object_list, writable=can_write(request.user)),
             "q": q,
-            "writable": can_write(request.user),
         },
     )
 
@@ -126,7 +118,7 @@ def discrepancy_list(request: HttpRequest) -> HttpResponse:
     queryset = (
         scoped_discrepancies(request.user)
         .select_related("tenant__connection", "tenant__customer", "subscription")
-        .defer(*LIST_DEFERRED)
+        .only(*rows.DISCREPANCY_COLUMNS)
     )
     data = request.GET.copy()
     data.setdefault("status", DiscrepancyStatus.OPEN)
