@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Max, Sum
+from django.db import connections
+from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from portal.accounts.scoping import (
@@ -132,32 +133,58 @@ DASHBOARD_COUNT_CAP = 1000
 def capped_count(queryset, *, cap: int = DASHBOARD_COUNT_CAP) -> int:
     """COUNT over at most ``cap + 1`` rows: a backlog of 9,000 failed operations reads as
     "1000+" instead of costing the dashboard a scan of every one (milliseconds each)."""
-    n = queryset.order_by()[: cap + 1].count()
-    return AtLeast(cap) if n > cap else n
+    return capped_counts({"n": queryset}, cap=cap)["n"]
+
+
+def capped_counts(querysets: dict[str, QuerySet], *, cap: int = DASHBOARD_COUNT_CAP) -> dict:
+    """Several capped counts in one round trip: ``SELECT (SELECT COUNT(*) FROM (q1 LIMIT
+    cap+1)), (SELECT COUNT(*) FROM (q2 LIMIT cap+1)), ...``, each subquery compiled by the ORM
+    with its own parameters (the dashboard's four counts were four queries)."""
+    parts, params = [], []
+    for queryset in querysets.values():
+        sql, sub_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")  # noqa: S608 - ORM-compiled
+        params.extend(sub_params)
+    first = next(iter(querysets.values()))
+    with connections[first.db].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        row = cursor.fetchone()
+    return {name: AtLeast(cap) if n > cap else n for name, n in zip(querysets, row, strict=True)}
 
 
 def dashboard(*, user) -> Dashboard:
     """Connection health, then what needs a person: failed and waiting operations, drift, strays."""
     operations = scoped_operations(user)
+    counts = capped_counts(
+        {
+            "failed_operations": operations.filter(state=OperationState.FAILED),
+            "waiting_operations": operations.filter(state__in=OPEN_STATES),
+            "open_discrepancies": scoped_discrepancies(user).filter(status=DiscrepancyStatus.OPEN),
+            "unmatched_tenants": unmatched_tenants(user=user),
+        }
+    )
     return Dashboard(
         connections=connection_health(user=user),
-        failed_operations=capped_count(operations.filter(state=OperationState.FAILED)),
-        waiting_operations=capped_count(operations.filter(state__in=OPEN_STATES)),
-        open_discrepancies=capped_count(
-            scoped_discrepancies(user).filter(status=DiscrepancyStatus.OPEN)
-        ),
-        unmatched_tenants=capped_count(unmatched_tenants(user=user)),
+        **counts,
         recent_failures=list(
             operations.filter(state=OperationState.FAILED)
-            .select_related("connection", "customer", "tenant")
-            .defer(*SECRET_FIELDS)
+            .select_related("connection", "customer")
+            .only(*RECENT_FAILURE_COLUMNS)
             .order_by("-created_at", "-pk")[:8]
         ),
     )
 
 
+RECENT_FAILURE_COLUMNS = (
+    "kind", "last_error", "created_at", "updated_at", "customer_id", "connection_id",
+    "customer__name", "connection__name",
+)  # fmt: skip
+
+
 #: Encrypted connection columns a page never shows: not loaded, so never decrypted per row.
 SECRET_FIELDS = ("connection__credentials", "connection__webhook_auth")
+#: The vendor's raw payload and our intent, kept for sync and support, never shown on a card.
+PAYLOAD_FIELDS = ("raw", "intended")
 
 
 def unmatched_tenants(*, user):
@@ -286,7 +313,10 @@ def tenant_cards(*, user, customer: Customer, writable: bool) -> list[TenantCard
         scoped_tenants(user)
         .filter(customer=customer)
         .select_related("connection")
-        .prefetch_related("subscriptions")
+        .defer(*SECRET_FIELDS, *PAYLOAD_FIELDS)
+        .prefetch_related(
+            Prefetch("subscriptions", queryset=Subscription.objects.defer(*PAYLOAD_FIELDS))
+        )
         .order_by("connection__vendor", "name")
     )
     open_ops = {
@@ -360,9 +390,23 @@ class UsageSeries:
             h = round(float(quantity / self.peak) * height)
             result.append(
                 {"x": index * width + 4, "y": height - h + 14, "h": h, "w": width - 8,
-                 "period": period, "quantity": quantity, "label_x": index * width + width // 2}
+                 "period": period, "quantity": quantity, "label_x": index * width + width // 2,
+                 "title": f"{period:%b %Y}: {figure(quantity)}", "month": f"{period:%b}"}
             )  # fmt: skip
         return result
+
+    @property
+    def figures(self) -> list[tuple[str, str]]:
+        """(month, quantity) as the chart's table prints them."""
+        return [(f"{period:%b %Y}", figure(quantity)) for period, quantity in self.points]
+
+
+def figure(quantity: Decimal) -> str:
+    """``floatformat:"-2"`` without the template engine: two decimals, none for a whole number."""
+    value = Decimal(quantity)
+    if value == value.to_integral_value():
+        return str(int(value))
+    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):.2f}"
 
 
 def month_starts(*, months: int = 12, today: dt.date | None = None) -> list[dt.date]:
@@ -398,13 +442,14 @@ def customer_history(*, user, customer: Customer, limit: int = 15):
     operations = (
         scoped_operations(user)
         .filter(customer=customer)
-        .select_related("connection", "tenant")
+        .select_related("connection")
+        .only("kind", "state", "created_at", "connection_id", "connection__name")
         .order_by("-created_at", "-pk")[:limit]
     )
     audit = (
         scoped_audit_events(user)
         .filter(customer=customer)
-        .select_related("actor")
+        .only("at", "actor_label", "source", "action", "object_repr")
         .order_by("-at", "-pk")[:limit]
     )
     return list(operations), list(audit)
