@@ -321,16 +321,18 @@ def tenant_cards(*, user, customer: Customer, writable: bool) -> list[TenantCard
     )
     open_ops = {
         (op.tenant_id, op.kind): op
-        for op in Operation.objects.filter(tenant__in=tenants, state__in=OPEN_STATES).order_by(
-            "-pk"
-        )
+        for op in Operation.objects.filter(tenant__in=tenants, state__in=OPEN_STATES)
+        .only("tenant_id", "kind", "state")
+        .order_by("-pk")
     }
     connection_ids = {t.connection_id for t in tenants}
     plans: dict[int, list[tuple[str, str]]] = defaultdict(list)
     addons: dict[int, set[str]] = defaultdict(set)
     from portal.catalog.models import Product
 
-    for product in Product.objects.filter(connection_id__in=connection_ids, is_active=True):
+    for product in Product.objects.filter(connection_id__in=connection_ids, is_active=True).only(
+        "connection_id", "kind", "code", "name", "addons"
+    ):
         if product.kind == ProductKind.ADDON:
             addons[product.connection_id].add(product.code)
         else:

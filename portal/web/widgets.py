@@ -6,27 +6,30 @@ from __future__ import annotations
 from html import escape
 
 from django import forms
-from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 
 class FastSelect(forms.Select):
+    """Choices kept as given: Django normalizes (and copies) them on every assignment, about a
+    millisecond for 500 resellers."""
+
+    @property
+    def choices(self):
+        return self._fast_choices
+
+    @choices.setter
+    def choices(self, value):
+        self._fast_choices = value if isinstance(value, list) else list(value)
+
     def render(self, name, value, attrs=None, renderer=None):
         # html.escape per option, not format_html (~30 µs each): 500 options in about 1 ms.
         selected = "" if value is None else str(value)
         final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        options = "".join(
-            f'<option value="{escape(str(key))}"{" selected" if str(key) == selected else ""}>'
-            f"{escape(str(label))}</option>"
-            for key, label in self.choices
-        )
-        # Every key and label above went through html.escape.
-        return format_html(
-            "<select{}>{}</select>",
-            flatatt(final),
-            mark_safe(options),  # noqa: S308
-        )
+        options = _options(self.choices, {selected})
+        if options is None:  # grouped choices: Django's own rendering
+            return super().render(name, value, attrs, renderer)
+        return mark_safe(f"<select{_attrs(final)}>{options}</select>")  # noqa: S308 - escaped
 
 
 def fast_selects(form: forms.Form) -> forms.Form:
@@ -35,11 +38,12 @@ def fast_selects(form: forms.Form) -> forms.Form:
         widget = field.widget
         if type(widget) is forms.Select:
             fast = FastSelect(attrs=widget.attrs)
-            fast.choices = widget.choices
             if isinstance(field, forms.ModelChoiceField) and hasattr(field.queryset.model, "name"):
                 # Two columns instead of one model instance per option.
                 empty = [("", field.empty_label)] if field.empty_label is not None else []
                 fast.choices = empty + list(field.queryset.values_list("pk", "name"))
+            else:
+                fast.choices = widget.choices
             fast.is_required = widget.is_required
             field.widget = fast
     return form
@@ -51,10 +55,24 @@ def _options(choices, values: set[str]) -> str | None:
     for key, label in choices:
         if isinstance(label, (list, tuple)):
             return None
-        key = "" if key is None else str(key)
-        chosen = " selected" if key in values else ""
-        parts.append(f'<option value="{escape(key)}"{chosen}>{escape(str(label))}</option>')
+        key = "" if key is None else key if type(key) is int else escape(str(key))
+        chosen = " selected" if str(key) in values else ""
+        parts.append(f'<option value="{key}"{chosen}>{escape(str(label))}</option>')
     return "".join(parts)
+
+
+def _attrs(attrs: dict) -> str:
+    """``flatatt`` (valued attributes, then boolean ones) with one escape per value instead of a
+    ``format_html_join``."""
+    valued, flags = [], []
+    for key, value in attrs.items():
+        if isinstance(value, bool):
+            if value:
+                flags.append(f" {key}")
+        elif value is not None:
+            text = value.__html__() if hasattr(value, "__html__") else escape(str(value))
+            valued.append(f' {key}="{text}"')
+    return "".join(valued + flags)
 
 
 def fast_widget(bound: forms.BoundField) -> str:
@@ -75,7 +93,7 @@ def fast_widget(bound: forms.BoundField) -> str:
             if widget.allow_multiple_selected:
                 final["multiple"] = True
             # Every option key and label went through html.escape in _options.
-            return format_html("<select{}>{}</select>", flatatt(final), mark_safe(options))  # noqa: S308
+            return mark_safe(f"<select{_attrs(final)}>{options}</select>")  # noqa: S308
     elif isinstance(widget, forms.widgets.Input) and widget.input_type not in (
         "checkbox",
         "radio",
@@ -86,7 +104,7 @@ def fast_widget(bound: forms.BoundField) -> str:
         if shown is not None:
             final["value"] = shown
         final.update(widget.build_attrs(widget.attrs, attrs))
-        return format_html("<input{}>", flatatt(final))
+        return mark_safe(f"<input{_attrs(final)}>")  # noqa: S308 - escaped in _attrs
     return str(bound)
 
 

@@ -66,15 +66,21 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer(request, pk)
     writable = can_write(request.user)
     operations, audit = selectors.customer_history(user=request.user, customer=customer)
-    children = scoped_customers(request.user).filter(parent=customer).order_by("name")
+    reseller = customer.kind == "reseller"
+    children = (
+        scoped_customers(request.user)
+        .filter(parent=customer)
+        .only("name", "status")
+        .order_by("name")
+    )
     return render(
         request,
         "web/customers/detail.html",
         {
             "customer": customer,
             "ancestors": list(customer.ancestors()),
-            "children": list(children[:50]),
-            "children_count": children.count() if customer.kind == "reseller" else 0,
+            "children": list(children[:50]) if reseller else [],
+            "children_count": children.count() if reseller else 0,
             "cards": selectors.tenant_cards(
                 user=request.user, customer=customer, writable=writable
             ),
