@@ -88,14 +88,11 @@ def provision_products(request: HttpRequest) -> HttpResponse:
 
 @viewer_required
 def operation_list(request: HttpRequest) -> HttpResponse:
-    queryset = (
-        scoped_operations(request.user)
-        .select_related("connection", "customer", "tenant")
-        .only(*rows.OPERATION_COLUMNS)
-    )
+    queryset = scoped_operations(request.user)
     filterset = OperationFilterSet(request.GET or None, queryset=queryset, request=request)
     qs = filterset.qs if filterset.is_bound else queryset
-    page = paginate(request, qs.order_by(*(qs.query.order_by or ["-created_at"]), "-pk"))
+    qs = qs.order_by(*(qs.query.order_by or ["-created_at"]), "-pk")
+    page = paginate(request, qs.values(*rows.OPERATION_VALUES))
     fast_selects(filterset.form)
     return render(
         request,

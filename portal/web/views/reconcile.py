@@ -115,15 +115,11 @@ def unmatched_adopt(request: HttpRequest, pk: int) -> HttpResponse:
 
 @viewer_required
 def discrepancy_list(request: HttpRequest) -> HttpResponse:
-    queryset = (
-        scoped_discrepancies(request.user)
-        .select_related("tenant__connection", "tenant__customer", "subscription")
-        .only(*rows.DISCREPANCY_COLUMNS)
-    )
+    queryset = scoped_discrepancies(request.user)
     data = request.GET.copy()
     data.setdefault("status", DiscrepancyStatus.OPEN)
     filterset = DiscrepancyFilterSet(data, queryset=queryset, request=request)
-    page = paginate(request, filterset.qs)
+    page = paginate(request, filterset.qs.values(*rows.DISCREPANCY_VALUES))
     fast_selects(filterset.form)
     return render(
         request,
