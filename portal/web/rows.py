@@ -109,10 +109,10 @@ UNMATCHED_COLUMNS = (
     "name", "status", "external_id", "first_seen_at", "customer_id", "connection_id",
     "connection__name",
 )  # fmt: skip
-SYNC_RUN_COLUMNS = (
-    "scope", "period", "status", "pages_done", "items_seen", "items_total", "created_count",
-    "updated_count", "unchanged_count", "missing_count", "errors", "error", "created_at",
-    "started_at", "finished_at", "connection_id", "connection__name",
+SYNC_RUN_VALUES = (
+    "pk", "scope", "period", "status", "pages_done", "items_seen", "items_total",
+    "created_count", "updated_count", "unchanged_count", "missing_count", "errors", "error",
+    "started_at", "finished_at", "connection__name",
 )  # fmt: skip
 DISCREPANCY_VALUES = (
     "pk", "field", "ours", "vendor_value", "status", "resolution", "first_seen_at",
@@ -274,43 +274,46 @@ DISCREPANCY_ROW = (
 )
 
 
-def sync_rows(runs: Iterable) -> list[dict]:
+def sync_rows(runs: Iterable[dict]) -> list[dict]:
+    """Rows from ``.values(*SYNC_RUN_VALUES)`` (no model instances)."""
     detail = RowUrl("web:sync-detail")
     tz = timezone.get_current_timezone()
     rows = []
     for run in runs:
-        errors = len(run.errors or []) or (1 if run.error else 0)
-        rows.append(
-            {
-                "run": run,
-                "url": detail(run.pk),
-                "scope": SCOPE_LABELS.get(run.scope, run.scope)
-                + (f" {run.period.strftime('%b %Y')}" if run.period else ""),
-                "live": run.status in ("running", "queued"),
-                "status": badge(run.status),
-                "errors": badge("failed", str(errors)) if errors else "0",
-                "started": short_time(run.started_at, tz) or "—",
-                "duration": run.duration if run.duration is not None else "—",
-            }
-        )
-        row = rows[-1]
+        errors = len(run["errors"] or []) or (1 if run["error"] else 0)
+        status, started, finished = run["status"], run["started_at"], run["finished_at"]
+        live = status in ("running", "queued")
+        row = {
+            "run": run,
+            "url": detail(run["pk"]),
+            "scope": SCOPE_LABELS.get(run["scope"], run["scope"])
+            + (f" {run['period']:%b %Y}" if run["period"] else ""),
+            "live": live,
+            "status": badge(status),
+            "errors": badge("failed", str(errors)) if errors else "0",
+            "started": short_time(started, tz) or "—",
+            "duration": finished - started if started and finished else "—",
+        }
         row["html"] = html(
             SYNC_ROW,
             url=row["url"],
-            pk=run.pk,
-            connection=run.connection.name,
+            pk=run["pk"],
+            connection=run["connection__name"],
             scope=row["scope"],
             # A live run's progress bar (it polls itself with htmx) keeps its template; live
             # runs are a handful at most.
             progress=render_to_string("web/sync/_progress.html", {"run": run})
-            if row["live"]
-            else _settled(run.status, row),
-            counts=f"{run.created_count} / {run.updated_count} / {run.unchanged_count} / "
-            f"{run.missing_count}",
+            if live
+            else html(
+                '<div class="sync-progress" data-status="{}">{}</div>', status, row["status"]
+            ),
+            counts=f"{run['created_count']} / {run['updated_count']} / "
+            f"{run['unchanged_count']} / {run['missing_count']}",
             errors=row["errors"],
             started=row["started"],
             duration=row["duration"],
         )
+        rows.append(row)
     return rows
 
 
@@ -324,10 +327,6 @@ SYNC_ROW = (
     '<td class="small">{started}</td>'
     '<td class="small">{duration}</td></tr>\n'
 )
-
-
-def _settled(status: str, row: dict) -> str:
-    return html('<div class="sync-progress" data-status="{}">{}</div>', status, row["status"])
 
 
 def unmatched_rows(tenants: Iterable, *, writable: bool) -> list[dict]:

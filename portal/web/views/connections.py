@@ -18,7 +18,7 @@ from portal.sync.filters import SyncRunFilterSet
 from portal.sync.models import SyncRun
 
 from .. import selectors
-from ..rows import SYNC_RUN_COLUMNS, sync_rows
+from ..rows import SYNC_RUN_VALUES, sync_rows
 from ..widgets import fast_selects
 from .common import manager_required, paginate, viewer_required, writer_required
 
@@ -49,7 +49,9 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "connection": connection,
             "capabilities": selectors.vendor_capabilities(connection.vendor),
-            "runs": sync_rows(connection.sync_runs.order_by("-created_at")[:10]),
+            "runs": sync_rows(
+                connection.sync_runs.order_by("-created_at").values(*SYNC_RUN_VALUES)[:10]
+            ),
             "manage": can_manage(request.user),
             "writable": can_write(request.user),
         },
@@ -113,9 +115,10 @@ def connection_sync(request: HttpRequest, pk: int) -> HttpResponse:
 
 @viewer_required
 def sync_list(request: HttpRequest) -> HttpResponse:
-    queryset = SyncRun.objects.select_related("connection").only(*SYNC_RUN_COLUMNS)
+    queryset = SyncRun.objects.all()
     filterset = SyncRunFilterSet(request.GET or None, queryset=queryset, request=request)
-    page = paginate(request, filterset.qs if filterset.is_bound else queryset)
+    qs = filterset.qs if filterset.is_bound else queryset
+    page = paginate(request, qs.values(*SYNC_RUN_VALUES))
     fast_selects(filterset.form)
     return render(
         request,
