@@ -403,3 +403,45 @@ CUSTOMER_ROW = (
     '<td class="small">{vendors}</td>'
     '<td class="small">{reference}{external_ref}</td></tr>\n'
 )
+
+
+def history_rows(operations: Iterable, events: Iterable) -> tuple[SafeString, SafeString]:
+    """A customer's recent operations and audit events as table rows (the customer page)."""
+    detail = RowUrl("web:operation-detail")
+    now, tz = timezone.now(), timezone.get_current_timezone()
+    ops = "".join(
+        html(
+            OPERATION_HISTORY_ROW,
+            url=detail(op.pk),
+            pk=op.pk,
+            kind=KIND_LABELS.get(op.kind, op.kind),
+            connection=op.connection.name,
+            state=badge(op.state),
+            age=age(op.created_at, now),
+        )
+        for op in operations
+    )
+    audit = "".join(
+        html(
+            AUDIT_HISTORY_ROW,
+            at=short_time(e.at, tz),
+            actor=e.actor_label,
+            source=SOURCE_LABELS.get(e.source, e.source),
+            action=e.action,
+            object=_truncated(e.object_repr, 60),
+        )
+        for e in events
+    )
+    return mark_safe(ops), mark_safe(audit)  # noqa: S308 - each row built by html()
+
+
+OPERATION_HISTORY_ROW = (
+    '<tr><td><a href="{url}">#{pk}</a></td>'
+    '<td>{kind}<br><span class="small muted">{connection}</span></td>'
+    '<td>{state}</td><td class="small">{age} ago</td></tr>\n'
+)
+AUDIT_HISTORY_ROW = (
+    '<tr><td class="small">{at}</td>'
+    '<td class="small">{actor}<br><span class="muted">{source}</span></td>'
+    '<td class="small">{action}<br><span class="muted">{object}</span></td></tr>\n'
+)

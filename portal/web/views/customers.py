@@ -22,7 +22,7 @@ from portal.operations import services as ops
 from portal.operations.models import OperationKind
 
 from .. import forms, selectors
-from ..rows import CUSTOMER_COLUMNS
+from ..rows import CUSTOMER_COLUMNS, history_rows
 from ..widgets import fast_selects
 from .common import error_text, flash_refusal, paginate, viewer_required, writer_required
 
@@ -66,6 +66,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer(request, pk)
     writable = can_write(request.user)
     operations, audit = selectors.customer_history(user=request.user, customer=customer)
+    operation_rows, audit_rows = history_rows(operations, audit)
     reseller = customer.kind == "reseller"
     children = (
         scoped_customers(request.user)
@@ -86,7 +87,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "usage": selectors.customer_usage(user=request.user, customer=customer),
             "operations": operations,
+            "operation_rows": operation_rows,
             "audit": audit,
+            "audit_rows": audit_rows,
             "writable": writable,
         },
     )
