@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest
+from django.utils.functional import cached_property
 
 from portal.accounts.scoping import can_manage, can_view, can_write
 
@@ -50,12 +51,34 @@ def manager_required(view):
     return wrapped
 
 
-def paginate(request: HttpRequest, queryset, per_page: int = PAGE_SIZE, *, counted: bool = True):
+def paginate(
+    request: HttpRequest,
+    queryset,
+    per_page: int = PAGE_SIZE,
+    *,
+    counted: bool = True,
+    values: tuple[str, ...] = (),
+):
     """One page of a list. ``counted=False`` for searches and filters over large tables: their
-    COUNT(*) would read every matching row, so the page only learns whether a next one exists."""
+    COUNT(*) would read every matching row, so the page only learns whether a next one exists.
+    ``values``: the page's rows are ``queryset.values(*values)`` (no model instances), while the
+    total is counted on ``queryset`` itself, without the joins those related columns need."""
     if not counted:
-        return UncountedPage.get(queryset, request.GET.get("page"), per_page)
+        rows = queryset.values(*values) if values else queryset
+        return UncountedPage.get(rows, request.GET.get("page"), per_page)
+    if values:
+        return ValuesPaginator(queryset, per_page, values).get_page(request.GET.get("page"))
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+class ValuesPaginator(Paginator):
+    def __init__(self, queryset, per_page: int, values: tuple[str, ...]) -> None:
+        super().__init__(queryset.values(*values), per_page)
+        self._counted = queryset
+
+    @cached_property
+    def count(self) -> int:
+        return self._counted.count()
 
 
 class UncountedPage:

@@ -118,7 +118,7 @@ def sync_list(request: HttpRequest) -> HttpResponse:
     queryset = SyncRun.objects.all()
     filterset = SyncRunFilterSet(request.GET or None, queryset=queryset, request=request)
     qs = filterset.qs if filterset.is_bound else queryset
-    page = paginate(request, qs.values(*SYNC_RUN_VALUES))
+    page = paginate(request, qs, values=SYNC_RUN_VALUES)
     fast_selects(filterset.form)
     return render(
         request,

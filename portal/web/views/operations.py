@@ -92,7 +92,7 @@ def operation_list(request: HttpRequest) -> HttpResponse:
     filterset = OperationFilterSet(request.GET or None, queryset=queryset, request=request)
     qs = filterset.qs if filterset.is_bound else queryset
     qs = qs.order_by(*(qs.query.order_by or ["-created_at"]), "-pk")
-    page = paginate(request, qs.values(*rows.OPERATION_VALUES))
+    page = paginate(request, qs, values=rows.OPERATION_VALUES)
     fast_selects(filterset.form)
     return render(
         request,

@@ -119,7 +119,7 @@ def discrepancy_list(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy()
     data.setdefault("status", DiscrepancyStatus.OPEN)
     filterset = DiscrepancyFilterSet(data, queryset=queryset, request=request)
-    page = paginate(request, filterset.qs.values(*rows.DISCREPANCY_VALUES))
+    page = paginate(request, filterset.qs, values=rows.DISCREPANCY_VALUES)
     fast_selects(filterset.form)
     return render(
         request,
