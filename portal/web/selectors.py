@@ -259,6 +259,7 @@ class Action:
     kind: str
     label: str
     reason: str = ""
+    html: str = ""  # its markup on the customer page (rows.card_actions)
 
     @property
     def enabled(self) -> bool:

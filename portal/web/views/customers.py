@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -22,7 +23,7 @@ from portal.operations import services as ops
 from portal.operations.models import OperationKind
 
 from .. import forms, selectors
-from ..rows import CUSTOMER_COLUMNS, history_rows
+from ..rows import CUSTOMER_COLUMNS, card_actions, child_items, history_rows
 from ..widgets import fast_selects
 from .common import error_text, flash_refusal, paginate, viewer_required, writer_required
 
@@ -67,6 +68,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     writable = can_write(request.user)
     operations, audit = selectors.customer_history(user=request.user, customer=customer)
     operation_rows, audit_rows = history_rows(operations, audit)
+    cards = selectors.tenant_cards(user=request.user, customer=customer, writable=writable)
+    card_actions(cards, csrf=get_token(request))
     reseller = customer.kind == "reseller"
     children = (
         scoped_customers(request.user)
@@ -74,17 +77,17 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .only("name", "status")
         .order_by("name")
     )
+    first_children = list(children[:50]) if reseller else []
     return render(
         request,
         "web/customers/detail.html",
         {
             "customer": customer,
-            "ancestors": list(customer.ancestors()),
-            "children": list(children[:50]) if reseller else [],
+            "ancestors": _ancestors(customer),
+            "children": first_children,
+            "child_items": child_items(first_children),
             "children_count": children.count() if reseller else 0,
-            "cards": selectors.tenant_cards(
-                user=request.user, customer=customer, writable=writable
-            ),
+            "cards": cards,
             "usage": selectors.customer_usage(user=request.user, customer=customer),
             "operations": operations,
             "operation_rows": operation_rows,
@@ -93,6 +96,15 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "writable": writable,
         },
     )
+
+
+def _ancestors(customer) -> list:
+    """Top-level reseller first; no query when the only ancestor is the parent already loaded."""
+    if customer.parent_id is None:
+        return []
+    if customer.depth == 1:
+        return [customer.parent]
+    return list(customer.ancestors())
 
 
 @writer_required
