@@ -61,7 +61,9 @@ def _customer_filter(user, prefix: str) -> Q | None:
     reseller = user_reseller(user)
     if reseller is None:
         return None
-    return Q(**{f"{prefix}path__startswith": reseller.path})
+    from portal.customers.models import subtree_q
+
+    return subtree_q(reseller.path, f"{prefix}path")
 
 
 def _scoped(queryset: QuerySet, user, prefix: str) -> QuerySet:

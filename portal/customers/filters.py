@@ -14,7 +14,7 @@ from portal.catalog.models import VendorConnection
 from portal.core.filters import IdFilter
 from vendors.registry import vendor_choices
 
-from .models import Customer, CustomerKind, CustomerStatus, Subscription, Tenant
+from .models import Customer, CustomerKind, CustomerStatus, Subscription, Tenant, subtree_q
 
 
 def _scoped_resellers(request) -> QuerySet[Customer]:
@@ -70,7 +70,7 @@ class CustomerFilterSet(django_filters.FilterSet):
 
     def filter_reseller(self, queryset, name, value):
         """Everyone below the reseller (any depth), not the reseller itself."""
-        return queryset.filter(path__startswith=value.path).exclude(pk=value.pk)
+        return queryset.filter(subtree_q(value.path)).exclude(pk=value.pk)
 
 
 class TenantFilterSet(django_filters.FilterSet):

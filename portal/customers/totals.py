@@ -76,14 +76,21 @@ def tenant_contribution(*, tenant_id: int | None) -> Contribution:
     """What one tenant adds to its connection's totals (nothing when it does not exist)."""
     if tenant_id is None:
         return Contribution()
-    status = Tenant.objects.filter(pk=tenant_id).values_list("status", flat=True).first()
-    if status is None:
-        return Contribution()
-    seats = Subscription.objects.filter(tenant_id=tenant_id).aggregate(
-        seats=Sum("seats", filter=~Q(status__in=GONE_SUBSCRIPTION)),
-        used=Sum("seats_used", filter=~Q(status__in=GONE_SUBSCRIPTION)),
+    live = ~Q(subscriptions__status__in=GONE_SUBSCRIPTION)
+    rows = (  # one query: the tenant's status with its live subscriptions' sums
+        Tenant.objects.filter(pk=tenant_id)
+        .order_by()
+        .values("status")  # grouped by status alone: one row at most
+        .annotate(
+            live_seats=Sum("subscriptions__seats", filter=live),
+            live_used=Sum("subscriptions__seats_used", filter=live),
+        )
+        .values_list("status", "live_seats", "live_used")
     )
-    return Contribution(0 if status in GONE_TENANT else 1, seats["seats"] or 0, seats["used"] or 0)
+    if not (rows := list(rows)):
+        return Contribution()
+    status, seats, used = rows[0]
+    return Contribution(0 if status in GONE_TENANT else 1, seats or 0, used or 0)
 
 
 def connection_totals_shift(*, connection_id: int, before: Contribution, after: Contribution):

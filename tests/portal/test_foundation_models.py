@@ -175,3 +175,23 @@ def test_it_makes_a_moved_customer_top_level_when_its_parent_is_cleared():
     child.refresh_from_db()
     assert moved.path == f"/{moved.pk}/"
     assert child.path == f"/{moved.pk}/{child.pk}/"
+
+
+def test_a_subtree_is_its_path_prefix_and_nothing_that_only_shares_digits():
+    """The subtree filter (a range on SQLite, LIKE elsewhere) takes /1/ and /1/50/ under /1/,
+    never /10/; and under /1/5/ it takes /1/5/7/ but not /1/50/."""
+    from portal.customers.models import subtree_q
+
+    paths = ["/1/", "/1/5/", "/1/5/7/", "/1/50/", "/10/", "/10/5/", "/2/"]
+    for path in paths:
+        factories.CustomerFactory(name=f"at {path}")
+    # Paths set directly: the ids they name need not exist for a prefix test.
+    for path in paths:
+        Customer.objects.filter(name=f"at {path}").update(path=path)
+
+    def under(prefix):
+        return sorted(Customer.objects.filter(subtree_q(prefix)).values_list("path", flat=True))
+
+    assert under("/1/") == ["/1/", "/1/5/", "/1/5/7/", "/1/50/"]
+    assert under("/1/5/") == ["/1/5/", "/1/5/7/"]
+    assert under("/10/") == ["/10/", "/10/5/"]
