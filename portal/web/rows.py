@@ -510,3 +510,91 @@ def child_items(children: Iterable) -> SafeString:
             for c in children
         )
     )
+
+
+def health_rows(health: Iterable) -> SafeString:
+    """The dashboard's connection table rows (``selectors.ConnectionHealth`` each)."""
+    detail = RowUrl("web:connection-detail")
+    now, tz = timezone.now(), timezone.get_current_timezone()
+    parts = []
+    for h in health:
+        c = h.connection
+        status = (
+            badge(c.sync_status, c.get_sync_status_display()) if c.enabled else badge("disabled")
+        )
+        if h.running:
+            total = f" / {h.running.items_total}" if h.running.items_total else ""
+            status += html('<div class="small">sync running: {}{} items</div>', h.running.items_seen, total)  # fmt: skip
+        if c.last_error and c.sync_status != "ok":
+            status += html('<div class="small muted">{}</div>', _truncated(c.last_error, 90))
+        success = c.last_success_at
+        parts.append(
+            html(
+                HEALTH_ROW,
+                url=detail(c.pk),
+                name=c.name,
+                vendor=h.vendor_name,
+                status=mark_safe(status),  # noqa: S308 - badges and html() parts
+                success=html(
+                    '<time datetime="{}">{}</time><br><span class="small muted">{} ago</span>',
+                    success.astimezone(tz).isoformat(),
+                    short_time(success, tz),
+                    age(success, now),
+                )
+                if success
+                else mark_safe('<span class="muted">never</span>'),
+                tenants=h.tenants,
+                seats_used=h.seats_used,
+                seats=h.seats,
+                calls=h.calls,
+                errors=badge("failed", str(h.errors)) if h.errors else "0",
+                latency=f"{_whole(h.avg_latency_ms)} / {_whole(h.max_latency_ms)} ms"
+                if h.avg_latency_ms is not None
+                else "—",
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - each row built by html()
+
+
+def _whole(value) -> str:
+    """``floatformat:0``: rounded half away from zero."""
+    if value is None:
+        return ""
+    return str(int(value + 0.5) if value >= 0 else -int(-value + 0.5))
+
+
+HEALTH_ROW = (
+    '<tr><td><a href="{url}">{name}</a><br><span class="small muted">{vendor}</span></td>'
+    "<td>{status}</td><td>{success}</td>"
+    '<td class="num">{tenants}</td><td class="num">{seats_used} / {seats}</td>'
+    '<td class="num">{calls}</td><td class="num">{errors}</td><td class="num">{latency}</td></tr>\n'
+)
+
+
+def failure_rows(operations: Iterable) -> SafeString:
+    """The dashboard's recent failed operations."""
+    detail, customer = RowUrl("web:operation-detail"), RowUrl("web:customer-detail")
+    now = timezone.now()
+    return mark_safe(  # noqa: S308 - each row built by html()
+        "".join(
+            html(
+                FAILURE_ROW,
+                url=detail(op.pk),
+                pk=op.pk,
+                kind=KIND_LABELS.get(op.kind, op.kind),
+                customer=html(LINK, customer(op.customer_id), op.customer.name)
+                if op.customer_id
+                else "—",
+                connection=op.connection.name,
+                error=_truncated(op.last_error, 140),
+                age=age(op.updated_at, now),
+            )
+            for op in operations
+        )
+    )
+
+
+FAILURE_ROW = (
+    '<tr><td><a href="{url}">#{pk}</a></td><td>{kind}</td><td>{customer}</td>'
+    '<td>{connection}</td><td class="small">{error}</td><td class="small">{age} ago</td></tr>\n'
+)

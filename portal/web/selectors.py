@@ -67,6 +67,18 @@ class Dashboard:
     def syncing(self) -> bool:
         return any(h.running for h in self.connections)
 
+    @property
+    def connection_rows(self):
+        from .rows import health_rows
+
+        return health_rows(self.connections)
+
+    @property
+    def failure_rows(self):
+        from .rows import failure_rows
+
+        return failure_rows(self.recent_failures)
+
 
 def _tenant_totals(*, user, connection_ids: list[int]) -> dict[int, Contribution]:
     """Distributor staff read the totals syncs and operations keep; scoped users aggregate
