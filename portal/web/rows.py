@@ -452,8 +452,12 @@ def card_actions(cards: Iterable, *, csrf: str) -> None:
     """Give every action of the customer page's tenant cards its markup (``action.html``): a
     link or a confirmed form when enabled, a disabled button with its reason otherwise. Built
     here, the cards render without a ``{% url %}`` and a dozen variables per button."""
-    tenant_action = {k: RowUrl("web:tenant-action", k) for k in OperationKind.values}
-    subscription_action = {k: RowUrl("web:subscription-action", k) for k in OperationKind.values}
+    urls: dict[tuple[str, str], RowUrl] = {}  # one reverse() per action kind on the page
+
+    def url(name: str, kind: str) -> RowUrl:
+        if (name, kind) not in urls:
+            urls[name, kind] = RowUrl(name, kind)
+        return urls[name, kind]
 
     for card in cards:
         tenant = card.tenant
@@ -464,7 +468,7 @@ def card_actions(cards: Iterable, *, csrf: str) -> None:
                     confirm += " The vendor does not undo a cancellation."
                 action.html = html(
                     TENANT_ACTION_FORM,
-                    url=tenant_action[kind](tenant.pk),
+                    url=url("web:tenant-action", kind)(tenant.pk),
                     confirm=confirm,
                     csrf=csrf,
                     key=f"page-{uuid.uuid4()}",
@@ -477,7 +481,7 @@ def card_actions(cards: Iterable, *, csrf: str) -> None:
             sub = sub_card.subscription
             for kind, action in sub_card.actions.items():
                 action.html = (
-                    html(SUBSCRIPTION_ACTION_LINK, url=subscription_action[kind](sub.pk),
+                    html(SUBSCRIPTION_ACTION_LINK, url=url("web:subscription-action", kind)(sub.pk),
                          label=action.label)
                     if action.enabled
                     else html(DISABLED_ACTION, why=f"why-{sub.pk}-{kind}", **_said(action))
