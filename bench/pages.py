@@ -136,6 +136,7 @@ def populate(customers: int, tenants: int) -> dict:
                        microsecond=0), calls=100, errors=1, total_latency_ms=9000, max_latency_ms=400)
         for c in connections for h in range(48)
     )  # fmt: skip
+    populate_audit()
     refresh_totals()
     user = get_user_model().objects.create_user("bench-admin", password="x")
     Profile.objects.create(user=user, role=Role.ADMIN)
@@ -149,6 +150,33 @@ def populate(customers: int, tenants: int) -> dict:
         "connection": connections[0],
         "unmatched": Tenant.objects.filter(customer__isnull=True).order_by("pk").first(),
     }
+
+
+AUDIT_EVENTS = 100_000
+
+
+def populate_audit() -> None:
+    """The audit trail such an estate accumulates: an event per operation request and state
+    change, customer edit and sync, with the small redacted details the services write."""
+    from django.utils import timezone
+
+    from portal.audit.models import AuditEvent
+    from portal.customers.models import Customer
+
+    rng = random.Random(11)
+    now = timezone.now()
+    customers = list(Customer.objects.values_list("pk", "name")[:20_000])
+    actions = ["operation.requested", "operation.running", "operation.succeeded",
+               "customer.updated", "sync.finished", "operation.failed"]  # fmt: skip
+    AuditEvent.objects.bulk_create(
+        (AuditEvent(at=now - dt.timedelta(minutes=n), actor_label=rng.choice(["ada", "worker"]),
+                    source=rng.choice(["page", "worker", "api"]), action=rng.choice(actions),
+                    object_type="operations.operation", object_id=str(n), object_repr=f"#{n}",
+                    customer_id=customers[n % len(customers)][0],
+                    detail={"from": "pending", "to": "running", "attempt": 1})
+         for n in range(AUDIT_EVENTS)),
+        batch_size=BATCH,
+    )  # fmt: skip
 
 
 def refresh_totals() -> None:
@@ -181,6 +209,10 @@ def reused(customers: int, tenants: int) -> dict | None:
     if user is None or Customer.objects.count() != customers or Tenant.objects.count() != tenants:
         return None
     resellers = Customer.objects.filter(kind=CustomerKind.RESELLER)
+    from portal.audit.models import AuditEvent
+
+    if not AuditEvent.objects.exists():  # filled by an earlier version of this bench
+        populate_audit()
     refresh_totals()
     return {
         "user": user,
@@ -248,6 +280,7 @@ def page_urls(data: dict) -> dict[str, str]:
         "unmatched": "/unmatched/",
         "unmatched_adopt": f"/unmatched/{data['unmatched'].pk}/",
         "discrepancies": "/discrepancies/",
+        "audit": "/audit/",
     }
 
 

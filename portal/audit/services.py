@@ -30,8 +30,10 @@ def audit_record(
     ``object_type``/``object_id``/``object_repr`` name an object that no longer exists (a
     deletion); otherwise they come from ``obj``.
     """
+    customer_id = customer.pk if customer is not None else None
     if customer is None and obj is not None:
-        customer = getattr(obj, "customer", None)
+        # The id, so an object whose customer is not loaded costs no query.
+        customer_id = getattr(obj, "customer_id", None)
     return AuditEvent.objects.create(
         action=action,
         source=source,
@@ -40,6 +42,6 @@ def audit_record(
         object_type=obj._meta.label_lower if obj is not None else object_type,
         object_id=str(obj.pk) if obj is not None else object_id,
         object_repr=str(obj)[:300] if obj is not None else object_repr[:300],
-        customer=customer,
+        customer_id=customer_id,
         detail=redact(detail or {}),
     )

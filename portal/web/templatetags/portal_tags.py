@@ -45,3 +45,11 @@ def filter_bar(context, form):
     from ..widgets import filter_bar as render
 
     return render(form, clear_url=context["request"].path)
+
+
+@register.simple_tag
+def audit_rows(events):
+    """Audit events as table rows, built in Python (see portal/web/rows.py)."""
+    from ..rows import audit_rows as render
+
+    return render(events)
