@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Context, Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -20,12 +21,12 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
     Sum,
 )
+from django.template.defaultfilters import floatformat
 
 from portal.accounts.scoping import (
     can_view,
@@ -36,10 +37,11 @@ from portal.accounts.scoping import (
 )
 from portal.catalog.models import VendorConnection
 from portal.customers.models import Customer, CustomerKind, Tenant
+from vendors.registry import vendor_choices
 from vendors.types import Metric, TenantStatus, month_start
 
 from . import conf
-from .models import MonthClose, UsageAdjustment, UsageRecord
+from .models import UsageAdjustment, UsageRecord
 
 #: Metrics measured against what was purchased (the seat-like "used" figures).
 MEASURED_METRICS = (Metric.SEATS_USED, Metric.POWER_USERS, Metric.ENDPOINTS)
@@ -120,11 +122,11 @@ def usage_missing_tenants(
 #: are computed once over its result. Hand-written: the ORM repeated the purchased/previous
 #: subqueries inside each flag and took longer to compile than to run. Scalar subqueries rather
 #: than LEFT JOINs: PostgreSQL planned the seven-table join for longer than it ran.
-_ROWS_SQL = """
+_ROWS_SQL = """{page}
 SELECT r.customer_id, r.customer_name, r.vendor, r.product, r.metric, r.unit,
        r.used, r.purchased, r.previous, {flag_columns}
 FROM (
-    SELECT t.customer_id AS customer_id, c.name AS customer_name, vc.vendor AS vendor,
+    SELECT t.customer_id AS customer_id, {customer}.name AS customer_name, vc.vendor AS vendor,
            COALESCE(s.product_name, '') AS product, u.metric AS metric, u.unit AS unit,
            SUM(u.quantity) AS used,
            SUM(CASE WHEN u.metric IN ({measured}) THEN COALESCE(
@@ -137,32 +139,41 @@ FROM (
                 WHERE prev.tenant_id = u.tenant_id
                   AND prev.subscription_key = u.subscription_key
                   AND prev.period = %s AND prev.metric = u.metric)) AS previous
-    FROM usage_usagerecord u
-    INNER JOIN customers_tenant t ON t.id = u.tenant_id
-    INNER JOIN customers_customer c ON c.id = t.customer_id
+    FROM {source}
     INNER JOIN catalog_vendorconnection vc ON vc.id = t.connection_id
     LEFT JOIN customers_subscription s ON s.id = u.subscription_id
     WHERE u.period = %s AND u.metric <> %s{where}
-    GROUP BY t.customer_id, c.name, vc.vendor, COALESCE(s.product_name, ''), u.metric, u.unit
+    GROUP BY t.customer_id, {customer}.name, vc.vendor, COALESCE(s.product_name, ''), u.metric,
+             u.unit
 ) r{flag_where}
 ORDER BY r.customer_name, r.customer_id, r.vendor, r.product, r.metric{limit}
 """
 
-_PAGE_TENANTS_SQL = (
-    " AND u.tenant_id IN (SELECT id FROM customers_tenant WHERE customer_id IN ({ids}))"
-)
+#: Every figure of the month (the flagged rows' source), with its tenant and customer.
+_MONTH_SOURCE = """usage_usagerecord u
+    INNER JOIN customers_tenant t ON t.id = u.tenant_id
+    INNER JOIN customers_customer c ON c.id = t.customer_id"""
 
-#: One page of customers (by name) with usage in the month, within scope and filters.
-_CUSTOMER_PAGE_SQL = """
-SELECT c.id FROM customers_customer c
-WHERE EXISTS (
-    SELECT 1 FROM customers_tenant t
-    INNER JOIN usage_usagerecord u ON u.tenant_id = t.id
-    INNER JOIN catalog_vendorconnection vc ON vc.id = t.connection_id
-    WHERE t.customer_id = c.id AND u.period = %s{where}
-)
-ORDER BY c.name, c.id LIMIT %s OFFSET %s
-"""
+#: One page of customers (by name) having a row in the month, within scope and filters, and one
+#: more to tell whether a next page exists. In the rows' statement, so a page is one round trip
+#: and one plan: the rows start from these customers, then their tenants, then the
+#: (tenant, period) index.
+_PAGE_CTE = """WITH page AS (
+    SELECT c.id AS id, c.name AS name FROM customers_customer c
+    WHERE EXISTS (
+        SELECT 1 FROM customers_tenant t CROSS JOIN usage_usagerecord u
+        WHERE t.customer_id = c.id AND u.tenant_id = t.id AND u.period = %s
+          AND u.metric <> %s{tenants}
+    ){customers}
+    ORDER BY c.name, c.id LIMIT %s OFFSET %s
+)"""
+
+#: CROSS JOIN keeps this order on SQLite (which otherwise reads the whole month by period and
+#: looks for the page's tenants in it); PostgreSQL plans it as an inner join.
+_PAGE_SOURCE = """page
+    CROSS JOIN customers_tenant t
+    CROSS JOIN usage_usagerecord u"""
+_PAGE_JOIN = " AND t.customer_id = page.id AND u.tenant_id = t.id"
 
 
 def _flag_conditions() -> dict[str, tuple[str, list]]:
@@ -186,12 +197,21 @@ def _flag_conditions() -> dict[str, tuple[str, list]]:
     }
 
 
-def _narrowing(*, user, filters: ReviewFilter) -> tuple[str, list] | None:
-    """SQL conditions on customer ``c`` and connection ``vc`` for the user's scope and the filters.
+@dataclass(frozen=True)
+class _Narrowing:
+    """The user's scope and the filters as SQL: on customer ``c``, and the vendor's name."""
+
+    customer_sql: str
+    customer_params: tuple
+    vendor: str
+
+
+def _narrowing(*, user, filters: ReviewFilter) -> _Narrowing | None:
+    """The user's scope and the filters; None: the user may see nothing.
 
     The scope is the one of ``portal.accounts.scoping``: nothing without a role; a user tied to
     a reseller sees that reseller's subtree, a prefix match on the materialized ``path`` (as
-    ``scoped_customers`` does). None: the user may see nothing.
+    ``scoped_customers`` does).
     """
     if not can_view(user):
         return None
@@ -200,55 +220,104 @@ def _narrowing(*, user, filters: ReviewFilter) -> tuple[str, list] | None:
         if subtree is not None:
             sql += " AND c.path LIKE %s ESCAPE '\\'"
             params.append(connection.ops.prep_for_like_query(subtree.path) + "%")
-    if filters.vendor:
-        sql += " AND vc.vendor = %s"
-        params.append(filters.vendor)
-    return sql, params
+    return _Narrowing(sql, tuple(params), filters.vendor)
 
 
-def usage_review_rows(
+def _rows_statement(
     *,
-    user,
     filters: ReviewFilter,
-    customer_ids: list[int] | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[dict]:
-    """Grouped rows (dicts) with purchased, used, previous and the flags, all computed in SQL."""
-    narrowing = _narrowing(user=user, filters=filters)
-    if narrowing is None or customer_ids == []:
-        return []
-    where, where_params = narrowing
-    if customer_ids is not None:
-        # Through the page's tenants: the (tenant, period) index then finds their rows; with
-        # ``t.customer_id IN (...)`` SQLite would read the whole month by period instead.
-        where += _PAGE_TENANTS_SQL.format(ids=", ".join(["%s"] * len(customer_ids)))
-        where_params = [*where_params, *customer_ids]
+    source: str,
+    customer: str,
+    where: tuple[str, list],
+    page: tuple[str, list] = ("", []),
+    limit: tuple[str, list] = ("", []),
+) -> tuple[str, list]:
+    """The rows' SQL and params: figures ``u`` of tenants ``t`` from ``source``, narrowed by
+    ``where``; ``page`` is a WITH clause before it, ``limit`` a clause after it."""
     flags = _flag_conditions()
-    flag_columns, params = [], []
+    flag_columns, params = [], [*page[1]]
     for name in ROW_FLAGS:
         condition, condition_params = flags[name]
         flag_columns.append(f"CASE WHEN {condition} THEN 1 ELSE 0 END AS is_{name}")
         params += condition_params
     measured = [str(metric) for metric in MEASURED_METRICS]
     params += [*measured, str(Metric.SEATS_PURCHASED), previous_period(filters.period)]
-    params += [filters.period, str(Metric.SEATS_PURCHASED), *where_params]
+    params += [filters.period, str(Metric.SEATS_PURCHASED), *where[1]]
     flag_where = ""
     if filters.flag in flags:
         condition, condition_params = flags[filters.flag]
         flag_where = f"\nWHERE {condition}"
         params += condition_params
-    limit_sql = ""
-    if limit is not None:
-        limit_sql = "\nLIMIT %s OFFSET %s"
-        params += [limit, offset]
+    params += limit[1]
     sql = _ROWS_SQL.format(
+        page=page[0],
         flag_columns=", ".join(flag_columns),
+        customer=customer,
         measured=", ".join(["%s"] * len(measured)),
-        where=where,
+        source=source,
+        where=where[0],
         flag_where=flag_where,
-        limit=limit_sql,
+        limit=limit[0],
     )
+    return sql, params
+
+
+def usage_review_rows(
+    *, user, filters: ReviewFilter, limit: int | None = None, offset: int = 0
+) -> list[dict]:
+    """Grouped rows (dicts) with purchased, used, previous and the flags, all computed in SQL."""
+    narrowing = _narrowing(user=user, filters=filters)
+    if narrowing is None:
+        return []
+    where, where_params = narrowing.customer_sql, list(narrowing.customer_params)
+    if narrowing.vendor:
+        where += " AND vc.vendor = %s"
+        where_params.append(narrowing.vendor)
+    sql, params = _rows_statement(
+        filters=filters,
+        source=_MONTH_SOURCE,
+        customer="c",
+        where=(where, where_params),
+        limit=("\nLIMIT %s OFFSET %s", [limit, offset]) if limit is not None else ("", []),
+    )
+    return _fetch_rows(sql, params)
+
+
+def usage_review_customer_rows(
+    *, user, filters: ReviewFilter, page: int, size: int
+) -> tuple[list[dict], bool]:
+    """The rows of one page of ``size`` customers (by name); and whether more customers follow."""
+    narrowing = _narrowing(user=user, filters=filters)
+    if narrowing is None:
+        return [], False
+    tenants, page_params = "", [filters.period, str(Metric.SEATS_PURCHASED)]
+    where = (_PAGE_JOIN, [])
+    if narrowing.vendor:
+        tenants = (
+            " AND t.connection_id IN (SELECT id FROM catalog_vendorconnection WHERE vendor = %s)"
+        )
+        page_params.append(narrowing.vendor)
+        where = (_PAGE_JOIN + " AND vc.vendor = %s", [narrowing.vendor])
+    page_sql = _PAGE_CTE.format(tenants=tenants, customers=narrowing.customer_sql)
+    page_params += [*narrowing.customer_params, size + 1, (page - 1) * size]
+    sql, params = _rows_statement(
+        filters=filters,
+        source=_PAGE_SOURCE,
+        customer="page",
+        where=where,
+        page=(page_sql, page_params),
+    )
+    rows = _fetch_rows(sql, params)
+    # Every customer of the page has a row (the page asks for the same figures); the one more
+    # than ``size`` comes last.
+    customers = list(dict.fromkeys(row["customer_id"] for row in rows))
+    if len(customers) <= size:
+        return rows, False
+    extra = customers[-1]
+    return [row for row in rows if row["customer_id"] != extra], True
+
+
+def _fetch_rows(sql: str, params: list) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [
@@ -295,23 +364,6 @@ def _amount(value) -> Decimal | None:
     return Decimal(value)
 
 
-def usage_review_customer_page(
-    *, user, filters: ReviewFilter, page: int, size: int
-) -> tuple[list[int], bool]:
-    """One page of customer ids (by name) having usage in the month; and whether more follow."""
-    narrowing = _narrowing(user=user, filters=filters)
-    if narrowing is None:
-        return [], False
-    where, params = narrowing
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _CUSTOMER_PAGE_SQL.format(where=where),
-            [filters.period, *params, size + 1, (page - 1) * size],
-        )
-        ids = [pk for (pk,) in cursor.fetchall()]
-    return ids[:size], len(ids) > size
-
-
 def usage_review_page(*, user, filters: ReviewFilter, page: int = 1, size: int = 50) -> dict:
     """The table for one page: by customer when unflagged, else the flagged rows themselves."""
     if filters.flag in ROW_FLAGS:
@@ -321,8 +373,9 @@ def usage_review_page(*, user, filters: ReviewFilter, page: int = 1, size: int =
         has_next = len(rows) > size
         rows = rows[:size]
     else:
-        ids, has_next = usage_review_customer_page(user=user, filters=filters, page=page, size=size)
-        rows = usage_review_rows(user=user, filters=filters, customer_ids=ids) if ids else []
+        rows, has_next = usage_review_customer_rows(
+            user=user, filters=filters, page=page, size=size
+        )
     for row in rows:
         _decorate(row)
     return {"rows": rows, "page": page, "has_next": has_next, "has_previous": page > 1}
@@ -373,6 +426,9 @@ def usage_missing_by_connection(*, user, filters: ReviewFilter) -> dict[int, int
     )
 
 
+_NEWEST_SQL = "SELECT MAX(collected_at) FROM usage_usagerecord WHERE period = %s"
+
+
 def usage_review_summary(*, user, filters: ReviewFilter) -> dict:
     """Totals, missing counts and the reseller picker, cached until the month's figures change (or the cache expires).
 
@@ -380,22 +436,27 @@ def usage_review_summary(*, user, filters: ReviewFilter) -> dict:
     a correction or new figures show at once; tenant status changes show within
     ``USAGE_REVIEW_CACHE_SECONDS``.
     """
-    newest = UsageRecord.objects.filter(period=filters.period).aggregate(at=Max("collected_at"))
+    with connection.cursor() as cursor:  # by hand: the ORM took longer to compile it than to run
+        cursor.execute(_NEWEST_SQL, [filters.period])
+        newest = _timestamp(cursor.fetchone()[0])
     reseller = user_reseller(user)
-    key = "usage-summary:" + ":".join(
+    key = "usage-summary:v2:" + ":".join(
         str(part)
         for part in (
             filters.period,
             filters.vendor,
             filters.reseller.pk if filters.reseller else "",
-            newest["at"].isoformat() if newest["at"] else "",
+            newest.isoformat() if newest else "",
             f"scope-{reseller.pk}" if reseller else f"scope-{can_view(user)}",
         )
     )
     summary = cache.get(key)
     if summary is None:
+        totals = usage_totals(user=user, filters=filters)
+        for total in totals:  # formatted once per cached summary, not per request
+            total["total_text"] = floatformat(total["total"], "-4g")
         summary = {
-            "totals": usage_totals(user=user, filters=filters),
+            "totals": totals,
             "missing": usage_missing_by_connection(user=user, filters=filters),
             # The reseller picker (a scan of customers by kind), kept with the month's figures.
             "resellers": list(
@@ -409,37 +470,85 @@ def usage_review_summary(*, user, filters: ReviewFilter) -> dict:
     return summary
 
 
+#: The close checklist: each connection with tenants in scope, its close of the month (with who
+#: closed and reopened it) and its corrections of the month. One statement: three ORM queries,
+#: their compilation and the model instances were a third of the page's time.
+_CONNECTIONS_SQL = """
+SELECT vc.id, vc.vendor, vc.name, mc.is_closed, mc.closed_at, closer.{username},
+       mc.reopened_at, opener.{username},
+       (SELECT COUNT(*) FROM usage_usageadjustment a
+        INNER JOIN customers_tenant at ON at.id = a.tenant_id
+        WHERE a.period = %s AND at.connection_id = vc.id) AS adjustments
+FROM catalog_vendorconnection vc
+LEFT JOIN usage_monthclose mc ON mc.connection_id = vc.id AND mc.period = %s
+LEFT JOIN {users} closer ON closer.id = mc.closed_by_id
+LEFT JOIN {users} opener ON opener.id = mc.reopened_by_id
+WHERE EXISTS (SELECT 1 FROM customers_tenant t{customers} WHERE t.connection_id = vc.id{where})
+ORDER BY vc.vendor, vc.name
+"""
+
+
 def usage_connections_state(*, user, filters: ReviewFilter, missing: dict[int, int]) -> list[dict]:
-    """Each connection with tenants in scope: closed or open for the month, missing count."""
-    # EXISTS per connection: the (connection, status) index answers it without a tenant scan.
-    in_scope = filters.tenants(user).filter(connection=OuterRef("pk"))
-    # Without the encrypted fields: decrypting them was a good part of the page's time.
-    connections = (
-        VendorConnection.objects.filter(Exists(in_scope))
-        .defer("credentials", "webhook_auth")
-        .order_by("vendor", "name")
+    """Each connection with tenants in scope: its state for the month (open, closed or reopened,
+    with when and by whom), its missing count and its corrections since the close."""
+    narrowing = _narrowing(user=user, filters=filters)
+    if narrowing is None:
+        return []
+    where, params = narrowing.customer_sql, [*narrowing.customer_params]
+    if narrowing.vendor:
+        where += " AND vc.vendor = %s"
+        params.append(narrowing.vendor)
+    users = get_user_model()
+    sql = _CONNECTIONS_SQL.format(
+        users=connection.ops.quote_name(users._meta.db_table),
+        username=connection.ops.quote_name(users._meta.get_field(users.USERNAME_FIELD).column),
+        # Narrowed to a reseller (the user's or the filter's): only the tenants of its subtree;
+        # else every tenant counts, unmatched ones too (as ``scoped_tenants`` has them).
+        customers=(
+            " INNER JOIN customers_customer c ON c.id = t.customer_id"
+            if narrowing.customer_sql
+            else ""
+        ),
+        where=where,
     )
-    closes = {
-        c.connection_id: c
-        for c in MonthClose.objects.filter(period=filters.period).select_related(
-            "closed_by", "reopened_by"
-        )
-    }
-    adjustments = dict(
-        UsageAdjustment.objects.filter(period=filters.period)
-        .values("tenant__connection_id")
-        .annotate(n=Count("pk"))
-        .values_list("tenant__connection_id", "n")
-    )
-    return [
-        {
-            "connection": c,
-            "close": closes.get(c.pk),
-            "missing": missing.get(c.pk, 0),
-            "adjustments": adjustments.get(c.pk, 0),
-        }
-        for c in connections
-    ]
+    labels = dict(vendor_choices())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [filters.period, filters.period, *params])
+        return [
+            {
+                "id": pk,
+                "vendor": vendor,
+                "vendor_label": labels.get(vendor, vendor),
+                "name": name,
+                "state": "open" if is_closed is None else "closed" if is_closed else "reopened",
+                "closed_at": _timestamp(closed_at),
+                "closed_by": closed_by,
+                "reopened_at": _timestamp(reopened_at),
+                "reopened_by": reopened_by,
+                "missing": missing.get(pk, 0),
+                "adjustments": adjustments,
+            }
+            for (
+                pk,
+                vendor,
+                name,
+                is_closed,
+                closed_at,
+                closed_by,
+                reopened_at,
+                reopened_by,
+                adjustments,
+            ) in cursor.fetchall()
+        ]
+
+
+def _timestamp(value) -> dt.datetime | None:
+    """A timestamp read by hand: PostgreSQL returns an aware datetime, SQLite UTC text."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
 
 
 def usage_customer_history(*, user, customer: Customer, end: dt.date, months: int = 12) -> dict:
