@@ -321,8 +321,13 @@ def _action(
     return Action(kind, label, reason)
 
 
-def tenant_cards(*, user, customer: Customer, writable: bool) -> list[TenantCard]:
-    """The customer's vendor tenants with subscriptions and the actions each vendor allows."""
+def tenant_cards(
+    *, user, customer: Customer, writable: bool, catalog: bool = True
+) -> list[TenantCard]:
+    """The customer's vendor tenants with subscriptions and the actions each vendor allows.
+
+    ``catalog``: also each connection's plans and add-ons (the change-plan and add-on forms);
+    the customer page shows none, so it saves the products query."""
     tenants = list(
         scoped_tenants(user)
         .filter(customer=customer)
@@ -344,8 +349,9 @@ def tenant_cards(*, user, customer: Customer, writable: bool) -> list[TenantCard
     addons: dict[int, set[str]] = defaultdict(set)
     from portal.catalog.models import Product
 
-    for product in Product.objects.filter(connection_id__in=connection_ids, is_active=True).only(
-        "connection_id", "kind", "code", "name", "addons"
+    products = Product.objects.filter(connection_id__in=connection_ids, is_active=True)
+    for product in (
+        products.only("connection_id", "kind", "code", "name", "addons") if catalog else ()
     ):
         if product.kind == ProductKind.ADDON:
             addons[product.connection_id].add(product.code)

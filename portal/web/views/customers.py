@@ -68,7 +68,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     writable = can_write(request.user)
     operations, audit = selectors.customer_history(user=request.user, customer=customer)
     operation_rows, audit_rows = history_rows(operations, audit)
-    cards = selectors.tenant_cards(user=request.user, customer=customer, writable=writable)
+    cards = selectors.tenant_cards(
+        user=request.user, customer=customer, writable=writable, catalog=False
+    )
     card_actions(cards, csrf=get_token(request))
     reseller = customer.kind == "reseller"
     children = (
