@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from portal.accounts.scoping import scoped_customers
 from portal.catalog.models import VendorConnection
 from portal.core.filters import IdFilter
-from portal.customers.models import Customer, CustomerKind
+from portal.customers.models import Customer, CustomerKind, subtree_q
 from vendors.registry import vendor_choices
 
 from .models import METRIC_CHOICES
@@ -67,5 +67,5 @@ class UsageFilterSet(django_filters.FilterSet):
     metric = django_filters.ChoiceFilter(choices=METRIC_CHOICES, empty_label="Any metric")
 
     def filter_reseller(self, queryset, name, value):
-        """The reseller's whole subtree (any depth)."""
-        return queryset.filter(tenant__customer__path__startswith=value.path)
+        """The reseller's whole subtree (any depth), by the path index on every database."""
+        return queryset.filter(subtree_q(value.path, "tenant__customer__path"))

@@ -36,7 +36,7 @@ from portal.accounts.scoping import (
     user_reseller,
 )
 from portal.catalog.models import VendorConnection
-from portal.customers.models import Customer, CustomerKind, Tenant
+from portal.customers.models import Customer, CustomerKind, Tenant, subtree_q
 from vendors.registry import vendor_choices
 from vendors.types import Metric, TenantStatus, month_start
 
@@ -89,7 +89,7 @@ class ReviewFilter:
         if self.vendor:
             qs = qs.filter(**{f"{prefix}connection__vendor": self.vendor})
         if self.reseller is not None:
-            qs = qs.filter(**{f"{prefix}customer__path__startswith": self.reseller.path})
+            qs = qs.filter(subtree_q(self.reseller.path, f"{prefix}customer__path"))
         return qs
 
 
@@ -218,9 +218,18 @@ def _narrowing(*, user, filters: ReviewFilter) -> _Narrowing | None:
     sql, params = "", []
     for subtree in (user_reseller(user), filters.reseller):
         if subtree is not None:
-            sql += " AND c.path LIKE %s ESCAPE '\\'"
-            params.append(connection.ops.prep_for_like_query(subtree.path) + "%")
+            subtree_sql, subtree_params = _subtree_sql(subtree.path)
+            sql += subtree_sql
+            params += subtree_params
     return _Narrowing(sql, tuple(params), filters.vendor)
+
+
+def _subtree_sql(path: str) -> tuple[str, list]:
+    """Customers ``c`` under ``path``, as ``subtree_q`` has them: a range on SQLite (its LIKE is
+    case-insensitive and cannot use the path index), a prefix match elsewhere."""
+    if connection.vendor == "sqlite":
+        return " AND c.path >= %s AND c.path < %s", [path, path[:-1] + "0"]
+    return " AND c.path LIKE %s ESCAPE '\\'", [connection.ops.prep_for_like_query(path) + "%"]
 
 
 def _rows_statement(
@@ -483,7 +492,7 @@ FROM catalog_vendorconnection vc
 LEFT JOIN usage_monthclose mc ON mc.connection_id = vc.id AND mc.period = %s
 LEFT JOIN {users} closer ON closer.id = mc.closed_by_id
 LEFT JOIN {users} opener ON opener.id = mc.reopened_by_id
-WHERE EXISTS (SELECT 1 FROM customers_tenant t{customers} WHERE t.connection_id = vc.id{where})
+WHERE EXISTS (SELECT 1 FROM {tenants} WHERE t.connection_id = vc.id{where})
 ORDER BY vc.vendor, vc.name
 """
 
@@ -495,6 +504,8 @@ def usage_connections_state(*, user, filters: ReviewFilter, missing: dict[int, i
     if narrowing is None:
         return []
     where, params = narrowing.customer_sql, [*narrowing.customer_params]
+    if narrowing.customer_sql:
+        where += " AND t.customer_id = c.id"
     if narrowing.vendor:
         where += " AND vc.vendor = %s"
         params.append(narrowing.vendor)
@@ -502,12 +513,14 @@ def usage_connections_state(*, user, filters: ReviewFilter, missing: dict[int, i
     sql = _CONNECTIONS_SQL.format(
         users=connection.ops.quote_name(users._meta.db_table),
         username=connection.ops.quote_name(users._meta.get_field(users.USERNAME_FIELD).column),
-        # Narrowed to a reseller (the user's or the filter's): only the tenants of its subtree;
-        # else every tenant counts, unmatched ones too (as ``scoped_tenants`` has them).
-        customers=(
-            " INNER JOIN customers_customer c ON c.id = t.customer_id"
+        # Narrowed to a reseller (the user's or the filter's): only the tenants of its subtree,
+        # found from its customers (CROSS JOIN keeps that order on SQLite, which otherwise read
+        # every tenant of the connection); else every tenant counts, unmatched ones too (as
+        # ``scoped_tenants`` has them).
+        tenants=(
+            "customers_customer c CROSS JOIN customers_tenant t"
             if narrowing.customer_sql
-            else ""
+            else "customers_tenant t"
         ),
         where=where,
     )
