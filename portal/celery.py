@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
 
@@ -35,3 +35,33 @@ def _make_broker_folders(sender, **kwargs):
     for key in ("data_folder_in", "control_folder"):
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)
+
+
+@signals.task_prerun.connect(dispatch_uid="portal_close_old_connections_prerun")
+@signals.task_postrun.connect(dispatch_uid="portal_close_old_connections_postrun")
+def _close_old_connections(task=None, **kwargs):
+    """Between tasks, drop a database connection past CONN_MAX_AGE or unusable; keep the rest.
+
+    What Django does around every request. With CELERY_DB_REUSE_MAX set, Celery's own fixup no
+    longer closes the connection around every task, so this is what retires a broken one.
+    An eager task runs inside its caller's transaction (tests): left alone.
+    """
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
+@signals.worker_init.connect(dispatch_uid="portal_preload_worker_modules")
+def _preload_worker_modules(**kwargs):
+    """Import the engine and every vendor adapter once in the worker's parent process.
+
+    The registry imports adapters lazily (a web process needs few of them); a prefork child
+    would otherwise pay the imports inside its first operation of each vendor (Redstor's
+    JWT and cryptography stack: ~50 ms), once per child.
+    """
+    from portal.operations import engine  # noqa: F401
+    from vendors.registry import all_adapter_classes
+
+    all_adapter_classes()

@@ -38,6 +38,33 @@ def count_rows(model_label: str) -> dict[str, int | str]:
     return {"count": count, "database": str(worker_connection.settings_dict["NAME"])}
 
 
+#: The connections ``connection_identity`` saw, kept alive so that no later one reuses an id.
+_seen_connections: list = []
+
+
+@shared_task(name="tests.connection_identity")
+def connection_identity() -> dict[str, int | None]:
+    """Which database connection serves this task (after one query through it), in which process."""
+    from django.db import connection as worker_connection
+
+    with worker_connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    raw = worker_connection.connection
+    _seen_connections.append(raw)
+    info = getattr(raw, "info", None)  # psycopg: the PostgreSQL backend serving this connection
+    return {
+        "pid": os.getpid(),
+        "connection": id(raw),
+        "backend_pid": getattr(info, "backend_pid", None),
+    }
+
+
+@shared_task(name="tests.imported")
+def imported(modules: list[str]) -> list[str]:
+    """Which of ``modules`` the worker process has imported before this task imports anything."""
+    return [name for name in modules if name in sys.modules]
+
+
 def database_url(settings_dict: dict) -> str:
     """The DATABASE_URL that points another process at the database ``settings_dict`` names."""
     engine = settings_dict["ENGINE"]
