@@ -8,6 +8,7 @@ announces itself).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -22,25 +23,41 @@ def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
 
 
-def emit(event_type: str, payload: dict[str, Any]) -> list[int]:
-    """Record one delivery per active subscription to ``event_type``; returns their ids."""
-    return emit_each(event_type, [payload])
+def emit(event_type: str, payload: dict[str, Any] | Callable[[], dict[str, Any]]) -> list[int]:
+    """Record one delivery per active subscription to ``event_type``; returns their ids.
+
+    ``payload`` may be a callable: it is built only when some subscription wants the event
+    (an operation's payload costs a query, and most installations subscribe to few events).
+    """
+    wanted = _subscribers(event_type)
+    if not wanted:
+        return []
+    return _deliver(event_type, [payload() if callable(payload) else payload], wanted)
 
 
 def emit_each(event_type: str, payloads: list[dict[str, Any]]) -> list[int]:
     """One event per payload, with one subscription query for them all (sync pages)."""
-    from .models import WebhookDelivery, WebhookSubscription
-
     if not payloads:
         return []
+    return _deliver(event_type, payloads, _subscribers(event_type))
+
+
+def _subscribers(event_type: str) -> list[int]:
+    from .models import WebhookSubscription
+
     # One query; event_types is a short JSON list (filtered here: SQLite has no JSON contains).
-    wanted = [
+    return [
         pk
         for pk, types in WebhookSubscription.objects.filter(active=True).values_list(
             "pk", "event_types"
         )
         if event_type in (types or [])
     ]
+
+
+def _deliver(event_type: str, payloads: list[dict[str, Any]], wanted: list[int]) -> list[int]:
+    from .models import WebhookDelivery
+
     if not wanted:
         return []
     ids = [

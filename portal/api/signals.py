@@ -3,6 +3,8 @@ in the transaction that makes it, so listening there needs no hook in the engine
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
@@ -50,7 +52,8 @@ def _audit_to_event(sender, instance: AuditEvent, created: bool, raw: bool = Fal
     if not created or raw or event_type is None:
         return
     if instance.object_type == "operations.operation":
-        payload = _operation_payload(int(instance.object_id))
+        # Read only when a subscription wants it: every operation outcome passes here.
+        payload = partial(_operation_payload, int(instance.object_id))
     else:
         payload = {**instance.detail, "object_type": instance.object_type}
         payload["object_id"] = instance.object_id

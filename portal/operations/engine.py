@@ -27,6 +27,7 @@ from django.utils import timezone
 from portal.audit.services import audit_record
 from portal.catalog.models import SyncStatus, VendorConnection
 from portal.catalog.services import connection_adapter
+from portal.core.expressions import JSONMerge
 from portal.core.models import Source, fingerprint
 from portal.core.redaction import redact
 from portal.customers.mirror import apply_tenants
@@ -173,10 +174,10 @@ def _claim(operation_id: int) -> Operation | None:
     """Load the operation once, then take it with an UPDATE conditional on what was loaded."""
     now = timezone.now()
     with transaction.atomic():
+        # The connection and the tenant are what a run reads; the customer and subscription
+        # are only needed as ids.
         operation = (
-            Operation.objects.select_related("connection", "customer", "tenant", "subscription")
-            .filter(pk=operation_id)
-            .first()
+            Operation.objects.select_related("connection", "tenant").filter(pk=operation_id).first()
         )
         if operation is None or operation.state not in (State.PENDING, State.VERIFYING):
             return None
@@ -528,10 +529,8 @@ def _subscription_intent(kind: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _merge_intended(model, pk: int, values: dict[str, Any]) -> None:
-    if not values:
-        return
-    current = model.objects.filter(pk=pk).values_list("intended", flat=True).first() or {}
-    model.objects.filter(pk=pk).update(intended={**current, **values})
+    if values:
+        model.objects.filter(pk=pk).update(intended=JSONMerge("intended", values))
 
 
 # -- the reaper ---------------------------------------------------------------------------------

@@ -88,14 +88,17 @@ def _operation_create(
         batch=batch,
         max_attempts=conf.max_attempts(),
     )
-    try:
-        with transaction.atomic():  # a savepoint: a concurrent twin with the same key loses here
-            operation.save()
-    except IntegrityError:
-        twin = _replayed(idempotency_key, request_fingerprint)
-        if twin is None:
-            raise
-        return twin
+    if not idempotency_key:  # a fresh random key has no twin to lose to: no savepoint needed
+        operation.save()
+    else:
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent twin with this key loses here
+                operation.save()
+        except IntegrityError:
+            twin = _replayed(idempotency_key, request_fingerprint)
+            if twin is None:
+                raise
+            return twin
     audit_record(
         action="operation.requested",
         source=source,
@@ -138,9 +141,9 @@ def _request(
         return replay
     # Lock the target so two concurrent requests cannot both pass the "no open operation" check.
     if tenant is not None:
-        Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+        Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk").first()
     elif customer is not None:
-        Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
     _refuse(
         rules.connection_problem(connection)
         or rules.capability_problem(connection, kind)
