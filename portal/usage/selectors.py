@@ -340,7 +340,7 @@ _AFTER = " AND c.name >= %s AND (c.name > %s OR c.id > %s)"
 _UNTIL = " AND c.name <= %s AND (c.name < %s OR c.id <= %s)"
 #: Customers read by the first statement of a flagged page, per row wanted; each next stretch is
 #: ``_STRETCH_GROWTH`` times longer; after ``_STRETCH_MAX`` customers, the rest in one aggregate.
-_STRETCH_PER_ROW, _STRETCH_GROWTH, _STRETCH_MAX = 4, 4, 10_000
+_STRETCH_PER_ROW, _STRETCH_GROWTH, _STRETCH_MAX = 4, 4, 2_000
 
 
 def _flagged_page(*, user, filters: ReviewFilter, page: int, size: int) -> tuple[list[dict], bool]:
