@@ -278,16 +278,27 @@ def usage_review_rows(
     narrowing = _narrowing(user=user, filters=filters)
     if narrowing is None:
         return []
-    where, where_params = narrowing.customer_sql, list(narrowing.customer_params)
+    return _month_rows(
+        filters=filters,
+        narrowing=narrowing,
+        limit=("\nLIMIT %s OFFSET %s", [limit, offset]) if limit is not None else ("", []),
+    )
+
+
+def _month_rows(
+    *,
+    filters: ReviewFilter,
+    narrowing: _Narrowing,
+    after: tuple[str, list] = ("", []),
+    limit: tuple[str, list] = ("", []),
+) -> list[dict]:
+    """The month's grouped rows in one aggregate, for the customers ``after`` a point (if any)."""
+    where, params = after[0] + narrowing.customer_sql, [*after[1], *narrowing.customer_params]
     if narrowing.vendor:
         where += " AND vc.vendor = %s"
-        where_params.append(narrowing.vendor)
+        params.append(narrowing.vendor)
     sql, params = _rows_statement(
-        filters=filters,
-        source=_MONTH_SOURCE,
-        customer="c",
-        where=(where, where_params),
-        limit=("\nLIMIT %s OFFSET %s", [limit, offset]) if limit is not None else ("", []),
+        filters=filters, source=_MONTH_SOURCE, customer="c", where=(where, params), limit=limit
     )
     return _fetch_rows(sql, params)
 
@@ -404,18 +415,9 @@ def _flagged_rest(
     """The first ``limit`` flagged rows of the customers ``after`` a walk: once the walk has read
     ``_STRETCH_MAX`` customers, the rest is read as the whole month is (one aggregate, which
     PostgreSQL runs in about half the time of walking it customer by customer)."""
-    where, params = after[0] + narrowing.customer_sql, [*after[1], *narrowing.customer_params]
-    if narrowing.vendor:
-        where += " AND vc.vendor = %s"
-        params.append(narrowing.vendor)
-    sql, params = _rows_statement(
-        filters=filters,
-        source=_MONTH_SOURCE,
-        customer="c",
-        where=(where, params),
-        limit=("\nLIMIT %s", [limit]),
+    return _month_rows(
+        filters=filters, narrowing=narrowing, after=after, limit=("\nLIMIT %s", [limit])
     )
-    return _fetch_rows(sql, params)
 
 
 def _fetch_rows(sql: str, params: list) -> list[dict]:
