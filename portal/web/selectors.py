@@ -47,12 +47,6 @@ class ConnectionHealth:
     max_latency_ms: float | None = None
     running: SyncRun | None = None
 
-    @property
-    def success_age(self) -> dt.timedelta | None:
-        if self.connection.last_success_at is None:
-            return None
-        return timezone.now() - self.connection.last_success_at
-
 
 @dataclass
 class Dashboard:
