@@ -67,7 +67,7 @@ class Customer(TimeStamped):
     address = models.CharField(max_length=300, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
     notes = models.TextField(blank=True)
-    #: Materialized path of ids, "/1/5/9/": ancestors are prefixes, the subtree is path__startswith.
+    #: Materialized path of ids, "/1/5/9/": ancestors are prefixes, the subtree is subtree_q(path).
     path = models.CharField(max_length=1000, editable=False, db_index=True, default="")
     #: normalized_name(name), kept by save(): adoption suggestions are one indexed lookup.
     name_key = models.CharField(max_length=200, editable=False, db_index=True, default="")
@@ -101,7 +101,7 @@ class Customer(TimeStamped):
             super().save(*args, **kwargs)
             if old_path and old_path != self.path:
                 # Moved: rewrite every descendant's path prefix in one UPDATE.
-                Customer.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                Customer.objects.filter(subtree_q(old_path)).exclude(pk=self.pk).update(
                     path=Concat(models.Value(self.path), Substr("path", len(old_path) + 1))
                 )
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from portal.customers.models import Customer, Tenant
+from portal.customers.models import Customer, Tenant, subtree_q
 
 from . import rules
 from .models import OPEN_STATES, Operation, OperationBatch, OperationState
@@ -54,7 +54,7 @@ class PlanItem:
 def batch_plan(*, customer: Customer, kind: str) -> list[PlanItem]:
     """Every vendor tenant of the customer's subtree with what ``kind`` would do to it."""
     tenants = (
-        Tenant.objects.filter(customer__path__startswith=customer.path)
+        Tenant.objects.filter(subtree_q(customer.path, "customer__path"))
         .select_related("connection", "customer")
         .order_by("connection__vendor", "customer__name", "name", "pk")
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from functools import lru_cache
 from html import escape
 
 from django.http import HttpRequest
@@ -18,6 +17,7 @@ from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.web.templatetags.portal_tags import query
+from portal.web.widgets import option_tags
 
 _FLAG_BADGES = {
     "overuse": '<span class="badge badge-failed">over-use</span> ',
@@ -32,22 +32,10 @@ _STATE_BADGES = {
 
 
 def options(choices: Iterable[tuple[object, object]], selected: object) -> SafeString:
-    """<option> tags (escaped), ``selected`` marked: a picker may list hundreds of resellers."""
-    tags = _options(tuple(choices))
-    if selected is not None:
-        value = f'<option value="{escape(str(selected))}">'
-        tags = tags.replace(value, value[:-1] + " selected>", 1)
-    return mark_safe(tags)  # noqa: S308  (escaped in _options)
-
-
-@lru_cache(maxsize=64)
-def _options(choices: tuple[tuple[object, object], ...]) -> str:
-    """The tags of a list of choices, kept per process: keyed by the choices themselves, so a
-    renamed or added reseller is a new entry, never a stale one."""
-    return "".join(
-        f'<option value="{escape(str(value))}">{escape(str(label))}</option>'
-        for value, label in choices
-    )
+    """<option> tags (escaped, cached per process), ``selected`` marked: a picker may list
+    hundreds of resellers. The same cache as the staff pages' filter selects."""
+    values = set() if selected is None else {str(selected)}
+    return mark_safe(option_tags(choices, values) or "")  # noqa: S308 - escaped in option_tags
 
 
 def table_rows(rows: list[dict], *, history_base: str, period: str) -> SafeString:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from portal.catalog.models import Product, VendorConnection
-from portal.customers.models import Customer
+from portal.customers.models import Customer, subtree_q
 from portal.customers.services import EDITABLE
 from vendors.types import ProductKind
 
@@ -26,7 +26,7 @@ class CustomerForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         parents = selectors.reseller_choices(user=user)
         if self.instance.pk:
-            parents = parents.exclude(path__startswith=self.instance.path)
+            parents = parents.exclude(subtree_q(self.instance.path))
         self.fields["parent"].queryset = parents
         self.fields["parent"].label = "Reseller (parent)"
         self.fields["parent"].empty_label = "— none (top level) —"

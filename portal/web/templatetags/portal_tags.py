@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from django import template
-from django.utils.html import format_html
 
 register = template.Library()
 
@@ -13,9 +12,9 @@ register = template.Library()
 @register.simple_tag
 def badge(status, label: str = ""):
     """One colour per status everywhere (classes in static/css/portal.css)."""
-    value = str(status or "unknown")
-    text = label or value.replace("_", " ")
-    return format_html('<span class="badge badge-{}">{}</span>', value, text)
+    from ..rows import badge as markup
+
+    return markup(status, label)
 
 
 @register.simple_tag(takes_context=True)
