@@ -17,6 +17,7 @@ from .errors import VendorUnsupported
 from .types import (
     Capability,
     CapabilityInfo,
+    CreateOption,
     SubscriptionChange,
     TenantSpec,
     VendorEvent,
@@ -40,6 +41,9 @@ class VendorAdapter(ABC):
     max_seats: ClassVar[int | None] = None
     #: The base URL of the real vendor API, offered as the default for new connections.
     default_base_url: ClassVar[str] = ""
+    #: What this vendor lets a new tenant carry besides the common ``TenantSpec`` fields
+    #: (passed in ``TenantSpec.extra`` under each option's name).
+    create_options: ClassVar[tuple[CreateOption, ...]] = ()
 
     @classmethod
     def capability(cls, cap: Capability) -> CapabilityInfo:

@@ -222,6 +222,31 @@ class TenantSpec:
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
+class OptionType(StrEnum):
+    TEXT = "text"
+    EMAIL = "email"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class CreateOption:
+    """A vendor-specific field of a new tenant: declared by the adapter, asked for by the
+    portal's provision page and API, validated there, and handed back in ``TenantSpec.extra``."""
+
+    name: str
+    label: str
+    type: OptionType = OptionType.TEXT
+    required: bool = False
+    #: (value, label) pairs for ``OptionType.CHOICE``.
+    choices: tuple[tuple[str, str], ...] = ()
+    help: str = ""
+    #: For text: the vendor's documented length limits; for integers: the range.
+    min_value: int | None = None
+    max_value: int | None = None
+
+
 @dataclass(frozen=True)
 class SubscriptionChange:
     """A change to one subscription; ``None`` means leave that part alone, ``addons`` is the full new set."""

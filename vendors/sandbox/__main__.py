@@ -19,6 +19,15 @@ def parse_fault(text: str) -> tuple[str, str, float]:
     return vendor, name, float(value)
 
 
+def parse_variant(text: str) -> tuple[str, str, str]:
+    """``vendor:switch=reading`` e.g. ``redstor:trial_status=Active``."""
+    vendor, _, rest = text.partition(":")
+    name, _, value = rest.partition("=")
+    if vendor not in SANDBOXES or not name or not value:
+        raise argparse.ArgumentTypeError(f"expected vendor:switch=reading, got {text!r}")
+    return vendor, name, value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vendors.sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -35,16 +44,28 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="vendor:setting=value, e.g. redstor:error_rate=0.2 (repeatable)",
     )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        type=parse_variant,
+        default=[],
+        help="vendor:switch=reading: another reading of a point the vendor's document leaves "
+        "open, e.g. redstor:trial_status=Active (repeatable; see docs/vendors.md)",
+    )
     parser.add_argument("--no-rate-limit", action="store_true", help="do not enforce vendor rates")
     parser.add_argument("--describe", metavar="FILE", help="write URLs and credentials as JSON")
     args = parser.parse_args(argv)
 
+    variants: dict[str, dict[str, str]] = {}
+    for vendor, name, value in args.variant:
+        variants.setdefault(vendor, {})[name] = value
     started = time.monotonic()
     server = SandboxServer(
         args.vendor,
         seed_tenants=args.seed,
         seed=args.random_seed,
         rate_limits=not args.no_rate_limit,
+        variants=variants,
     )
     faults: dict[str, dict[str, float]] = {}
     for vendor, name, value in args.fault:

@@ -24,14 +24,33 @@ class VendorSandbox:
     #: The vendor's documented rate per credential (None: unlimited); overridable per server.
     rate_limit_per_second: ClassVar[float | None] = None
     rate_limit_per_day: ClassVar[int | None] = None
+    #: Readings of a point the vendor's document leaves open: switch name -> the plausible
+    #: readings, the first one the default. Each is cited in ``docs/vendors/<vendor>.md`` and
+    #: the contract suite runs the adapter against every reading (``tests/vendors/variants.py``).
+    variants: ClassVar[dict[str, tuple[str, ...]]] = {}
 
-    def __init__(self, rng_seed: int = 0) -> None:
+    def __init__(self, rng_seed: int = 0, variant: dict[str, str] | None = None) -> None:
         self.lock = threading.RLock()
+        #: The reading in force for each switch of ``variants``.
+        self.variant = self.check_variant(variant or {})
         self.rng = random.Random(rng_seed)
         self.rng_seed = rng_seed
         #: Absolute URL of this sandbox (prefix included), set by the server when it starts.
         self.base_url = ""
         self._map = self.url_map()
+
+    @classmethod
+    def check_variant(cls, chosen: dict[str, str]) -> dict[str, str]:
+        """Every switch at its default unless chosen; an unknown switch or reading is refused."""
+        for name, value in chosen.items():
+            if name not in cls.variants:
+                known = ", ".join(cls.variants) or "none"
+                raise ValueError(f"{cls.key} has no variant {name!r} (known: {known})")
+            if value not in cls.variants[name]:
+                raise ValueError(
+                    f"{cls.key} variant {name} must be one of {', '.join(cls.variants[name])}"
+                )
+        return {name: chosen.get(name, readings[0]) for name, readings in cls.variants.items()}
 
     # -- to implement per vendor --------------------------------------------------------------
 

@@ -53,11 +53,14 @@ class SandboxServer:
         seed_tenants: int = 0,
         seed: int = 0,
         rate_limits: bool = True,
+        variants: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.vendor_keys = list(vendors or SANDBOXES)
         self.seed_tenants = seed_tenants
         self.seed_value = seed
         self.rate_limits_enabled = rate_limits
+        #: vendor -> the readings chosen for its open points (see ``VendorSandbox.variants``).
+        self.variants: dict[str, dict[str, str]] = {k: dict(v) for k, v in (variants or {}).items()}
         self.rate_overrides: dict[str, float | None] = {}
         self.journal = Journal()
         self.faults = {key: FaultInjector() for key in self.vendor_keys}
@@ -76,7 +79,9 @@ class SandboxServer:
         """Fresh state (reseeded), empty journal, no faults, for the given vendors (default all)."""
         count = self.seed_tenants if seed_tenants is None else seed_tenants
         for key in vendors or self.vendor_keys:
-            sandbox = load_sandbox_class(key)(rng_seed=self.seed_value)
+            sandbox = load_sandbox_class(key)(
+                rng_seed=self.seed_value, variant=self.variants.get(key)
+            )
             if count:
                 sandbox.seed(count, self.seed_value)
             sandbox.base_url = self.vendor_url(key) if self.url else ""
@@ -115,6 +120,12 @@ class SandboxServer:
 
     def set_faults(self, key: str, **settings: Any) -> None:
         self.faults[key].configure(FaultConfig.from_dict(settings))
+
+    def set_variant(self, key: str, **chosen: str) -> None:
+        """Switch a vendor's open points to other readings; its state is reseeded afresh."""
+        load_sandbox_class(key).check_variant(chosen)
+        self.variants[key] = dict(chosen)
+        self.reset([key])
 
     def set_rate_limit(self, key: str, per_second: float | None) -> None:
         self.rate_overrides[key] = per_second
@@ -241,6 +252,13 @@ class SandboxServer:
                 elif request.method == "DELETE":
                     self.set_faults(parts[1])
                 return ok(self.faults[parts[1]].config.as_dict())
+            if parts[0] == "variants" and len(parts) == 2 and parts[1] in self.sandboxes:
+                if request.method in ("PUT", "POST"):
+                    self.set_variant(parts[1], **(json.loads(request.get_data() or b"{}")))
+                elif request.method == "DELETE":
+                    self.set_variant(parts[1])
+                sandbox = self.sandboxes[parts[1]]
+                return ok({"variant": sandbox.variant, "readings": sandbox.variants})
             if parts[0] == "reset" and request.method == "POST":
                 body = json.loads(request.get_data() or b"{}")
                 self.reset(body.get("vendors"), body.get("seed_tenants"))

@@ -155,8 +155,8 @@ class BitdefenderSandbox(VendorSandbox):
     rate_limit_per_second = 10
     rate_limit_per_day = None  # no daily quota is documented
 
-    def __init__(self, rng_seed: int = 0) -> None:
-        super().__init__(rng_seed)
+    def __init__(self, rng_seed: int = 0, variant: dict[str, str] | None = None) -> None:
+        super().__init__(rng_seed, variant)
         self.state = BitdefenderState(self.lock, rng_seed)
         self.keys: dict[str, frozenset[str]] = {  # key -> the APIs it was enabled for
             API_KEY: KNOWN_APIS,

@@ -36,8 +36,8 @@ class EgnyteSandbox(VendorSandbox):
     rate_limit_per_second = 2
     rate_limit_per_day = 1000
 
-    def __init__(self, rng_seed: int = 0) -> None:
-        super().__init__(rng_seed)
+    def __init__(self, rng_seed: int = 0, variant: dict[str, str] | None = None) -> None:
+        super().__init__(rng_seed, variant)
         self.state = EgnyteState(self.lock, rng_seed)
         self.delivery = WebhookDelivery(self.state)
         self.state.deliver = self.delivery.submit

@@ -50,8 +50,8 @@ class LookoutSandbox(VendorSandbox):
     rate_limit_per_second = None
     rate_limit_per_day = None
 
-    def __init__(self, rng_seed: int = 0) -> None:
-        super().__init__(rng_seed)
+    def __init__(self, rng_seed: int = 0, variant: dict[str, str] | None = None) -> None:
+        super().__init__(rng_seed, variant)
         self.state = LookoutState(self.lock)
 
     def url_map(self) -> Map:

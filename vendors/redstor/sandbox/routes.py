@@ -103,8 +103,8 @@ class RedstorSandbox(VendorSandbox):
     #: Endpoints reachable without a bearer token (the identity server's).
     PUBLIC: ClassVar[frozenset[str]] = frozenset({"token", "discovery"})
 
-    def __init__(self, rng_seed: int = 0) -> None:
-        super().__init__(rng_seed)
+    def __init__(self, rng_seed: int = 0, variant: dict[str, str] | None = None) -> None:
+        super().__init__(rng_seed, variant)
         self.state = RedstorState(self.lock, rng_seed)
         self.client_id = f"redstor-sa-{rng_seed:04d}-channel-portal"
         self.private_key = service_key(rng_seed, "service-account")

@@ -43,8 +43,8 @@ class TrendMicroSandbox(VendorSandbox):
     rate_limit_per_second: ClassVar[float | None] = None
     rate_limit_per_day: ClassVar[int | None] = None
 
-    def __init__(self, rng_seed: int = 0) -> None:
-        super().__init__(rng_seed)
+    def __init__(self, rng_seed: int = 0, variant: dict[str, str] | None = None) -> None:
+        super().__init__(rng_seed, variant)
         self.state = TrendMicroState(self.lock, rng_seed)
 
     def url_map(self) -> Map:
