@@ -29,8 +29,10 @@ def sandbox_server():
 
 @pytest.fixture
 def sandbox(sandbox_server):
+    sandbox_server.variants.clear()  # every vendor at its documents' default reading
     sandbox_server.reset()
     yield sandbox_server
+    sandbox_server.variants.clear()
     sandbox_server.reset()
 
 

@@ -8,6 +8,8 @@
 ``VendorBadRequest``      show the vendor's message (and field messages) to staff; change nothing
 ``VendorConflict``        already exists / state does not allow it
 ``VendorUnsupported``     the vendor cannot do this at all
+``VendorUnexpectedAnswer`` the vendor answered in a shape its documents do not describe: a
+                          permanent failure with the raw body kept, never a crash or a retry loop
 """
 
 from __future__ import annotations
@@ -82,3 +84,10 @@ class VendorConflict(VendorError):
 
 class VendorUnsupported(VendorError):
     pass
+
+
+class VendorUnexpectedAnswer(VendorError):
+    """An answer of a shape nobody expected (mapping it raised): fail clearly, keep the body.
+
+    Not transient: the same answer would come again, so the caller ends the operation or the
+    sync failed with this reason instead of retrying."""

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from tests.sandbox_fixtures import make_adapter
+from tests.vendors.variants import vendor_variant_params
 from vendors.errors import VendorAuthError, VendorTransientError, VendorUnsupported
 from vendors.registry import ADAPTERS, get_adapter_class
 from vendors.types import (
@@ -24,7 +25,14 @@ from vendors.types import (
 )
 
 VENDORS = list(ADAPTERS)
-pytestmark = pytest.mark.parametrize("vendor", VENDORS)
+pytestmark = pytest.mark.parametrize(("vendor", "variant"), vendor_variant_params(VENDORS))
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_reading(sandbox, vendor, variant):
+    """Each test runs against every reading of the vendor's open points (see variants.py)."""
+    if variant:
+        sandbox.set_variant(vendor, **variant)
 
 
 def base_product(adapter, trial: bool = False) -> VendorProduct:
