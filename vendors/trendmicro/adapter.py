@@ -8,11 +8,12 @@ MD5 is over the exact body bytes sent. There is no token to refresh.
 
 Assumptions where the LMPI docs are silent (also in docs/vendors/trendmicro.md):
 
-- ``GET /LMPI/v2/customers/{customer_id}`` returns the customer in the Customers :: Update
-  response shape (the docs show only Update). Unknown ids answer 404 (LMPI lists no 404 subject).
-- A customer has at most one subscription per product (``.../serviceplan/{id}/getid`` returns a
-  single id), so ``get_tenant`` finds a customer's subscriptions with one ``getid`` call per
-  service plan of the partner, then one Get per subscription.
+- ``GET /LMPI/v2/customers/{customer_id}`` is not documented: it is tried first (Customers ::
+  Update response shape); when it is refused (404/405) the customer is found in the documented
+  v3 customer listing instead, and a 405 makes the adapter stop asking.
+- A customer has at most one subscription per service plan (``.../serviceplan/{id}/getid``
+  returns a single id), so ``get_tenant`` finds a customer's subscriptions with one ``getid``
+  call per service plan of the partner, then one Get per subscription.
 - ``iter_tenant_pages`` lists every subscription once through the v2.5 listing (created range
   2000-01-01 .. tomorrow) and joins it to v3 customer pages by ``customer_id``; each
   subscription's seats and dates need its own Get, since the listing carries neither.
@@ -26,16 +27,22 @@ Assumptions where the LMPI docs are silent (also in docs/vendors/trendmicro.md):
   the first of active, trial, suspended present among its subscriptions, else cancelled (or
   pending with none). The main subscription is the earliest licence start (ties: lowest id).
 - Suspend / resume act on every subscription that can be (v3 suspend / unsuspend); trials cannot
-  be suspended (LMPI: not supported without auto-renewal). Cancel disables one subscription, or
-  all of them when none is named.
-- Trial conversion: subscribing the customer to the product's full plan converts the trial in
-  place (LMPI reports "License Convert" transactions; the call itself is not documented).
-- Create picks the product's first full (or trial) plan from ``/me/serviceplans`` unless
-  ``spec.extra["service_plan_id"]`` names one; ``city``/``state`` (required by LMPI) come from
-  ``spec.extra`` or default to "Unknown"; the login name is the contact's email.
-- Usage comes from Reports :: Customer summary, which has no customer filter and names the
-  customer rather than its id: rows are matched on name, city and state, and each row's service
-  plan is resolved to the tenant's subscription. One report is fetched per call.
+  be suspended (LMPI: not supported without auto-renewal). Suspend sends the licence's current
+  expiration date as ``license_expiration_date`` (without it the licences expire at once).
+  Cancel disables one subscription, or all of them when none is named.
+- Trial conversion is two steps, each done only when the read shows it missing: subscribe the
+  customer to the product's full plan (unless a live paid subscription of the product exists),
+  then disable the trial subscription if it is still a live trial (a vendor that converts in
+  place leaves no trial to disable).
+- Create takes the customer's city, state, country and first user from ``create_options``
+  (``spec.extra``); the plan is the product's first full (or trial) plan from
+  ``/me/serviceplans`` unless ``service_plan_id`` names one.
+- Usage comes from Reports :: Customer summary, which has no customer filter and no customer
+  id: one report per month is fetched per adapter (a usage pull), joined to the customer and
+  subscription listings. A row goes to the customer whose name, city and state match and that
+  holds a subscription on the row's service plan; when several customers fit, their usage is
+  refused (``VendorConflict``) rather than guessed. A row carrying ``customer_id`` is matched
+  on it.
 - Throttling is undocumented: no client-side limit; a 429 with Retry-After is honoured.
 """
 
@@ -50,6 +57,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -58,6 +66,7 @@ import requests
 
 from vendors.errors import (
     VendorAuthError,
+    VendorBadRequest,
     VendorConflict,
     VendorError,
     VendorNotFound,
@@ -67,7 +76,9 @@ from vendors.ratelimit import RateLimit
 from vendors.types import (
     Capability,
     CapabilityInfo,
+    CreateOption,
     Metric,
+    OptionType,
     ProductKind,
     SubscriptionChange,
     SubscriptionStatus,
@@ -78,6 +89,7 @@ from vendors.types import (
     VendorTenant,
     VendorUsage,
     emulated,
+    month_start,
     native,
     unsupported,
 )
@@ -119,6 +131,60 @@ AUTH_SUBJECTS = frozenset(
 INTERNAL_SUBJECTS = frozenset(
     {"InternalMappingError", "CSPIError", "InternalError", "ServerException"}
 )
+#: How long one month's report (and the listings joined to it) serves a usage pull.
+USAGE_REPORT_TTL_SECONDS = 15 * 60
+
+
+def _text(
+    name: str, label: str, limit: int, *, required: bool = True, help: str = ""
+) -> CreateOption:
+    low = 1 if required else None
+    return CreateOption(name, label, required=required, min_value=low, max_value=limit, help=help)
+
+
+_CONTACT = "Leave empty for the contact's."
+_UNIQUE = "Unique at Trend Micro; leave empty for the contact's e-mail."
+#: Customers :: Create fields LMPI requires, after the user's fall back to the contact.
+VENDOR_REQUIRED = frozenset(
+    {"city", "state", "country", "login_name", "first_name", "last_name", "email"}
+)
+#: Customers :: Create fields beyond the common spec (company 1-64 limits, ISO country, the
+#: first Super Administrator). ``country`` overrides ``TenantSpec.country``.
+CREATE_OPTIONS: tuple[CreateOption, ...] = (
+    _text("city", "City", 64, help="Required by Trend Micro (1-64 characters)."),
+    _text("state", "State / county", 64, help="Required by Trend Micro (1-64 characters)."),
+    CreateOption(
+        "country",
+        "Country code",
+        min_value=2,
+        max_value=2,
+        help="ISO 3166-1 alpha-2, e.g. GB; leave empty for the customer's country.",
+    ),
+    _text("address", "Address", 255, required=False),
+    _text("postal_code", "Postal code", 32, required=False),
+    _text("login_name", "Administrator login name", 64, required=False, help=_UNIQUE),
+    _text("first_name", "Administrator first name", 64, required=False, help=_CONTACT),
+    _text("last_name", "Administrator last name", 64, required=False, help=_CONTACT),
+    CreateOption("email", "Administrator e-mail", OptionType.EMAIL, help=_CONTACT),
+    _text("time_zone", "Time zone", 64, required=False, help='e.g. "GMT Standard Time".'),
+    _text("language", "Language", 10, required=False, help='e.g. "en-US".'),
+    _text(
+        "service_plan_id",
+        "Service plan id",
+        36,
+        required=False,
+        help="Leave empty for the product's first full (or trial) plan.",
+    ),
+)
+
+
+@dataclass
+class _UsageIndex:
+    """One month's summary rows, resolved to customers and subscriptions."""
+
+    fetched: float
+    rows: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -143,6 +209,7 @@ class TrendMicroAdapter(HttpVendorAdapter):
     #: LMPI ``limit`` is 1-100 (default 25).
     page_size: int = 100
     max_seats = 999_999  # units_per_license 1-999,999 (customer subscriptions: modify)
+    create_options: ClassVar[tuple[CreateOption, ...]] = CREATE_OPTIONS
     capabilities: ClassVar[Mapping[Capability, CapabilityInfo]] = {
         Capability.CATALOG: native("Products and service plans the partner may provision."),
         Capability.LIST_TENANTS: native(
@@ -173,6 +240,9 @@ class TrendMicroAdapter(HttpVendorAdapter):
         super().__init__(base_url, credentials, **kwargs)
         self._base_path = urlsplit(self.base_url).path.rstrip("/")
         self._plans: dict[str, dict[str, Any]] | None = None
+        #: False once the undocumented ``GET /customers/{id}`` answered 405.
+        self._customer_get = True
+        self._usage: dict[dt.date, _UsageIndex] = {}
 
     # -- HTTP hooks ------------------------------------------------------------------------------
 
@@ -258,7 +328,7 @@ class TrendMicroAdapter(HttpVendorAdapter):
             self._plans = {p["service_plan_id"]: p for p in plans}
         return self._plans
 
-    def _pages(self, path: str, params: dict[str, str], key: str) -> Iterator[list[dict]]:
+    def _pages(self, path: str, params: dict[str, str], key: str) -> Iterator[list[dict[str, Any]]]:
         """LMPI paging: page from 1 with ``limit`` until ``paging.total`` items are seen."""
         page, seen = 1, 0
         while True:
@@ -276,16 +346,19 @@ class TrendMicroAdapter(HttpVendorAdapter):
         end = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
         return {"start": _LISTING_START, "end": end.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
-    def _customer_pages(self) -> Iterator[list[dict]]:
+    def _customer_pages(self) -> Iterator[list[dict[str, Any]]]:
         window = self._window()
         params = {"created_start": window["start"], "created_end": window["end"]}
         return self._pages("/LMPI/v3/customers", params, "customers")
 
-    def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
+    def _subscription_pages(self) -> Iterator[list[dict[str, Any]]]:
         window = self._window()
-        listing: dict[str, list[dict[str, Any]]] = defaultdict(list)
         params = {"created_start": window["start"], "created_end": window["end"]}
-        for items in self._pages("/LMPI/v2.5/customers/subscriptions", params, "subscriptions"):
+        return self._pages("/LMPI/v2.5/customers/subscriptions", params, "subscriptions")
+
+    def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
+        listing: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for items in self._subscription_pages():
             for item in items:
                 listing[item["customer_id"]].append(item)
         for customers in self._customer_pages():
@@ -311,8 +384,24 @@ class TrendMicroAdapter(HttpVendorAdapter):
             subs.append(self._subscription({**item, **detail}, plan))
         return subs
 
+    def _customer(self, external_id: str) -> dict[str, Any]:
+        """The undocumented Get when the vendor answers it, else the documented v3 listing."""
+        if self._customer_get:
+            try:
+                customer: dict[str, Any] = self.call("GET", f"/LMPI/v2/customers/{external_id}")
+                return customer
+            except (VendorNotFound, VendorBadRequest) as exc:
+                if exc.status not in (404, 405):
+                    raise
+                self._customer_get = exc.status != 405
+        for customers in self._customer_pages():
+            for listed in customers:
+                if listed.get("customer_id") == external_id:
+                    return listed
+        raise VendorNotFound(f"Customer {external_id} was not found.", vendor=self.vendor)
+
     def get_tenant(self, external_id: str) -> VendorTenant:
-        customer = self.call("GET", f"/LMPI/v2/customers/{external_id}")
+        customer = self._customer(external_id)
         items = []
         for plan_id in self.service_plans():
             try:
@@ -337,8 +426,35 @@ class TrendMicroAdapter(HttpVendorAdapter):
     def get_usage(self, external_id: str, period: dt.date) -> list[VendorUsage]:
         """Provisioned and used seats of each of the tenant's rows in the month's summary."""
         self.require(Capability.USAGE)
-        customer = self.call("GET", f"/LMPI/v2/customers/{external_id}")
-        period = period.replace(day=1)
+        period = month_start(period)
+        index = self._usage_index(period)
+        if external_id in index.ambiguous:
+            raise VendorConflict(
+                "Trend Micro's usage report names customers, not ids, and "
+                f"{', '.join(index.ambiguous[external_id])} share this customer's name, city, "
+                "state and service plan: give them distinct cities or states at Trend Micro.",
+                vendor=self.vendor,
+            )
+        return [
+            VendorUsage(
+                tenant_external_id=external_id,
+                period=period,
+                metric=metric,
+                quantity=Decimal(str(row[vendor_field])),
+                vendor_field=vendor_field,
+                subscription_external_id=subscription_id,
+                raw=row,
+            )
+            for subscription_id, row in index.rows.get(external_id, [])
+            for vendor_field, metric in USAGE_FIELDS.items()
+            if row.get(vendor_field) is not None
+        ]
+
+    def _usage_index(self, period: dt.date) -> _UsageIndex:
+        """The month's report joined to the customers and subscriptions, once per pull."""
+        cached = self._usage.get(period)
+        if cached is not None and time.monotonic() - cached.fetched < USAGE_REPORT_TTL_SECONDS:
+            return cached
         report = self.call(
             "POST",
             "/LMPI/v2/reports/summary",
@@ -348,42 +464,51 @@ class TrendMicroAdapter(HttpVendorAdapter):
             },
             safe=True,  # a report is a read
         )
-        plan_ids = {p["name"]: plan_id for plan_id, p in self.service_plans().items()}
-        usage = []
-        for row in (report or {}).get("summary", []):
-            if (row.get("customer"), row.get("city"), row.get("state")) != (
-                customer.get("name"),
-                customer.get("city"),
-                customer.get("state"),
-            ):
-                continue
-            subscription_id = self._subscription_for_plan(
-                external_id, plan_ids.get(row.get("service_plan"))
-            )
-            for field, metric in USAGE_FIELDS.items():
-                if row.get(field) is None:
-                    continue
-                usage.append(
-                    VendorUsage(
-                        tenant_external_id=external_id,
-                        period=period,
-                        metric=metric,
-                        quantity=Decimal(str(row[field])),
-                        vendor_field=field,
-                        subscription_external_id=subscription_id,
-                        raw=row,
-                    )
-                )
-        return usage
+        by_place: dict[tuple[Any, Any, Any], list[str]] = defaultdict(list)
+        for customers in self._customer_pages():
+            for customer in customers:
+                place = (customer.get("name"), customer.get("city"), customer.get("state"))
+                by_place[place].append(customer["customer_id"])
+        plans_of: dict[str, dict[str, str]] = defaultdict(dict)  # customer -> plan -> sub
+        for items in self._subscription_pages():
+            for item in items:
+                plans_of[item["customer_id"]][item["service_plan_id"]] = item["subscription_id"]
+        plan_ids: dict[str, set[str]] = defaultdict(set)
+        for plan_id, plan in self.service_plans().items():
+            plan_ids[plan.get("name", "")].add(plan_id)
+        index = _UsageIndex(fetched=time.monotonic())
+        for row in (report or {}).get("summary") or []:
+            self._index_row(index, row, by_place, plans_of, plan_ids)
+        self._usage[period] = index
+        return index
 
-    def _subscription_for_plan(self, external_id: str, plan_id: str | None) -> str:
-        if not plan_id:
-            return ""
-        try:
-            path = f"/LMPI/v2/customers/{external_id}/serviceplan/{plan_id}/getid"
-            return self.call("GET", path)["subscription_id"]
-        except VendorNotFound:
-            return ""
+    @staticmethod
+    def _index_row(
+        index: _UsageIndex,
+        row: dict[str, Any],
+        by_place: Mapping[tuple[Any, Any, Any], list[str]],
+        plans_of: Mapping[str, dict[str, str]],
+        plan_ids: Mapping[str, set[str]],
+    ) -> None:
+        """Book a row to the one customer it can be; mark namesakes it cannot tell apart."""
+        wanted = plan_ids.get(row.get("service_plan", ""), set())
+
+        def subscription_of(customer_id: str) -> str:
+            subs = plans_of.get(customer_id, {})
+            return next((subs[p] for p in sorted(wanted) if p in subs), "")
+
+        if row.get("customer_id"):
+            candidates = [row["customer_id"]]
+        else:
+            place = (row.get("customer"), row.get("city"), row.get("state"))
+            candidates = by_place.get(place, [])
+            if len(candidates) > 1:
+                candidates = [c for c in candidates if subscription_of(c)] or candidates
+        if len(candidates) == 1:
+            index.rows.setdefault(candidates[0], []).append((subscription_of(candidates[0]), row))
+        elif candidates:
+            for customer_id in candidates:
+                index.ambiguous[customer_id] = [c for c in candidates if c != customer_id]
 
     # -- writes ----------------------------------------------------------------------------------
 
@@ -428,28 +553,54 @@ class TrendMicroAdapter(HttpVendorAdapter):
             vendor=self.vendor,
         )
 
-    @staticmethod
-    def _customer_body(spec: TenantSpec) -> dict[str, Any]:
-        extra = spec.extra
-        company = {
-            "name": spec.name,
-            "city": extra.get("city") or "Unknown",
-            "state": extra.get("state") or "Unknown",
+    @classmethod
+    def _customer_body(cls, spec: TenantSpec) -> dict[str, Any]:
+        """Customers :: Create body from the spec and its create options; refused before any call
+        when a required field is missing or too long (nothing is created)."""
+        contact = spec.contact
+        values = {
             "country": spec.country,
-            "note": f"{REFERENCE_PREFIX}{spec.reference}",
+            "login_name": contact.email,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "email": contact.email,
+            "time_zone": "GMT Standard Time",
+            "language": "en-US",
+            **{k: str(v).strip() for k, v in spec.extra.items() if v not in (None, "")},
         }
-        for key in ("address", "postal_code", "emergency_email"):
-            if extra.get(key):
-                company[key] = extra[key]
-        user = {
-            "login_name": extra.get("login_name") or spec.contact.email,
-            "first_name": spec.contact.first_name or "Admin",
-            "last_name": spec.contact.last_name or "Admin",
-            "email": spec.contact.email,
-            "time_zone": extra.get("time_zone") or "GMT Standard Time",
-            "language": extra.get("language") or "en-US",
+        problems = {
+            option.name: [cls._option_problem(option)]
+            for option in CREATE_OPTIONS
+            if cls._option_problem(option, values.get(option.name, ""))
         }
-        return {"company": company, "user": user}
+        if problems:
+            raise VendorBadRequest(
+                "Trend Micro needs " + "; ".join(m[0] for m in problems.values()),
+                vendor=cls.vendor,
+                field_errors=problems,
+            )
+        company = {key: values[key] for key in ("city", "state", "country")}
+        company.update(
+            {k: values[k] for k in ("address", "postal_code", "emergency_email") if values.get(k)}
+        )
+        company.update(name=spec.name, note=f"{REFERENCE_PREFIX}{spec.reference}")
+        user_keys = ("login_name", "first_name", "last_name", "email", "time_zone", "language")
+        return {"company": company, "user": {key: values[key] for key in user_keys}}
+
+    @staticmethod
+    def _option_problem(option: CreateOption, value: str | None = None) -> str:
+        """Why ``value`` does not fit the option (``None``: the rule itself, for messages)."""
+        rule = f"{option.label.lower()} ({option.min_value or 0}-{option.max_value} characters)"
+        if option.type is OptionType.EMAIL:
+            rule = f"{option.label.lower()} (an e-mail address)"
+        if value is None:
+            return rule
+        if not value:
+            return rule if option.required or option.name in VENDOR_REQUIRED else ""
+        too_long = option.max_value is not None and len(value) > option.max_value
+        too_short = option.min_value is not None and len(value) < option.min_value
+        bad_email = option.type is OptionType.EMAIL and "@" not in value
+        return rule if too_long or too_short or bad_email else ""
 
     def change_subscription(
         self, external_id: str, change: SubscriptionChange, idempotency_key: str
@@ -494,7 +645,10 @@ class TrendMicroAdapter(HttpVendorAdapter):
             )
         for sub in todo:
             path = f"/LMPI/v3/customers/{external_id}/subscriptions/{sub.external_id}/{verb}"
-            self.call("PUT", path, safe=False)
+            # Without a date a suspend expires the licences now: keep them to their paid end.
+            ends = sub.raw.get("licenses", [{}])[0].get("license_expiration_date")
+            body = {"license_expiration_date": ends} if verb == "suspend" and ends else None
+            self.call("PUT", path, json=body, safe=False)
         return self.get_tenant(external_id)
 
     def cancel(
@@ -518,26 +672,60 @@ class TrendMicroAdapter(HttpVendorAdapter):
         seats: int | None = None,
         idempotency_key: str = "",
     ) -> VendorTenant:
+        """Subscribe the full plan, then disable the trial: each step only when still missing."""
         self.require(Capability.CONVERT_TRIAL)
         tenant = self.get_tenant(external_id)
         if subscription_id:
-            sub = self._pick(tenant, subscription_id)
+            trial = self._pick(tenant, subscription_id)
         else:
-            sub = next((s for s in tenant.subscriptions if s.is_trial), None) or self._pick(
+            trial = next((s for s in tenant.subscriptions if s.is_trial), None) or self._pick(
                 tenant, ""
             )
-        if not sub.is_trial:
-            return tenant  # converted already
-        self.call(
-            "POST",
-            f"/LMPI/v2/customers/{external_id}/subscriptions",
-            json={
-                "service_plan_id": self._plan_for(sub.product_code, trial=False),
-                "units_per_license": seats or sub.seats,
-            },
-            safe=False,
+        if not trial.is_trial:
+            return tenant  # converted in place already
+        if self._paid_of(tenant, trial.product_code) is None:
+            if trial.status is SubscriptionStatus.CANCELLED:
+                raise VendorConflict(
+                    f"The trial of {trial.product_code} is disabled and no paid subscription "
+                    "replaced it: subscribe the customer again instead.",
+                    vendor=self.vendor,
+                )
+            self.call(
+                "POST",
+                f"/LMPI/v2/customers/{external_id}/subscriptions",
+                json={
+                    "service_plan_id": self._plan_for(trial.product_code, trial=False),
+                    "units_per_license": seats or trial.seats,
+                },
+                safe=False,
+            )
+            tenant = self.get_tenant(external_id)
+            if self._paid_of(tenant, trial.product_code) is None:
+                raise VendorConflict(
+                    f"Trend Micro accepted the paid subscription to {trial.product_code} but "
+                    "does not show it.",
+                    vendor=self.vendor,
+                )
+        left = next((s for s in tenant.subscriptions if s.external_id == trial.external_id), None)
+        if left is not None and left.is_trial and left.status is not SubscriptionStatus.CANCELLED:
+            path = f"/LMPI/v2/customers/{external_id}/subscriptions/{left.external_id}/disable"
+            self.call("PUT", path, safe=False)
+            tenant = self.get_tenant(external_id)
+        return tenant
+
+    @staticmethod
+    def _paid_of(tenant: VendorTenant, product_code: str) -> VendorSubscription | None:
+        """The product's live paid subscription (a converted trial or the one that replaced it)."""
+        return next(
+            (
+                s
+                for s in tenant.subscriptions
+                if s.product_code == product_code
+                and not s.is_trial
+                and s.status is not SubscriptionStatus.CANCELLED
+            ),
+            None,
         )
-        return self.get_tenant(external_id)
 
     # -- mapping ---------------------------------------------------------------------------------
 
@@ -590,7 +778,13 @@ class TrendMicroAdapter(HttpVendorAdapter):
         )
 
     def _tenant(self, customer: dict[str, Any], subs: list[VendorSubscription]) -> VendorTenant:
-        subs.sort(key=lambda s: (s.starts or dt.date.max, s.external_id))
+        subs.sort(
+            key=lambda s: (
+                s.status is SubscriptionStatus.CANCELLED,
+                s.starts or dt.date.max,
+                s.external_id,
+            )
+        )
         states = {s.status for s in subs}
         state = "cancelled" if subs else "no_subscription"
         for candidate, status in (

@@ -9,7 +9,13 @@ from decimal import Decimal
 import pytest
 
 from tests.sandbox_fixtures import make_adapter
-from vendors.errors import VendorAuthError, VendorBadRequest, VendorConflict, VendorNotFound
+from vendors.errors import (
+    VendorAuthError,
+    VendorBadRequest,
+    VendorConflict,
+    VendorNotFound,
+    VendorOutcomeUnknown,
+)
 from vendors.sandbox.seeding import last_months
 from vendors.trendmicro.adapter import TrendMicroAdapter
 from vendors.types import (
@@ -32,8 +38,18 @@ def spec(**overrides) -> TenantSpec:
         "product_code": "NNZBXXE1X",
         "seats": 5,
         "contact": Contact(email=f"ops-{suffix}@example.com", first_name="Ada", last_name="Ops"),
+        "extra": {"city": "Leeds", "state": "West Yorkshire"},
     }
     return TenantSpec(**{**values, **overrides})
+
+
+def writes(server) -> list[tuple[str, list[str]]]:
+    """The write requests the sandbox saw: (method and path below the customer, actions)."""
+    return [
+        (f"{e.method} {e.path.split('/customers/')[-1].split('/', 1)[-1]}", e.actions)
+        for e in server.journal.entries(V)
+        if e.write
+    ]
 
 
 def snapshot_tenant(server, external_id: str) -> dict:
@@ -235,18 +251,221 @@ def test_it_cancels_every_subscription_when_none_is_named(sandbox):
     assert sandbox.journal.count_actions(V, "cancel") == 3
 
 
-def test_it_converts_a_trial_keeping_the_subscription_id(sandbox):
+def test_it_converts_a_trial_by_subscribing_the_full_plan_then_disabling_the_trial(sandbox):
     adapter = make_adapter(sandbox, V)
     tenant = adapter.create_tenant(spec(trial=True, seats=3), idempotency_key="k")
     trial = tenant.subscriptions[0]
     assert trial.trial_ends and trial.trial_ends > dt.date.today()
+    since = sandbox.journal.entries(V)[-1].seq
     converted = adapter.convert_trial(tenant.external_id, trial.external_id, seats=20)
-    sub = converted.subscriptions[0]
-    assert (sub.external_id, sub.seats, sub.is_trial, sub.auto_renew) == (
-        trial.external_id,
+    paid = converted.subscriptions[0]
+    assert (paid.seats, paid.is_trial, paid.auto_renew, paid.status) == (
         20,
         False,
         True,
+        SubscriptionStatus.ACTIVE,
     )
+    [left] = [s for s in converted.subscriptions if s.external_id == trial.external_id]
+    assert left.status is SubscriptionStatus.CANCELLED
+    done = [(e.method, e.actions) for e in sandbox.journal.entries(V, since=since) if e.write]
+    assert done == [("POST", ["create_subscription"]), ("PUT", ["cancel"])]
     assert adapter.convert_trial(tenant.external_id, trial.external_id) == converted
+    assert sandbox.journal.count_actions(V, "create_subscription") == 2  # the trial, the paid one
+
+
+def test_it_finishes_a_conversion_whose_answer_was_lost_exactly_once(sandbox):
+    adapter = make_adapter(sandbox, V)
+    tenant = adapter.create_tenant(spec(trial=True, seats=3), idempotency_key="k")
+    trial = tenant.subscriptions[0]
+    sandbox.set_faults(V, apply_then_drop_rate=1.0, only_writes=True, max_faults=1)
+    with pytest.raises(VendorOutcomeUnknown):
+        adapter.convert_trial(tenant.external_id, trial.external_id, seats=20)
+    half = adapter.get_tenant(tenant.external_id)
+    assert {(s.is_trial, s.status) for s in half.subscriptions} == {
+        (True, SubscriptionStatus.TRIAL),
+        (False, SubscriptionStatus.ACTIVE),
+    }
+    done = adapter.convert_trial(tenant.external_id, trial.external_id, seats=20)
+    assert [
+        s.is_trial for s in done.subscriptions if s.status is not SubscriptionStatus.CANCELLED
+    ] == [False]
+    assert sandbox.journal.count_actions(V, "create_subscription") == 2  # the trial, the paid one
+    assert sandbox.journal.count_actions(V, "cancel") == 1
+
+
+def test_it_converts_a_trial_the_vendor_turns_in_place_without_disabling_it(sandbox):
+    sandbox.set_variant(V, trial_conversion="in_place")
+    adapter = make_adapter(sandbox, V)
+    tenant = adapter.create_tenant(spec(trial=True, seats=3), idempotency_key="k")
+    trial = tenant.subscriptions[0]
+    converted = adapter.convert_trial(tenant.external_id, trial.external_id, seats=20)
+    [sub] = converted.subscriptions
+    assert (sub.external_id, sub.seats, sub.is_trial) == (trial.external_id, 20, False)
     assert sandbox.journal.count_actions(V, "convert_trial") == 1
+    assert sandbox.journal.count_actions(V, "cancel") == 0
+
+
+def test_it_creates_the_customer_with_the_city_state_country_and_user_given(sandbox):
+    adapter = make_adapter(sandbox, V)
+    wanted = spec(
+        extra={
+            "city": "Munich",
+            "state": "Bavaria",
+            "country": "DE",
+            "login_name": "admin-munich",
+            "first_name": "Max",
+            "last_name": "Muster",
+            "email": "max@example.de",
+            "service_plan_id": "",
+        }
+    )
+    tenant = adapter.create_tenant(wanted, idempotency_key="k")
+    got = snapshot_tenant(sandbox, tenant.external_id)
+    assert (got["city"], got["state"], got["country"]) == ("Munich", "Bavaria", "DE")
+    user = sandbox.sandboxes[V].state.customers[tenant.external_id].user
+    assert (user["login_name"], user["first_name"], user["last_name"], user["email"]) == (
+        "admin-munich",
+        "Max",
+        "Muster",
+        "max@example.de",
+    )
+
+
+def test_it_declares_the_documented_customer_fields_as_create_options():
+    options = {o.name: o for o in TrendMicroAdapter.create_options}
+    assert [
+        (n, options[n].required, options[n].min_value, options[n].max_value)
+        for n in (
+            "city",
+            "state",
+        )
+    ] == [("city", True, 1, 64), ("state", True, 1, 64)]
+    assert (options["country"].min_value, options["country"].max_value) == (2, 2)
+    assert {"login_name", "first_name", "last_name", "email", "service_plan_id"} <= set(options)
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"state": "England"}, "city"),
+        ({"city": "Leeds", "state": "E" * 65}, "state"),
+        ({"city": "Leeds", "state": "England", "country": "GBR"}, "country"),
+    ],
+)
+def test_it_refuses_a_customer_without_valid_documented_fields_before_any_write(
+    sandbox, extra, field
+):
+    adapter = make_adapter(sandbox, V)
+    with pytest.raises(VendorBadRequest) as caught:
+        adapter.create_tenant(spec(extra=extra), idempotency_key="k")
+    assert list(caught.value.field_errors) == [field]
+    assert writes(sandbox) == []
+
+
+def test_it_refuses_a_user_without_a_last_name_before_any_write(sandbox):
+    adapter = make_adapter(sandbox, V)
+    wanted = spec(contact=Contact(email="solo@example.com", first_name="Solo"))
+    with pytest.raises(VendorBadRequest) as caught:
+        adapter.create_tenant(wanted, idempotency_key="k")
+    assert list(caught.value.field_errors) == ["last_name"]
+    assert writes(sandbox) == []
+
+
+def test_it_reads_a_customer_through_the_listing_when_the_get_is_refused(sandbox):
+    adapter = make_adapter(sandbox, V)
+    tenant = adapter.create_tenant(spec(), idempotency_key="k")
+    since = sandbox.journal.entries(V)[-1].seq
+    for _ in range(2):
+        assert adapter.get_tenant(tenant.external_id) == tenant
+    customer_path = f"/LMPI/v2/customers/{tenant.external_id}"
+    asked = [
+        (e.path, e.status) for e in sandbox.journal.entries(V, since=since) if "customers" in e.path
+    ]
+    assert asked.count((customer_path, 405)) <= 1  # asked at most once, then never again
+    assert ("/LMPI/v3/customers", 200) in asked
+    with pytest.raises(VendorNotFound):
+        adapter.get_tenant(str(uuid.uuid4()))
+
+
+def test_it_reads_a_customer_with_the_get_when_the_vendor_answers_it(sandbox):
+    sandbox.set_variant(V, customer_get="served")
+    adapter = make_adapter(sandbox, V)
+    tenant = adapter.create_tenant(spec(), idempotency_key="k")
+    since = sandbox.journal.entries(V)[-1].seq
+    assert adapter.get_tenant(tenant.external_id) == tenant
+    paths = [e.path for e in sandbox.journal.entries(V, since=since)]
+    assert f"/LMPI/v2/customers/{tenant.external_id}" in paths
+    assert "/LMPI/v3/customers" not in paths
+    with pytest.raises(VendorNotFound):
+        adapter.get_tenant(str(uuid.uuid4()))
+
+
+def test_it_lists_more_customers_than_the_documented_page_size(sandbox):
+    sandbox.reset([V], seed_tenants=130)
+    adapter = make_adapter(sandbox, V)  # limit 100, the documented maximum (default 25)
+    ids = [t.external_id for t in adapter.iter_tenants()]
+    assert len(ids) == len(set(ids)) == 130
+    pages = [e.query for e in sandbox.journal.entries(V) if e.path == "/LMPI/v3/customers"]
+    assert len(pages) == 2 and all("limit=100" in q for q in pages)
+
+
+def test_it_suspends_keeping_the_licences_to_their_current_end(sandbox):
+    adapter = make_adapter(sandbox, V)
+    tenant = adapter.create_tenant(spec(), idempotency_key="k")
+    ends = tenant.subscriptions[0].ends
+    suspended = adapter.suspend(tenant.external_id)
+    assert suspended.status is TenantStatus.SUSPENDED
+    assert suspended.subscriptions[0].ends == ends
+    [entry] = sandbox.journal.entries(V, action="suspend")
+    assert entry.detail["license_expiration_date"].startswith(ends.isoformat())
+
+
+def test_it_fetches_the_month_report_once_for_every_tenant_of_a_pull(sandbox):
+    sandbox.reset([V], seed_tenants=6)
+    adapter = make_adapter(sandbox, V)
+    month = last_months(2)[0]  # a past month, asked for by report_cycle_year/_month
+    for tenant in sandbox.sandboxes[V].snapshot()["tenants"]:
+        adapter.get_usage(tenant["external_id"], month)
+    reports = [e for e in sandbox.journal.entries(V) if e.path == "/LMPI/v2/reports/summary"]
+    assert len(reports) == 1
+
+
+def test_it_tells_namesakes_apart_by_city_and_state(sandbox):
+    adapter = make_adapter(sandbox, V)
+    leeds = adapter.create_tenant(spec(name="Twin Ltd", seats=4), idempotency_key="a")
+    york = adapter.create_tenant(
+        spec(name="Twin Ltd", seats=9, extra={"city": "York", "state": "North Yorkshire"}),
+        idempotency_key="b",
+    )
+    month = dt.date.today().replace(day=1)
+    for tenant, seats in ((leeds, 4), (york, 9)):
+        usage = adapter.get_usage(tenant.external_id, month)
+        assert {(u.vendor_field, u.quantity, u.subscription_external_id) for u in usage} == {
+            ("provisioned", Decimal(seats), tenant.subscriptions[0].external_id),
+            ("used", Decimal(0), tenant.subscriptions[0].external_id),
+        }
+
+
+def test_it_tells_namesakes_of_one_place_apart_by_service_plan(sandbox):
+    adapter = make_adapter(sandbox, V)
+    first = adapter.create_tenant(spec(name="Twin Ltd", seats=4), idempotency_key="a")
+    second = adapter.create_tenant(
+        spec(name="Twin Ltd", seats=9, product_code="CCZBXXE1X"), idempotency_key="b"
+    )
+    month = dt.date.today().replace(day=1)
+    got = {
+        t.external_id: {u.quantity for u in adapter.get_usage(t.external_id, month)}
+        for t in (first, second)
+    }
+    assert got == {first.external_id: {4, 0}, second.external_id: {9, 0}}
+
+
+def test_it_refuses_usage_it_cannot_attribute_rather_than_guess(sandbox):
+    adapter = make_adapter(sandbox, V)
+    first = adapter.create_tenant(spec(name="Twin Ltd", seats=4), idempotency_key="a")
+    second = adapter.create_tenant(spec(name="Twin Ltd", seats=9), idempotency_key="b")
+    month = dt.date.today().replace(day=1)
+    for tenant, other in ((first, second), (second, first)):
+        with pytest.raises(VendorConflict) as caught:
+            adapter.get_usage(tenant.external_id, month)
+        assert other.external_id in str(caught.value)

@@ -337,7 +337,9 @@ def test_it_creates_a_customer_that_every_endpoint_then_sees(sandbox):
     created = subscribe(sandbox, customer_id, units=7)
     assert set(created) == {"subscription_id", "product_name", "service_url", "licenses"}
     assert created["licenses"][0]["units"] == 7
-    got = lmpi(sandbox, "GET", f"/LMPI/v2/customers/{customer_id}").json()
+    [got] = [
+        c for c in customers(sandbox, limit=100)["customers"] if c["customer_id"] == customer_id
+    ]
     assert got["note"] == "portal-ref:CP-1" and got["city"] == "Leeds"
     getid = lmpi(
         sandbox, "GET", f"/LMPI/v2/customers/{customer_id}/serviceplan/{plan_id(sandbox)}/getid"
@@ -345,8 +347,31 @@ def test_it_creates_a_customer_that_every_endpoint_then_sees(sandbox):
     assert getid.json() == {"subscription_id": created["subscription_id"]}
     sub = get_sub(sandbox, customer_id, created["subscription_id"])
     assert sub["enabled"] and sub["is_auto_renewal"] and sub["licenses"][0]["units"] == 7
-    assert customer_id in [c["customer_id"] for c in customers(sandbox, limit=100)["customers"]]
     assert sandbox.journal.count_actions(V, "create_tenant") == 1
+
+
+def test_it_refuses_the_undocumented_customer_get_by_default(sandbox):
+    customer_id = new_customer(sandbox)
+    response = lmpi(sandbox, "GET", f"/LMPI/v2/customers/{customer_id}")
+    assert response.status_code == 405  # only PUT (Customers :: Update) is documented there
+
+
+def test_it_answers_the_customer_get_in_the_update_shape_when_served(sandbox):
+    sandbox.set_variant(V, customer_get="served")
+    customer_id = new_customer(sandbox, note="portal-ref:CP-2")
+    got = lmpi(sandbox, "GET", f"/LMPI/v2/customers/{customer_id}").json()
+    assert got["note"] == "portal-ref:CP-2" and got["city"] == "Leeds"
+    missing = lmpi(sandbox, "GET", f"/LMPI/v2/customers/{uuid.uuid4()}")
+    assert missing.status_code == 404
+    assert error_of(missing)["error_subject"] == "NotFoundCustomer"
+
+
+def test_it_names_the_subscription_id_as_the_variant_says(sandbox):
+    sandbox.set_variant(V, subscription_id_key="id")
+    customer_id = new_customer(sandbox)
+    sid = subscribe(sandbox, customer_id)["subscription_id"]  # Create always says subscription_id
+    got = get_sub(sandbox, customer_id, sid)
+    assert got["id"] == sid and "subscription_id" not in got
 
 
 def test_it_names_the_invalid_field_in_the_error_subject(sandbox):
@@ -408,6 +433,17 @@ def test_it_suspends_and_unsuspends_a_subscription(sandbox, version):
     ]
 
 
+def test_it_suspends_until_the_date_given(sandbox):
+    customer_id = new_customer(sandbox)
+    sid = subscribe(sandbox, customer_id)["subscription_id"]
+    ends = get_sub(sandbox, customer_id, sid)["licenses"][0]["license_expiration_date"]
+    path = f"/LMPI/v3/customers/{customer_id}/subscriptions/{sid}/suspend"
+    assert lmpi(sandbox, "PUT", path, body={"license_expiration_date": ends}).status_code == 200
+    suspended = get_sub(sandbox, customer_id, sid)
+    assert suspended["is_auto_renewal"] is False
+    assert suspended["licenses"][0]["license_expiration_date"] == ends
+
+
 def test_it_refuses_to_suspend_a_trial_without_auto_renewal(sandbox):
     customer_id = new_customer(sandbox)
     sid = subscribe(sandbox, customer_id, version="trial")["subscription_id"]
@@ -425,7 +461,19 @@ def test_it_disables_a_subscription_once(sandbox):
     assert sandbox.journal.count_actions(V, "cancel") == 1
 
 
-def test_it_converts_a_trial_when_the_full_plan_is_subscribed(sandbox):
+def test_it_adds_the_full_plan_beside_a_trial_as_a_new_subscription(sandbox):
+    customer_id = new_customer(sandbox)
+    trial = subscribe(sandbox, customer_id, units=3, version="trial")
+    full = subscribe(sandbox, customer_id, units=8)
+    assert full["subscription_id"] != trial["subscription_id"]
+    assert full["licenses"][0]["version"] == "full"
+    assert get_sub(sandbox, customer_id, trial["subscription_id"])["enabled"] is True
+    assert sandbox.journal.count_actions(V, "create_subscription") == 2
+    assert sandbox.journal.count_actions(V, "convert_trial") == 0
+
+
+def test_it_converts_a_trial_in_place_in_that_reading(sandbox):
+    sandbox.set_variant(V, trial_conversion="in_place")
     customer_id = new_customer(sandbox)
     trial = subscribe(sandbox, customer_id, units=3, version="trial")
     full = subscribe(sandbox, customer_id, units=8)
@@ -439,7 +487,8 @@ def test_it_converts_a_trial_when_the_full_plan_is_subscribed(sandbox):
 
 
 def test_it_answers_unknown_ids_with_404_in_lmpi_shape(sandbox):
-    response = lmpi(sandbox, "GET", f"/LMPI/v2/customers/{uuid.uuid4()}")
+    path = f"/LMPI/v2/customers/{uuid.uuid4()}/subscriptions/{uuid.uuid4()}"
+    response = lmpi(sandbox, "GET", path)
     assert response.status_code == 404
     assert error_of(response)["error_subject"] == "NotFoundCustomer"
     customer_id = new_customer(sandbox)
@@ -535,7 +584,8 @@ def test_it_shows_test_mutations_through_the_api(sandbox):
     state.set_tenant_status(customer_id, "cancelled")
     assert get_sub(sandbox, customer_id, main)["enabled"] is False
     state.remove_tenant(customer_id)
-    assert lmpi(sandbox, "GET", f"/LMPI/v2/customers/{customer_id}").status_code == 404
+    listed = customers(sandbox, limit=100)["customers"]
+    assert customer_id not in [c["customer_id"] for c in listed]
 
 
 def test_it_creates_a_v3_customer_from_a_contact(sandbox):

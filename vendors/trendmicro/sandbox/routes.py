@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import re
 import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from werkzeug.routing import Map, Rule
@@ -23,7 +24,7 @@ from vendors.sandbox.base import VendorSandbox
 
 from . import errors
 from .errors import LmpiError, invalid
-from .state import TrendMicroState, parse_iso
+from .state import Customer, Subscription, TrendMicroState, parse_iso
 
 POSIX_WINDOW_SECONDS = 15 * 60
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -42,6 +43,18 @@ class TrendMicroSandbox(VendorSandbox):
     # LMPI documents no rate limit.
     rate_limit_per_second: ClassVar[float | None] = None
     rate_limit_per_day: ClassVar[int | None] = None
+    #: Readings of what the documents leave open (docs/vendors/trendmicro.md, "Variants").
+    variants: ClassVar[dict[str, tuple[str, ...]]] = {
+        # GET /LMPI/v2/customers/{id} is in no document: refused (405, PUT is documented there)
+        # or answered in the Customers :: Update shape.
+        "customer_get": ("absent", "served"),
+        # Subscribing the full plan of a trial's product: a new subscription (Create answers a
+        # new subscription_id) or the trial converted in place ("License Convert" reports).
+        "trial_conversion": ("new_subscription", "in_place"),
+        # Subscriptions :: Get names its id "subscription_id" (field table) or "id" (older
+        # sample).
+        "subscription_id_key": ("subscription_id", "id"),
+    }
 
     def __init__(self, rng_seed: int = 0, variant: dict[str, str] | None = None) -> None:
         super().__init__(rng_seed, variant)
@@ -55,9 +68,10 @@ class TrendMicroSandbox(VendorSandbox):
                 Rule(f"/LMPI/{_VERSION}/customers", methods=["POST"], endpoint="create_customer"),
                 Rule("/LMPI/v2/customers", methods=["GET"], endpoint="list_users"),
                 Rule("/LMPI/v3/customers", methods=["GET"], endpoint="list_customers"),
-                Rule("/LMPI/v2/customers/<customer_id>", methods=["GET"], endpoint="get_customer"),
                 Rule(
-                    "/LMPI/v2/customers/<customer_id>", methods=["PUT"], endpoint="update_customer"
+                    "/LMPI/v2/customers/<customer_id>",
+                    methods=["GET", "PUT"] if self.variant["customer_get"] == "served" else ["PUT"],
+                    endpoint="customer",
                 ),
                 Rule(
                     "/LMPI/v2/customers/<customer_id>/subscriptions",
@@ -147,7 +161,7 @@ class TrendMicroSandbox(VendorSandbox):
         raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
         prefix = request.environ.get("SCRIPT_NAME", "")
         if raw and raw.startswith(prefix + "/"):
-            return raw[len(prefix) :]
+            return str(raw[len(prefix) :])
         query = request.query_string.decode("latin-1")
         return request.path + (f"?{query}" if query else "")
 
@@ -199,6 +213,12 @@ class TrendMicroSandbox(VendorSandbox):
             raise invalid(name, f"{name} must be an integer between {low} and {high}.")
         return int(raw)
 
+    @classmethod
+    def _required_time_arg(cls, request: Request, name: str) -> dt.datetime:
+        value = cls._time_arg(request, name, required=True)
+        assert value is not None  # _time_arg raised otherwise
+        return value
+
     @staticmethod
     def _time_arg(request: Request, name: str, required: bool) -> dt.datetime | None:
         raw = request.args.get(name)
@@ -211,7 +231,13 @@ class TrendMicroSandbox(VendorSandbox):
         except ValueError:
             raise invalid(name, f"{name} must be YYYY-MM-DDThh:mm:ssZ.")
 
-    def _paged(self, request: Request, items: list[Any], key: str, render) -> Response:
+    def _paged(
+        self,
+        request: Request,
+        items: list[Any],
+        key: str,
+        render: Callable[[Any], dict[str, Any]],
+    ) -> Response:
         """LMPI paging: ``page`` (from 1) and ``limit`` (1-100, default 25)."""
         page = self._int_arg(request, "page", 1, 1, 10**9)
         limit = self._int_arg(request, "limit", 25, 1, 100)
@@ -264,7 +290,7 @@ class TrendMicroSandbox(VendorSandbox):
         end = self._time_arg(request, "user_modified_end", required=False)
         customers = self.state.users_modified_between(start, end)
 
-        def render(customer) -> dict[str, Any]:
+        def render(customer: Customer) -> dict[str, Any]:
             user = customer.user
             return {
                 "status": user["status"],
@@ -285,17 +311,17 @@ class TrendMicroSandbox(VendorSandbox):
 
     def list_customers(self, request: Request) -> Response:
         """v3 Customers :: Query: ``created_start`` and ``created_end`` are both required."""
-        start = self._time_arg(request, "created_start", required=True)
-        end = self._time_arg(request, "created_end", required=True)
+        start = self._required_time_arg(request, "created_start")
+        end = self._required_time_arg(request, "created_end")
         customers = self.state.customers_created_between(start, end)
         return self._paged(
             request, customers, "customers", lambda c: {**c.as_json(), "status": c.status}
         )
 
-    def get_customer(self, request: Request, customer_id: str) -> Response:
-        return self.json(self.state.customer(customer_id).as_json())
-
-    def update_customer(self, request: Request, customer_id: str) -> Response:
+    def customer(self, request: Request, customer_id: str) -> Response:
+        """PUT: Customers :: Update; GET (``customer_get=served`` only): the same shape."""
+        if request.method == "GET":
+            return self.json(self.state.customer(customer_id).as_json())
         customer = self.state.update_customer(customer_id, self._payload(request))
         self.mark(request, "update_tenant")
         return self.json(customer.as_json())
@@ -309,6 +335,7 @@ class TrendMicroSandbox(VendorSandbox):
             body.get("service_plan_id"),
             body.get("units_per_license"),
             body.get("license_start_date"),
+            in_place=self.variant["trial_conversion"] == "in_place",
         )
         self.mark(
             request,
@@ -334,7 +361,13 @@ class TrendMicroSandbox(VendorSandbox):
         self, request: Request, customer_id: str, subscription_id: str
     ) -> Response:
         sub = self.state.subscription(customer_id, subscription_id)
-        return self.json(self.state.subscription_json(sub))
+        return self.json(self._subscription_json(sub))
+
+    def _subscription_json(self, sub: Subscription) -> dict[str, Any]:
+        """Subscriptions :: Get (and Update) shape, its id under the variant's key."""
+        body = self.state.subscription_json(sub)
+        body[self.variant["subscription_id_key"]] = body.pop("subscription_id")
+        return body
 
     def update_subscription(
         self, request: Request, customer_id: str, subscription_id: str
@@ -348,7 +381,7 @@ class TrendMicroSandbox(VendorSandbox):
             body.get("service_plan_id"),
         ):
             self.mark(request, action, subscription_id=subscription_id)
-        return self.json(self.state.subscription_json(sub))
+        return self.json(self._subscription_json(sub))
 
     def disable(self, request: Request, customer_id: str, subscription_id: str) -> Response:
         if self.state.disable(self.state.subscription(customer_id, subscription_id)):
@@ -359,8 +392,11 @@ class TrendMicroSandbox(VendorSandbox):
         self, request: Request, version: str, customer_id: str, subscription_id: str
     ) -> Response:
         sub = self.state.subscription(customer_id, subscription_id)
-        if self.state.suspend(sub, self._payload(request).get("license_expiration_date")):
-            self.mark(request, "suspend", subscription_id=subscription_id)
+        until = self._payload(request).get("license_expiration_date")
+        if self.state.suspend(sub, until):
+            self.mark(
+                request, "suspend", subscription_id=subscription_id, license_expiration_date=until
+            )
         return Response(b"", 200)
 
     def unsuspend(
@@ -384,8 +420,8 @@ class TrendMicroSandbox(VendorSandbox):
                 "created_start", "Supply either created_start/created_end or modified_start/end."
             )
         field_name = "created" if created else "modified"
-        start = self._time_arg(request, f"{field_name}_start", required=True)
-        end = self._time_arg(request, f"{field_name}_end", required=True)
+        start = self._required_time_arg(request, f"{field_name}_start")
+        end = self._required_time_arg(request, f"{field_name}_end")
         subs = self.state.subscriptions_between(field_name, start, end)
         return self._paged(request, subs, "subscriptions", self.state.subscription_item_json)
 

@@ -5,11 +5,14 @@ what they return. Business rules the LMPI docs leave open are chosen here and li
 ``docs/vendors/trendmicro.md``; the main ones:
 
 - one subscription per product per customer (``.../serviceplan/{id}/getid`` returns a single
-  subscription id), so a trial is converted by subscribing the customer to the product's full
-  plan, which turns the trial subscription into the full one in place;
+  subscription id per plan), except that a customer on a product's trial may be subscribed to
+  its full plan: that is a new subscription beside the trial (Subscriptions :: Create answers a
+  new ``subscription_id``), or, in the ``trial_conversion=in_place`` reading, the trial turned
+  into the full subscription (the "License Convert" transaction);
 - LMPI has no "suspended" flag: suspend switches auto-renewal off and sets the licence
   expiration date to today (or the given date); unsuspend restores both;
-- a customer's main subscription is the one with the earliest licence start (ties: lowest id).
+- a customer's main subscription is the enabled one with the earliest licence start (ties:
+  lowest id); disabled ones come after.
 """
 
 from __future__ import annotations
@@ -185,8 +188,8 @@ class Subscription:
     resume_expiration: dt.date | None = None
     usage: dict[dt.date, list[int]] = field(default_factory=dict)  # month -> [provisioned, used]
 
-    def sort_key(self) -> tuple[dt.date, str]:
-        return (self.license_start, self.subscription_id)
+    def sort_key(self) -> tuple[bool, dt.date, str]:
+        return (not self.enabled, self.license_start, self.subscription_id)
 
 
 class TrendMicroState:
@@ -411,9 +414,12 @@ class TrendMicroState:
         return units
 
     def create_subscription(
-        self, customer_id: str, plan_id: Any, units: Any, start: Any
+        self, customer_id: str, plan_id: Any, units: Any, start: Any, *, in_place: bool = False
     ) -> tuple[Subscription, str]:
-        """Subscribe a customer; returns the subscription and the action (created / converted)."""
+        """Subscribe a customer; returns the subscription and the action (created / converted).
+
+        A full plan beside an enabled trial of the product is a new subscription, or with
+        ``in_place`` the trial converted to it."""
         customer = self.customer(customer_id)
         plan = self.plan(plan_id)
         units = self.check_units(units)
@@ -433,7 +439,11 @@ class TrendMicroState:
             return sub, "created"
         existing = same_product[0]
         existing_plan = self.plans[existing.plan_id]
-        if existing_plan.version == "trial" and plan.version == "full" and existing.enabled:
+        is_upgrade = existing_plan.version == "trial" and plan.version == "full"
+        if is_upgrade and existing.enabled and len(same_product) == 1 and not in_place:
+            sub = self._add_subscription(customer, plan, units, start_date, utcnow(), self.rng)
+            return sub, "create_subscription"
+        if is_upgrade and existing.enabled and in_place:
             now = utcnow()
             existing.plan_id, existing.units = plan.plan_id, units
             existing.license_start = start_date
