@@ -226,13 +226,18 @@ class TrendMicroAdapter(HttpVendorAdapter):
             "LMPI switches service plans only within one product; moving a customer to another "
             "product is a new subscription in the Trend Micro console."
         ),
-        Capability.SUSPEND: native("Suspends every auto-renewing subscription (trials cannot be)."),
+        Capability.SUSPEND: native(
+            "Suspends every auto-renewing subscription until its current licence end (trials "
+            "cannot be)."
+        ),
         Capability.RESUME: native("Unsuspends every suspended subscription."),
         Capability.CANCEL: native("Disables the subscription (immediate, not reversible)."),
         Capability.CONVERT_TRIAL: emulated(
-            "Subscribes the customer to the product's full plan, which converts the trial."
+            "Subscribes the customer to the product's full plan, then disables the trial."
         ),
-        Capability.USAGE: native("Monthly provisioned vs used seats from the customer summary."),
+        Capability.USAGE: native(
+            "Monthly provisioned vs used seats from the customer summary (one report per pull)."
+        ),
         Capability.WEBHOOKS: unsupported("LMPI sends no webhooks; changes are found by syncing."),
     }
 
@@ -515,14 +520,13 @@ class TrendMicroAdapter(HttpVendorAdapter):
     def create_tenant(self, spec: TenantSpec, idempotency_key: str) -> VendorTenant:
         """Find-then-create: LMPI has no idempotency key, so the note carries our reference."""
         self.require(Capability.CREATE_TENANT)
+        body = self._customer_body(spec)  # refuses a bad spec before any call
         plan_id = spec.extra.get("service_plan_id") or self._plan_for(spec.product_code, spec.trial)
         existing = self.find_tenant(spec.reference, spec.name)
         if existing is not None and existing.reference != spec.reference:
             existing = None  # a namesake that is not ours
         if existing is None:
-            created = self.call(
-                "POST", "/LMPI/v2/customers", json=self._customer_body(spec), safe=False
-            )
+            created = self.call("POST", "/LMPI/v2/customers", json=body, safe=False)
             customer_id = created["customer_id"]
             has_product = False
         else:
