@@ -10,7 +10,8 @@ Assumptions where the LMPI docs are silent (also in docs/vendors/trendmicro.md):
 
 - ``GET /LMPI/v2/customers/{customer_id}`` is not documented: it is tried first (Customers ::
   Update response shape); when it is refused (404/405) the customer is found in the documented
-  v3 customer listing instead, and a 405 makes the adapter stop asking.
+  v3 customer listing instead, and a 405 makes the adapter stop asking. A read of an unknown id
+  is "not found" whether LMPI answers 404 or 400 ``InvalidParameters{Customer,Subscription}Id``.
 - A customer has at most one subscription per service plan (``.../serviceplan/{id}/getid``
   returns a single id), so ``get_tenant`` finds a customer's subscriptions with one ``getid``
   call per service plan of the partner, then one Get per subscription.
@@ -131,6 +132,8 @@ AUTH_SUBJECTS = frozenset(
 INTERNAL_SUBJECTS = frozenset(
     {"InternalMappingError", "CSPIError", "InternalError", "ServerException"}
 )
+#: LMPI documents no 404 subject: a read naming an unknown id may answer these 400s instead.
+UNKNOWN_ID_SUBJECTS = frozenset({"InvalidParametersCustomerId", "InvalidParametersSubscriptionId"})
 #: How long one month's report (and the listings joined to it) serves a usage pull.
 USAGE_REPORT_TTL_SECONDS = 15 * 60
 
@@ -289,6 +292,8 @@ class TrendMicroAdapter(HttpVendorAdapter):
             return VendorAuthError(message, **kwargs)
         if status == 429 or status >= 500 or subject in INTERNAL_SUBJECTS:
             return self.transient_error(response, message, **kwargs)
+        if status == 400 and subject in UNKNOWN_ID_SUBJECTS and response.request.method == "GET":
+            return VendorNotFound(message, **kwargs)  # a read of an id LMPI does not know
         return super().error_for_response(response, body)
 
     def field_errors(self, body: Any) -> dict[str, list[str]]:

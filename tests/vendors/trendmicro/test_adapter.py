@@ -209,7 +209,13 @@ def test_it_puts_the_vendor_field_error_on_the_field(sandbox):
     assert caught.value.body["error_subject"] == "InvalidParametersUnitsPerLicense"
 
 
-def test_it_raises_not_found_for_a_tenant_the_vendor_removed(sandbox):
+@pytest.mark.parametrize(
+    "variant",
+    [{}, {"customer_get": "served"}, {"customer_get": "served", "unknown_id": "400"}],
+    ids=["get-absent", "get-served", "get-served-unknown-400"],
+)
+def test_it_raises_not_found_for_a_tenant_the_vendor_removed(sandbox, variant):
+    sandbox.set_variant(V, **variant)
     external_id = sandbox.sandboxes[V].snapshot()["tenants"][0]["external_id"]
     sandbox.sandboxes[V].remove_tenant(external_id)
     with pytest.raises(VendorNotFound):

@@ -496,6 +496,15 @@ def test_it_answers_unknown_ids_with_404_in_lmpi_shape(sandbox):
     assert error_of(lmpi(sandbox, "GET", getid))["error_subject"] == "NotFoundSubscription"
 
 
+def test_it_answers_unknown_ids_as_invalid_parameters_in_that_reading(sandbox):
+    sandbox.set_variant(V, unknown_id="400")
+    path = f"/LMPI/v2/customers/{uuid.uuid4()}/subscriptions/{uuid.uuid4()}"
+    response = lmpi(sandbox, "GET", path)
+    assert response.status_code == 400
+    assert error_of(response)["error_subject"] == "InvalidParametersCustomerId"
+    assert lmpi(sandbox, "GET", "/LMPI/v9/nothing").status_code == 404  # no such API stays 404
+
+
 # -- reports -----------------------------------------------------------------------------------
 
 

@@ -54,6 +54,9 @@ class TrendMicroSandbox(VendorSandbox):
         # Subscriptions :: Get names its id "subscription_id" (field table) or "id" (older
         # sample).
         "subscription_id_key": ("subscription_id", "id"),
+        # An unknown customer or subscription id: LMPI lists no 404 subject, so 404
+        # NotFound{Resource} or the documented 400 InvalidParameters{Resource}Id.
+        "unknown_id": ("404", "400"),
     }
 
     def __init__(self, rng_seed: int = 0, variant: dict[str, str] | None = None) -> None:
@@ -151,7 +154,14 @@ class TrendMicroSandbox(VendorSandbox):
             with self.lock:
                 return super().handle(request)
         except LmpiError as exc:
-            return exc.response()
+            return self._unknown_id_reading(exc).response()
+
+    def _unknown_id_reading(self, exc: LmpiError) -> LmpiError:
+        """In the ``unknown_id=400`` reading an unknown id is an invalid parameter."""
+        resource = exc.subject.removeprefix("NotFound")
+        if self.variant["unknown_id"] == "400" and resource in ("Customer", "Subscription"):
+            return invalid(f"{resource.lower()}_id", exc.message)
+        return exc
 
     # -- authentication ------------------------------------------------------------------------
 
