@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from tests.sandbox_fixtures import make_adapter
+from tests.vendors.options import required_options
 from tests.vendors.variants import vendor_variant_params
 from vendors.errors import VendorAuthError, VendorTransientError, VendorUnsupported
 from vendors.registry import ADAPTERS, get_adapter_class
@@ -52,6 +53,7 @@ def spec_for(adapter, *, trial: bool = False, seats: int = 5) -> TenantSpec:
         seats=seats,
         trial=trial,
         contact=Contact(email=f"ops-{suffix}@example.com", first_name="Ada", last_name="Ops"),
+        extra=required_options(type(adapter)),
     )
 
 
