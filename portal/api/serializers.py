@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -11,9 +13,11 @@ from portal.audit.models import AuditEvent
 from portal.catalog.models import Product, VendorConnection
 from portal.customers.models import Customer, Subscription, Tenant
 from portal.operations.models import Operation, OperationBatch, OperationKind
+from portal.operations.options import connection_options
 from portal.sync.models import Discrepancy, Resolution, SyncRun
 from portal.usage.models import UsageRecord
 from vendors.registry import get_adapter_class
+from vendors.types import OptionType
 
 from .models import EventType, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -31,6 +35,22 @@ UPDATED = "When the row last changed (ISO 8601)."
 # -- connections ------------------------------------------------------------------------------
 
 
+class CreateOptionSerializer(serializers.Serializer):
+    """One vendor-specific field of a new tenant, as the adapter declares it."""
+
+    name = serializers.CharField()
+    label = serializers.CharField()
+    type = serializers.ChoiceField(choices=[t.value for t in OptionType])
+    required = serializers.BooleanField()
+    choices = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="[value, label] pairs for a choice.",
+    )
+    help = serializers.CharField()
+    min_value = serializers.IntegerField(allow_null=True)
+    max_value = serializers.IntegerField(allow_null=True)
+
+
 class ConnectionSerializer(serializers.ModelSerializer):
     credentials = serializers.DictField(
         child=serializers.CharField(),
@@ -42,12 +62,17 @@ class ConnectionSerializer(serializers.ModelSerializer):
     has_credentials = serializers.SerializerMethodField(
         help_text="Whether credentials are stored (their values are never shown)."
     )
+    create_options = serializers.SerializerMethodField(
+        help_text="What a create_tenant operation at this vendor may carry in ``options``: "
+        "name, label, type (text, email, integer, boolean, choice), required, choices, help, "
+        "min_value and max_value (length limits for text, range for integers)."
+    )
 
     class Meta:
         model = VendorConnection
         fields = [
             "id", "vendor", "name", "base_url", "enabled", "credentials", "has_credentials",
-            "sync_status", "last_synced_at", "last_success_at", "last_error", "created_at",
+            "create_options", "sync_status", "last_synced_at", "last_success_at", "last_error", "created_at",
             "updated_at",
         ]  # fmt: skip
         read_only_fields = [
@@ -71,6 +96,13 @@ class ConnectionSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_has_credentials(self, obj) -> bool:
         return bool(obj.credentials)
+
+    @extend_schema_field(CreateOptionSerializer(many=True))
+    def get_create_options(self, obj) -> list[dict]:
+        return [
+            {**asdict(o), "type": o.type.value, "choices": [list(c) for c in o.choices]}
+            for o in connection_options(obj)
+        ]
 
     def validate(self, attrs):
         vendor = attrs.get("vendor") or getattr(self.instance, "vendor", None)
@@ -440,6 +472,12 @@ class OperationCreateSerializer(serializers.Serializer):
         max_length=50,
         help_text="Add-on codes: the exact set wanted (change_addons) or to start with "
         "(create_tenant).",
+    )
+
+    options = serializers.DictField(
+        required=False,
+        help_text="The vendor's create options (create_tenant), by name: see the connection's "
+        "create_options for each field's label, type, limits and whether it is required.",
     )
 
     NEEDS = {

@@ -37,6 +37,7 @@ from portal.customers import services as customer_services
 from portal.customers.models import Customer, Subscription, Tenant
 from portal.operations import services as ops
 from portal.operations.models import Operation, OperationBatch, OperationKind
+from portal.operations.options import OptionsInvalid
 from portal.operations.selectors import batch_plan
 from portal.sync import discrepancies
 from portal.sync.adoption import tenant_link
@@ -475,15 +476,19 @@ class OperationViewSet(mixins.CreateModelMixin, ReadOnly):
         kind, user = data["kind"], self.request.user
         common = {"actor": user, "source": Source.API, "idempotency_key": key}
         if kind == OperationKind.CREATE_TENANT:
-            return ops.tenant_create(
-                customer=self._in_scope(Customer, data["customer"]),
-                connection=self._in_scope(VendorConnection, data["connection"]),
-                product_code=data["product_code"],
-                seats=data["seats"],
-                trial=data.get("trial", False),
-                addons=data.get("addons", []),
-                **common,
-            )
+            try:
+                return ops.tenant_create(
+                    customer=self._in_scope(Customer, data["customer"]),
+                    connection=self._in_scope(VendorConnection, data["connection"]),
+                    product_code=data["product_code"],
+                    seats=data["seats"],
+                    trial=data.get("trial", False),
+                    addons=data.get("addons", []),
+                    options=data.get("options") or {},
+                    **common,
+                )
+            except OptionsInvalid as exc:
+                raise ApiValidationError({"options": exc.message_dict}) from exc
         if kind in (OperationKind.SUSPEND, OperationKind.RESUME, OperationKind.CANCEL):
             tenant = self._in_scope(Tenant, data["tenant"])
             if kind == OperationKind.CANCEL:

@@ -11,7 +11,7 @@ or a retried API call); with a different request it is refused (OperationKeyReus
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -26,6 +26,7 @@ from vendors.types import SubscriptionStatus
 
 from . import conf, rules
 from .models import Operation, OperationBatch, OperationKind, OperationState
+from .options import clean_options, connection_options
 from .selectors import batch_plan
 
 
@@ -185,12 +186,19 @@ def tenant_create(
     seats: int,
     trial: bool = False,
     addons: Sequence[str] = (),
+    options: Mapping[str, Any] | None = None,
     actor=None,
     source: str = Source.PAGE,
     idempotency_key: str = "",
 ) -> Operation:
-    """Open an account for the customer at a vendor, with one subscription."""
+    """Open an account for the customer at a vendor, with one subscription.
+
+    ``options`` are the vendor's declared create options (``options.connection_options``);
+    they are checked here, before anything is queued, and kept in the ledger's params.
+    Raises ``ValidationError`` keyed by option name when one does not fit.
+    """
     addons = sorted(addons)
+    cleaned_options = clean_options(connection_options(connection), options or {})
     first, _, last = customer.contact_name.partition(" ")
     params = {
         "name": customer.name,
@@ -206,6 +214,7 @@ def tenant_create(
             "last_name": last,
             "phone": customer.contact_phone,
         },
+        "options": cleaned_options,
     }
 
     def problems() -> str:

@@ -41,6 +41,7 @@ def send(operation: Operation, adapter: VendorAdapter) -> VendorTenant:
             trial=p.get("trial", False),
             addons=tuple(p.get("addons", ())),
             country=p.get("country", "GB"),
+            extra=dict(p.get("options", {})),
         )
         return adapter.create_tenant(spec, key)
     ext = tenant_external_id(operation)

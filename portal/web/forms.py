@@ -7,6 +7,12 @@ from django import forms
 from portal.catalog.models import Product, VendorConnection
 from portal.customers.models import Customer, subtree_q
 from portal.customers.services import EDITABLE
+from portal.operations.options import (
+    FIELD_PREFIX,
+    OptionsInvalid,
+    connection_options,
+    option_fields,
+)
 from vendors.types import ProductKind
 
 from . import selectors
@@ -42,7 +48,8 @@ class CustomerForm(forms.ModelForm):
 
 
 class ProvisionForm(forms.Form):
-    """Open a customer's account at a vendor: connection, product, seats, trial, add-ons."""
+    """Open a customer's account at a vendor: connection, product, seats, trial, add-ons, and
+    the fields the chosen vendor declares as create options (``option_<name>``)."""
 
     connection = forms.ModelChoiceField(
         queryset=VendorConnection.objects.filter(enabled=True).order_by("vendor", "name"),
@@ -72,6 +79,24 @@ class ProvisionForm(forms.Form):
             )
         if connection is not None and not addons:
             self.fields["addons"].help_text = "This vendor's catalog has no add-ons."
+        self.vendor_options = connection_options(connection)
+        self.fields.update(option_fields(self.vendor_options))
+
+    def option_bound_fields(self) -> list[forms.BoundField]:
+        """The chosen vendor's create option fields, in declaration order, for the template."""
+        return [self[f"{FIELD_PREFIX}{o.name}"] for o in self.vendor_options]
+
+    def options(self) -> dict:
+        """The cleaned create options, by the vendor's option name."""
+        return {
+            o.name: self.cleaned_data.get(f"{FIELD_PREFIX}{o.name}") for o in self.vendor_options
+        }
+
+    def add_option_errors(self, exc: OptionsInvalid) -> None:
+        """Show the service's per-option refusals on their fields."""
+        for name, messages in exc.message_dict.items():
+            field = f"{FIELD_PREFIX}{name}"
+            self.add_error(field if field in self.fields else None, messages)
 
     def _chosen_connection(self) -> VendorConnection | None:
         key = self.data.get(self.add_prefix("connection")) or self.initial.get("connection")

@@ -11,6 +11,7 @@ from portal.customers.models import Subscription, Tenant
 from portal.operations.models import Operation
 from tests.browser.conftest import confirm, screenshot
 from tests.factories import CustomerFactory, ResellerFactory
+from tests.vendors.options import connection_options as vendor_options
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,6 +24,8 @@ def provision(page, customer, connection, *, seats: str = "5") -> None:
     product = page.get_by_label("Product / plan")
     expect(product.locator("option")).not_to_have_count(1)  # htmx loaded the catalog
     product.select_option(index=1)
+    for name, value in vendor_options(connection).items():  # what this vendor asks for
+        page.locator(f"#vendor-options [name=option_{name}]").fill(str(value))
     page.get_by_label("Seats (licences)").fill(seats)
     page.get_by_role("button", name="Provision").click()
     confirm(page)

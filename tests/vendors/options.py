@@ -30,3 +30,10 @@ def sample_value(option: CreateOption) -> Any:
 def required_options(adapter_class: type[VendorAdapter]) -> dict[str, Any]:
     """Every required create option of the vendor, filled in."""
     return {o.name: sample_value(o) for o in adapter_class.create_options if o.required}
+
+
+def connection_options(connection) -> dict[str, Any]:
+    """``required_options`` for a portal ``VendorConnection``'s vendor."""
+    from vendors.registry import get_adapter_class
+
+    return required_options(get_adapter_class(connection.vendor))

@@ -19,6 +19,7 @@ from portal.accounts.scoping import (
 from portal.operations import services as ops
 from portal.operations.filters import OperationFilterSet
 from portal.operations.models import OperationBatch, OperationKind
+from portal.operations.options import OptionsInvalid
 from portal.operations.selectors import batch_plan, batch_progress
 
 from .. import forms, rows
@@ -61,9 +62,12 @@ def provision(request: HttpRequest) -> HttpResponse:
                 seats=data["seats"],
                 trial=data["trial"],
                 addons=data["addons"],
+                options=form.options(),
                 actor=request.user,
                 idempotency_key=request.POST.get("idempotency_key", ""),
             )
+        except OptionsInvalid as exc:
+            form.add_option_errors(exc)
         except ValidationError as exc:
             form.add_error(None, error_text(exc))
         else:

@@ -16,6 +16,7 @@ from portal.operations.services import tenant_create
 from tests.factories import CustomerFactory
 from tests.portal.api.conftest import client_for
 from tests.portal.operations.conftest import base_product, connect, settle
+from tests.vendors.options import connection_options as vendor_options
 from tests.worker_fixtures import CeleryWorkerProcess, purge_task_queues
 
 
@@ -110,6 +111,7 @@ def test_it_delivers_a_signed_operation_event_and_retries_after_a_500(
         tenant_create(
             customer=CustomerFactory(),
             connection=connection,
+            options=vendor_options(connection),
             product_code=base_product(connection).code,
             seats=3,
         )

@@ -14,6 +14,7 @@ from portal.operations.engine import operation_run
 from portal.operations.models import OPEN_STATES, Operation
 from portal.operations.services import tenant_create
 from tests.factories import CustomerFactory, UserFactory
+from tests.vendors.options import connection_options as vendor_options
 from vendors.registry import ADAPTERS, get_adapter_class
 from vendors.types import Capability, ProductKind
 
@@ -75,6 +76,7 @@ def provision(connection: VendorConnection, customer=None, *, trial: bool = Fals
         tenant_create(
             customer=customer,
             connection=connection,
+            options=vendor_options(connection),
             product_code=base_product(connection, trial=trial).code,
             seats=seats,
             trial=trial,

@@ -9,6 +9,7 @@ from portal.operations.engine import operation_run
 from portal.operations.models import Operation
 from portal.operations.services import OperationKeyReused, subscription_seats_change, tenant_create
 from tests.factories import CustomerFactory
+from tests.vendors.options import connection_options as vendor_options
 
 from .conftest import base_product, connect, provision, settle
 
@@ -20,6 +21,7 @@ def create(connection, customer, staff, *, key="", seats=5):
     return tenant_create(
         customer=customer,
         connection=connection,
+        options=vendor_options(connection),
         product_code=base_product(connection).code,
         seats=seats,
         actor=staff,

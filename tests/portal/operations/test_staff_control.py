@@ -17,6 +17,7 @@ from portal.operations.engine import operation_run, operations_reap
 from portal.operations.models import Operation, OperationAttempt
 from portal.operations.services import operation_cancel, operation_retry, tenant_create
 from tests.factories import CustomerFactory
+from tests.vendors.options import connection_options as vendor_options
 
 from .conftest import base_product, connect, settle
 
@@ -30,6 +31,7 @@ def failed_create(sandbox, staff, settings) -> Operation:
     operation = tenant_create(
         customer=CustomerFactory(),
         connection=connection,
+        options=vendor_options(connection),
         product_code=base_product(connection).code,
         seats=4,
         actor=staff,
@@ -66,6 +68,7 @@ def test_it_only_retries_failed_operations(sandbox, staff):
     connection = connect(sandbox, VENDOR)
     operation = tenant_create(
         customer=CustomerFactory(), connection=connection,
+        options=vendor_options(connection),
         product_code=base_product(connection).code, seats=4,
     )  # fmt: skip
 
@@ -77,6 +80,7 @@ def test_it_cancels_a_pending_operation_and_never_sends_it(sandbox, staff):
     connection = connect(sandbox, VENDOR)
     operation = tenant_create(
         customer=CustomerFactory(), connection=connection,
+        options=vendor_options(connection),
         product_code=base_product(connection).code, seats=4,
     )  # fmt: skip
 
@@ -95,6 +99,7 @@ def test_it_reaps_a_run_whose_worker_died_and_verifies_before_resending(sandbox,
     connection = connect(sandbox, VENDOR)
     operation = tenant_create(
         customer=CustomerFactory(), connection=connection,
+        options=vendor_options(connection),
         product_code=base_product(connection).code, seats=4,
     )  # fmt: skip
     operation_run(operation.pk)  # applied at the vendor...
@@ -117,6 +122,7 @@ def test_it_leaves_a_run_inside_its_deadline_alone(sandbox, staff):
     connection = connect(sandbox, VENDOR)
     operation = tenant_create(
         customer=CustomerFactory(), connection=connection,
+        options=vendor_options(connection),
         product_code=base_product(connection).code, seats=4,
     )  # fmt: skip
     Operation.objects.filter(pk=operation.pk).update(state="running", claimed_at=timezone.now())

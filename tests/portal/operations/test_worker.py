@@ -11,6 +11,7 @@ from portal.operations.models import Operation
 from portal.operations.services import tenant_create
 from portal.operations.tasks import reap_stuck_operations
 from tests.factories import CustomerFactory, UserFactory
+from tests.vendors.options import connection_options as vendor_options
 
 from .conftest import base_product, connect
 
@@ -45,6 +46,7 @@ def request_create(sandbox) -> Operation:
     return tenant_create(
         customer=CustomerFactory(),
         connection=connection,
+        options=vendor_options(connection),
         product_code=base_product(connection).code,
         seats=7,
         actor=UserFactory(),
