@@ -9,11 +9,13 @@ capability's note, so callers can also check ``capabilities`` first and explain 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
-from .errors import VendorUnsupported
+from .errors import VendorError, VendorUnexpectedAnswer, VendorUnsupported
 from .types import (
     Capability,
     CapabilityInfo,
@@ -27,8 +29,79 @@ from .types import (
     unsupported,
 )
 
+#: What mapping a vendor answer raises when the answer has a shape nobody expected.
+MAPPING_ERRORS: tuple[type[Exception], ...] = (
+    AttributeError,
+    LookupError,
+    TypeError,
+    ValueError,
+    ArithmeticError,
+)
+#: The interface methods that read a vendor answer; each one is wrapped by ``unexpected_answers``.
+ANSWER_READERS = (
+    "test_connection",
+    "list_products",
+    "iter_tenant_pages",
+    "get_tenant",
+    "find_tenant",
+    "get_usage",
+    "create_tenant",
+    "change_subscription",
+    "suspend",
+    "resume",
+    "cancel",
+    "convert_trial",
+    "ensure_webhook",
+)
+
+
+def _unexpected(adapter: VendorAdapter, exc: Exception) -> VendorUnexpectedAnswer:
+    call = getattr(adapter, "last_call", "")
+    return VendorUnexpectedAnswer(
+        f"unexpected answer from {adapter.display_name}"
+        + (f" to {call}" if call else "")
+        + f": {type(exc).__name__}: {exc}",
+        vendor=adapter.vendor,
+        status=getattr(adapter, "last_status", None),
+        body=getattr(adapter, "last_body", None),
+    )
+
+
+def unexpected_answers(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a mapping crash inside an adapter method into one ``VendorUnexpectedAnswer``.
+
+    Callers (the operation engine, the sync engine, pages) then see a vendor error with the
+    body that caused it, never an AttributeError they would retry in a loop. Generators are
+    wrapped around each step, so a bad page deep in a listing is caught too.
+    """
+    if inspect.isgeneratorfunction(method):
+
+        @functools.wraps(method)
+        def pages(self: VendorAdapter, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                yield from method(self, *args, **kwargs)
+            except VendorError:
+                raise
+            except MAPPING_ERRORS as exc:
+                raise _unexpected(self, exc) from exc
+
+        return pages
+
+    @functools.wraps(method)
+    def call(self: VendorAdapter, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except VendorError:
+            raise
+        except MAPPING_ERRORS as exc:
+            raise _unexpected(self, exc) from exc
+
+    return call
+
 
 class VendorAdapter(ABC):
+    """The interface; subclasses' answer readers are wrapped by ``unexpected_answers``."""
+
     vendor: ClassVar[str]
     display_name: ClassVar[str]
     #: Every Capability must appear; missing ones count as unsupported.
@@ -44,6 +117,15 @@ class VendorAdapter(ABC):
     #: What this vendor lets a new tenant carry besides the common ``TenantSpec`` fields
     #: (passed in ``TenantSpec.extra`` under each option's name).
     create_options: ClassVar[tuple[CreateOption, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ANSWER_READERS:
+            method = cls.__dict__.get(name)
+            if callable(method) and not getattr(method, "_reads_answers", False):
+                wrapped = unexpected_answers(method)
+                wrapped._reads_answers = True  # type: ignore[attr-defined]
+                setattr(cls, name, wrapped)
 
     @classmethod
     def capability(cls, cap: Capability) -> CapabilityInfo:

@@ -117,6 +117,9 @@ class HttpVendorAdapter(VendorAdapter):
             self.max_retries = max_retries
         self._sleep = sleep
         self._rng = random.Random()
+        self.last_call: str = ""
+        self.last_status: int | None = None
+        self.last_body: Any = None
         self.log = logging.LoggerAdapter(
             logger, {"vendor": self.vendor, "limit_key": self.limit_key}
         )
@@ -287,6 +290,10 @@ class HttpVendorAdapter(VendorAdapter):
                 error = self.error_for_response(response, body)
         latency_ms = (time.monotonic() - started) * 1000
         self._record(method, path, response, latency_ms, error, attempt)
+        # The answer an unexpected-shape error keeps (vendors.base.unexpected_answers).
+        self.last_call = f"{method} {self.redact(path.split('?')[0])}"
+        self.last_status = response.status_code if response is not None else None
+        self.last_body = body
         return response, body, error
 
     def _lost(self, exc: Exception, safe: bool, what: str) -> VendorError:

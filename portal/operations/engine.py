@@ -44,6 +44,7 @@ from vendors.errors import (
     VendorError,
     VendorOutcomeUnknown,
     VendorTransientError,
+    VendorUnexpectedAnswer,
 )
 from vendors.http import CallRecord
 from vendors.types import VendorTenant
@@ -108,14 +109,20 @@ def operation_run(operation_id: int) -> RunOutcome:
         except VendorAuthError as exc:
             _forget_adapter(operation.connection_id)
             return _auth_failed(operation, exc, calls)
+        except VendorUnexpectedAnswer as exc:
+            _forget_adapter(operation.connection_id)
+            return _unexpected(operation, exc, calls)
         except VendorError as exc:
             return _fail(operation, exc.message or str(exc), calls, exc=exc)
         except Exception as exc:
-            # A bug or an unexpected answer after the write may have been sent: never guess,
-            # read the vendor back on the next attempt.
-            log.exception("operation %s: unexpected error, verifying next", operation.pk)
+            # A bug of ours: handled like an answer nobody expected (one read-back, then failed).
+            log.exception("operation %s: unexpected error", operation.pk)
             _forget_adapter(operation.connection_id)
-            return _unsure(operation, exc, calls)
+            surprise = VendorUnexpectedAnswer(
+                f"unexpected error: {type(exc).__name__}: {exc}",
+                vendor=operation.connection.vendor,
+            )
+            return _unexpected(operation, surprise, calls)
         return _succeed(operation, tenant, how, calls)
     except LostClaim:
         log.warning("operation %s was taken over while this run was busy: left alone", operation_id)
@@ -160,9 +167,18 @@ def _at_vendor(operation: Operation, adapter) -> tuple[VendorTenant, str]:
     """Read back (every attempt after the first), then send only when the effect is not there."""
     started = time.monotonic()
     try:
-        tenant = verify.read_back(operation, adapter) if operation.attempts > 1 else None
-        if tenant is not None:
-            return tenant, "verified"
+        if operation.attempts > 1:
+            operation.stage = "read_back"
+            tenant = verify.read_back(operation, adapter)
+            if tenant is not None:
+                return tenant, "verified"
+            if _after_unexpected(operation):
+                # The surprising answer's write did not take: sending again would meet the
+                # same answer, so the operation ends with the reason the first one gave.
+                raise VendorUnexpectedAnswer(
+                    operation.last_error, vendor=operation.connection.vendor
+                )
+        operation.stage = "send"
         return verify.send(operation, adapter), "applied"
     finally:
         # Time inside the adapter (HTTP, its rate-limit waits, a vendor's async-order polls),
@@ -343,6 +359,42 @@ def _unsure(operation: Operation, exc: BaseException, calls: list[CallRecord]) -
         fields={"last_error": message, "next_attempt_at": timezone.now() + _seconds(delay)},
         rerun_in=delay,
     )
+
+
+UNEXPECTED = "unexpected_answer"
+
+
+def _after_unexpected(operation: Operation) -> bool:
+    """Whether the previous attempt ended on an answer nobody expected."""
+    return operation.error_detail.get("kind") == VendorUnexpectedAnswer.__name__
+
+
+def _unexpected(
+    operation: Operation, exc: VendorUnexpectedAnswer, calls: list[CallRecord]
+) -> RunOutcome:
+    """An answer of a shape nobody expected: after a write, read back once; otherwise fail.
+
+    The write may have taken before its answer failed to map, so a send is followed by one
+    read-back (which records success if the effect is there). A surprise while reading back,
+    or a read-back that finds nothing, ends the operation failed: never a verify loop.
+    """
+    after_send = getattr(operation, "stage", "send") == "send"
+    if after_send and not _after_unexpected(operation) and operation.attempts < operation.max_attempts:
+        delay = backoff(operation.attempts)
+        return _close(
+            operation,
+            state=State.VERIFYING,
+            outcome=UNEXPECTED,
+            calls=calls,
+            exc=exc,
+            fields={
+                "last_error": exc.message,
+                "error_detail": redact(_jsonable(exc.as_dict())),
+                "next_attempt_at": timezone.now() + _seconds(delay),
+            },
+            rerun_in=delay,
+        )
+    return _fail(operation, exc.message, calls, exc=exc, outcome=UNEXPECTED)
 
 
 def _transient(operation: Operation, exc: VendorTransientError, calls) -> RunOutcome:

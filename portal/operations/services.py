@@ -480,6 +480,9 @@ def operation_retry(*, operation: Operation, actor=None, source: str = Source.PA
         max_attempts=operation.attempts + conf.max_attempts(),
         next_attempt_at=None,
         finished_at=None,
+        # The engine's memory of the last refusal goes: staff asked for a new send (after
+        # the read-back), even after an answer nobody expected. last_error stays on the page.
+        error_detail={},
         updated_at=now,
     )
     operation.refresh_from_db()

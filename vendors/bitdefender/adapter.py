@@ -68,8 +68,7 @@ from vendors.errors import (
     VendorConflict,
     VendorError,
     VendorNotFound,
-    VendorOutcomeUnknown,
-    VendorTransientError,
+    VendorUnexpectedAnswer,
 )
 from vendors.http import HttpVendorAdapter
 from vendors.ratelimit import RateLimit
@@ -252,9 +251,11 @@ class BitdefenderAdapter(HttpVendorAdapter):
         }
         body = self.call("POST", f"/v1.0/jsonrpc/{api}", json=payload, safe=not write)
         if not isinstance(body, dict) or "result" not in body:
-            cls = VendorOutcomeUnknown if write else VendorTransientError
-            raise cls(
-                f"{method}: the answer carries no JSON-RPC result", vendor=self.vendor, body=body
+            # Not a JSON-RPC answer at all: the engine reads a write back once, then fails.
+            raise VendorUnexpectedAnswer(
+                f"unexpected answer from {self.display_name} to {method}: no JSON-RPC result",
+                vendor=self.vendor,
+                body=body,
             )
         return body["result"]
 

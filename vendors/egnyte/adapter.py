@@ -63,6 +63,7 @@ from vendors.errors import (
     VendorNotFound,
     VendorThrottled,
     VendorTransientError,
+    VendorUnexpectedAnswer,
     VendorUnsupported,
 )
 from vendors.http import HttpVendorAdapter, parse_retry_after
@@ -267,8 +268,10 @@ class EgnyteAdapter(HttpVendorAdapter):
         while True:
             body = self.call("GET", path, params=query)
             if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-                raise VendorTransientError(
-                    "Egnyte answered a list without results", vendor=self.vendor, body=body
+                raise VendorUnexpectedAnswer(
+                    f"unexpected answer from {self.display_name}: a list without results",
+                    vendor=self.vendor,
+                    body=body,
                 )
             yield body["results"]
             link = body.get("next")

@@ -3,7 +3,8 @@
 Each request draws one number from the vendor's ``random.Random(seed)`` and falls into at most
 one fault bucket, in this order: drop (connection closed before handling), error (5xx),
 throttle (the vendor's throttling answer with Retry-After), malformed (handled, then a garbled
-body), apply_then_drop (handled and applied, then the connection is closed: the vendor did it
+body), reshaped (handled and applied, then a well-formed JSON answer of a shape no document
+describes, as a vendor's unannounced API change would send), apply_then_drop (handled and applied, then the connection is closed: the vendor did it
 but the caller never heard). ``latency_ms`` is added to every matching request.
 """
 
@@ -14,7 +15,7 @@ import threading
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-KINDS = ("drop", "error", "throttle", "malformed", "apply_then_drop")
+KINDS = ("drop", "error", "throttle", "malformed", "reshaped", "apply_then_drop")
 
 
 @dataclass
@@ -23,6 +24,7 @@ class FaultConfig:
     error_rate: float = 0.0
     throttle_rate: float = 0.0
     malformed_rate: float = 0.0
+    reshaped_rate: float = 0.0
     apply_then_drop_rate: float = 0.0
     latency_ms: int = 0
     retry_after: int = 1

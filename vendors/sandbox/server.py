@@ -186,6 +186,11 @@ class SandboxServer:
             response = Response(b'{"truncated": ', status=response.status_code)
             response.headers["Content-Type"] = "application/json"
             return self._finish(entry, response, "fault:malformed")
+        if fault == "reshaped" and response.status_code < 400:
+            # Valid JSON where an object or a list was documented: a bare number.
+            response = Response(b"42", status=response.status_code)
+            response.headers["Content-Type"] = "application/json"
+            return self._finish(entry, response, "fault:reshaped")
         outcome = (
             "ok"
             if response.status_code < 400
