@@ -12,6 +12,7 @@ from rest_framework import serializers
 from portal.audit.models import AuditEvent
 from portal.catalog.models import Product, VendorConnection
 from portal.customers.models import Customer, Subscription, Tenant
+from portal.operations import kinds
 from portal.operations.models import Operation, OperationBatch, OperationKind
 from portal.operations.options import connection_options
 from portal.sync.models import Discrepancy, Resolution, SyncRun
@@ -38,17 +39,23 @@ UPDATED = "When the row last changed (ISO 8601)."
 class CreateOptionSerializer(serializers.Serializer):
     """One vendor-specific field of a new tenant, as the adapter declares it."""
 
-    name = serializers.CharField()
-    label = serializers.CharField()
-    type = serializers.ChoiceField(choices=[t.value for t in OptionType])
-    required = serializers.BooleanField()
+    name = serializers.CharField(help_text="The key to send it under in ``options``.")
+    label = serializers.CharField(help_text="What the provision page calls it.")
+    type = serializers.ChoiceField(
+        choices=[t.value for t in OptionType], help_text="How its value is checked."
+    )
+    required = serializers.BooleanField(help_text="Whether a create must carry it.")
     choices = serializers.ListField(
         child=serializers.ListField(child=serializers.CharField()),
         help_text="[value, label] pairs for a choice.",
     )
-    help = serializers.CharField()
-    min_value = serializers.IntegerField(allow_null=True)
-    max_value = serializers.IntegerField(allow_null=True)
+    help = serializers.CharField(help_text="The vendor's rule for it, in words.")
+    min_value = serializers.IntegerField(
+        allow_null=True, help_text="Shortest text or smallest integer (null: no limit)."
+    )
+    max_value = serializers.IntegerField(
+        allow_null=True, help_text="Longest text or largest integer (null: no limit)."
+    )
 
 
 class ConnectionSerializer(serializers.ModelSerializer):
@@ -438,11 +445,7 @@ class OperationCreateSerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(
         choices=OperationKind.choices,
-        help_text="create_tenant needs customer, connection, product_code, seats (trial, addons "
-        "optional); change_seats needs subscription, seats; change_addons needs subscription, "
-        "addons; change_plan needs subscription, product_code; convert_trial needs subscription "
-        "(seats optional); suspend and resume need tenant; cancel needs tenant (subscription "
-        "optional: cancel only that subscription).",
+        help_text=kinds.requirements(),
     )
     customer = serializers.IntegerField(required=False, help_text="Customer id (create_tenant).")
     connection = serializers.IntegerField(
@@ -480,19 +483,9 @@ class OperationCreateSerializer(serializers.Serializer):
         "create_options for each field's label, type, limits and whether it is required.",
     )
 
-    NEEDS = {
-        OperationKind.CREATE_TENANT: ("customer", "connection", "product_code", "seats"),
-        OperationKind.CHANGE_SEATS: ("subscription", "seats"),
-        OperationKind.CHANGE_ADDONS: ("subscription", "addons"),
-        OperationKind.CHANGE_PLAN: ("subscription", "product_code"),
-        OperationKind.CONVERT_TRIAL: ("subscription",),
-        OperationKind.SUSPEND: ("tenant",),
-        OperationKind.RESUME: ("tenant",),
-        OperationKind.CANCEL: ("tenant",),
-    }
-
     def validate(self, attrs):
-        missing = [name for name in self.NEEDS[attrs["kind"]] if attrs.get(name) is None]
+        needed = kinds.spec(attrs["kind"]).fields
+        missing = [name for name in needed if attrs.get(name) is None]
         if missing:
             raise serializers.ValidationError(
                 {name: [f"Required for {attrs['kind']}."] for name in missing}

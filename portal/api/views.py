@@ -35,8 +35,9 @@ from portal.catalog.services import connection_test
 from portal.core.models import Source
 from portal.customers import services as customer_services
 from portal.customers.models import Customer, Subscription, Tenant
+from portal.operations import kinds
 from portal.operations import services as ops
-from portal.operations.models import Operation, OperationBatch, OperationKind
+from portal.operations.models import Operation, OperationBatch
 from portal.operations.options import OptionsInvalid
 from portal.operations.selectors import batch_plan
 from portal.sync import discrepancies
@@ -472,52 +473,28 @@ class OperationViewSet(mixins.CreateModelMixin, ReadOnly):
             raise ApiValidationError({model._meta.model_name: ["Not found."]})
         return found
 
+    #: The request fields that name rows (resolved inside the user's scope).
+    TARGETS = {
+        "customer": Customer,
+        "connection": VendorConnection,
+        "tenant": Tenant,
+        "subscription": Subscription,
+    }
+
     def _request(self, data: dict, key: str) -> Operation:
-        kind, user = data["kind"], self.request.user
-        common = {"actor": user, "source": Source.API, "idempotency_key": key}
-        if kind == OperationKind.CREATE_TENANT:
-            try:
-                return ops.tenant_create(
-                    customer=self._in_scope(Customer, data["customer"]),
-                    connection=self._in_scope(VendorConnection, data["connection"]),
-                    product_code=data["product_code"],
-                    seats=data["seats"],
-                    trial=data.get("trial", False),
-                    addons=data.get("addons", []),
-                    options=data.get("options") or {},
-                    **common,
-                )
-            except OptionsInvalid as exc:
-                raise ApiValidationError({"options": exc.message_dict}) from exc
-        if kind in (OperationKind.SUSPEND, OperationKind.RESUME, OperationKind.CANCEL):
-            tenant = self._in_scope(Tenant, data["tenant"])
-            if kind == OperationKind.CANCEL:
-                subscription = None
-                if data.get("subscription") is not None:
-                    subscription = self._in_scope(Subscription, data["subscription"])
-                    if subscription.tenant_id != tenant.pk:
-                        raise ApiValidationError(
-                            {"subscription": ["This subscription belongs to another tenant."]}
-                        )
-                return ops.tenant_cancel(tenant=tenant, subscription=subscription, **common)
-            service = ops.tenant_suspend if kind == OperationKind.SUSPEND else ops.tenant_resume
-            return service(tenant=tenant, **common)
-        subscription = self._in_scope(Subscription, data["subscription"])
-        if kind == OperationKind.CHANGE_SEATS:
-            return ops.subscription_seats_change(
-                subscription=subscription, seats=data["seats"], **common
+        """Hand the request to its kind's service (``kinds.KINDS``), rows resolved in scope."""
+        kind_spec = kinds.spec(data["kind"])
+        wanted = (*kind_spec.fields, *kind_spec.optional)
+        given = {name: data[name] for name in wanted if data.get(name) is not None}
+        for name, model in self.TARGETS.items():
+            if name in given:
+                given[name] = self._in_scope(model, given[name])
+        try:
+            return kind_spec.service(
+                **given, actor=self.request.user, source=Source.API, idempotency_key=key
             )
-        if kind == OperationKind.CHANGE_ADDONS:
-            return ops.subscription_addons_change(
-                subscription=subscription, addons=data["addons"], **common
-            )
-        if kind == OperationKind.CHANGE_PLAN:
-            return ops.subscription_plan_change(
-                subscription=subscription, product_code=data["product_code"], **common
-            )
-        return ops.subscription_trial_convert(
-            subscription=subscription, seats=data.get("seats"), **common
-        )
+        except OptionsInvalid as exc:
+            raise ApiValidationError({"options": exc.message_dict}) from exc
 
     @extend_schema(
         request=s.OperationCreateSerializer,

@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class OperationsConfig(AppConfig):
     name = "portal.operations"
     label = "operations"
+
+    def ready(self) -> None:
+        # Each kind's request service registers itself on its spec (kinds.request_service).
+        from . import services  # noqa: F401

@@ -49,7 +49,7 @@ from vendors.errors import (
 from vendors.http import CallRecord
 from vendors.types import VendorTenant
 
-from . import conf, verify
+from . import conf, kinds, verify
 from .models import Operation, OperationAttempt, OperationKind, OperationState
 
 logger = logging.getLogger(__name__)
@@ -379,7 +379,11 @@ def _unexpected(
     or a read-back that finds nothing, ends the operation failed: never a verify loop.
     """
     after_send = getattr(operation, "stage", "send") == "send"
-    if after_send and not _after_unexpected(operation) and operation.attempts < operation.max_attempts:
+    if (
+        after_send
+        and not _after_unexpected(operation)
+        and operation.attempts < operation.max_attempts
+    ):
         delay = backoff(operation.attempts)
         return _close(
             operation,
@@ -499,10 +503,11 @@ def _apply_to_mirror(operation: Operation, vendor_tenant: VendorTenant) -> dict[
     the vendor's values and heals an old discrepancy at once.
     """
     kind, p = operation.kind, operation.params
+    intent = kinds.spec(kind).intent(p)
     if operation.tenant_id:
-        _merge_intended(Tenant, operation.tenant_id, _tenant_intent(kind, p))
-    if operation.subscription_id and kind in SUBSCRIPTION_KINDS:
-        _merge_intended(Subscription, operation.subscription_id, _subscription_intent(kind, p))
+        _merge_intended(Tenant, operation.tenant_id, intent.tenant)
+    if operation.subscription_id:
+        _merge_intended(Subscription, operation.subscription_id, intent.subscription)
     before = tenant_contribution(tenant_id=operation.tenant_id)
     customers = (
         {vendor_tenant.external_id: operation.customer_id} if operation.customer_id else None
@@ -520,7 +525,7 @@ def _apply_to_mirror(operation: Operation, vendor_tenant: VendorTenant) -> dict[
         sub = tenant.subscriptions.filter(product_code=p["product_code"]).order_by("pk").first()
         if sub is not None:
             fields["subscription"] = sub
-            _merge_intended(Subscription, sub.pk, {"seats": p["seats"]})
+            _merge_intended(Subscription, sub.pk, intent.subscription)
     elif kind in (OperationKind.CHANGE_PLAN, OperationKind.CONVERT_TRIAL):
         # The vendor may have replaced the subscription: the intent goes to the live one.
         sub = (
@@ -530,7 +535,7 @@ def _apply_to_mirror(operation: Operation, vendor_tenant: VendorTenant) -> dict[
             .first()
         )
         if sub is not None and sub.pk != operation.subscription_id:
-            _merge_intended(Subscription, sub.pk, _subscription_intent(kind, p))
+            _merge_intended(Subscription, sub.pk, intent.subscription)
     return fields
 
 
@@ -545,39 +550,6 @@ def _contribution(vendor_tenant: VendorTenant) -> Contribution:
     return Contribution(
         tenants, sum(s.seats or 0 for s in live), sum(s.seats_used or 0 for s in live)
     )
-
-
-SUBSCRIPTION_KINDS = (
-    OperationKind.CHANGE_SEATS,
-    OperationKind.CHANGE_ADDONS,
-    OperationKind.CHANGE_PLAN,
-    OperationKind.CONVERT_TRIAL,
-    OperationKind.CANCEL,
-)
-
-
-def _tenant_intent(kind: str, params: dict[str, Any]) -> dict[str, Any]:
-    if kind == OperationKind.SUSPEND:
-        return {"status": "suspended"}
-    if kind == OperationKind.RESUME:
-        return {"status": "active"}
-    if kind == OperationKind.CANCEL and not params.get("subscription_id"):
-        return {"status": "cancelled"}
-    return {}
-
-
-def _subscription_intent(kind: str, params: dict[str, Any]) -> dict[str, Any]:
-    if kind == OperationKind.CHANGE_SEATS:
-        return {"seats": params["seats"]}
-    if kind == OperationKind.CHANGE_ADDONS:
-        return {"addons": sorted(params["addons"])}
-    if kind == OperationKind.CHANGE_PLAN:
-        return {"product_code": params["product_code"]}
-    if kind == OperationKind.CONVERT_TRIAL:
-        return {"is_trial": False, **({"seats": params["seats"]} if params.get("seats") else {})}
-    if kind == OperationKind.CANCEL and params.get("subscription_id"):
-        return {"status": "cancelled"}
-    return {}
 
 
 def _merge_intended(model, pk: int, values: dict[str, Any]) -> None:

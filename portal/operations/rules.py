@@ -10,34 +10,12 @@ from __future__ import annotations
 from portal.catalog.models import Product, VendorConnection
 from portal.customers.models import Subscription, Tenant
 from vendors.registry import DISPLAY_NAMES, get_adapter_class
-from vendors.types import Capability, ProductKind, SubscriptionStatus, TenantStatus
+from vendors.types import ProductKind, SubscriptionStatus, TenantStatus
 
 from . import conf
+from .kinds import spec
 from .models import OPEN_STATES, Operation, OperationKind
 
-#: The capability each operation kind needs at the vendor.
-CAPABILITY: dict[str, Capability] = {
-    OperationKind.CREATE_TENANT: Capability.CREATE_TENANT,
-    OperationKind.CHANGE_SEATS: Capability.CHANGE_SEATS,
-    OperationKind.CHANGE_ADDONS: Capability.CHANGE_ADDONS,
-    OperationKind.CHANGE_PLAN: Capability.CHANGE_PLAN,
-    OperationKind.SUSPEND: Capability.SUSPEND,
-    OperationKind.RESUME: Capability.RESUME,
-    OperationKind.CANCEL: Capability.CANCEL,
-    OperationKind.CONVERT_TRIAL: Capability.CONVERT_TRIAL,
-}
-
-#: Tenant statuses each tenant-wide kind starts from.
-TENANT_FROM: dict[str, tuple[TenantStatus, ...]] = {
-    OperationKind.SUSPEND: (TenantStatus.ACTIVE,),
-    OperationKind.RESUME: (TenantStatus.SUSPENDED,),
-}
-#: The tenant status a tenant-wide kind leads to ("already in that state").
-TENANT_TO: dict[str, TenantStatus] = {
-    OperationKind.SUSPEND: TenantStatus.SUSPENDED,
-    OperationKind.RESUME: TenantStatus.ACTIVE,
-    OperationKind.CANCEL: TenantStatus.CANCELLED,
-}
 GONE_TENANT = (TenantStatus.CANCELLED, TenantStatus.MISSING)
 GONE_SUBSCRIPTION = (
     SubscriptionStatus.CANCELLED,
@@ -56,7 +34,7 @@ def kind_label(kind: str) -> str:
 
 def capability_problem(connection: VendorConnection, kind: str) -> str:
     """Why this vendor cannot do ``kind`` (the adapter's note), or '' when it can."""
-    info = get_adapter_class(connection.vendor).capability(CAPABILITY[kind])
+    info = get_adapter_class(connection.vendor).capability(spec(kind).capability)
     if info.available:
         return ""
     name = vendor_name(connection.vendor)
@@ -149,14 +127,15 @@ def tenant_problem(kind: str, tenant: Tenant) -> str:
             f"{tenant.name} was not seen at the vendor in the last complete sync; "
             "sync the connection first."
         )
-    if kind in TENANT_TO and status == TENANT_TO[kind]:
+    kind_spec = spec(kind)
+    if kind_spec.tenant_to is not None and status == kind_spec.tenant_to:
         return f"{tenant.name} is already {status}."
     if status == TenantStatus.CANCELLED:
         return f"{tenant.name} is cancelled at the vendor; nothing can be changed any more."
-    allowed = TENANT_FROM.get(kind)
+    allowed = kind_spec.tenant_from
     if allowed and status not in allowed:
         wanted = " or ".join(s.value for s in allowed)
-        return f"Only a {wanted} tenant can be {TENANT_TO[kind]}; {tenant.name} is {status}."
+        return f"Only a {wanted} tenant can be {kind_spec.tenant_to}; {tenant.name} is {status}."
     return ""
 
 

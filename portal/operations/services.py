@@ -25,6 +25,7 @@ from portal.customers.models import Customer, Subscription, Tenant
 from vendors.types import SubscriptionStatus
 
 from . import conf, rules
+from .kinds import request_service
 from .models import Operation, OperationBatch, OperationKind, OperationState
 from .options import clean_options, connection_options
 from .selectors import batch_plan
@@ -177,6 +178,7 @@ def _request(
 # -- requests ---------------------------------------------------------------------------------
 
 
+@request_service(OperationKind.CREATE_TENANT)
 @transaction.atomic
 def tenant_create(
     *,
@@ -272,6 +274,7 @@ def _subscription_request(
     )
 
 
+@request_service(OperationKind.CHANGE_SEATS)
 @transaction.atomic
 def subscription_seats_change(
     *,
@@ -301,6 +304,7 @@ def subscription_seats_change(
     )
 
 
+@request_service(OperationKind.CHANGE_ADDONS)
 @transaction.atomic
 def subscription_addons_change(
     *,
@@ -331,6 +335,7 @@ def subscription_addons_change(
     )
 
 
+@request_service(OperationKind.CHANGE_PLAN)
 @transaction.atomic
 def subscription_plan_change(
     *,
@@ -360,6 +365,7 @@ def subscription_plan_change(
     )
 
 
+@request_service(OperationKind.CONVERT_TRIAL)
 @transaction.atomic
 def subscription_trial_convert(
     *,
@@ -420,6 +426,7 @@ def _tenant_request(
     )
 
 
+@request_service(OperationKind.SUSPEND)
 @transaction.atomic
 def tenant_suspend(
     *, tenant: Tenant, actor=None, source: str = Source.PAGE, idempotency_key: str = ""
@@ -430,6 +437,7 @@ def tenant_suspend(
     )
 
 
+@request_service(OperationKind.RESUME)
 @transaction.atomic
 def tenant_resume(
     *, tenant: Tenant, actor=None, source: str = Source.PAGE, idempotency_key: str = ""
@@ -440,6 +448,7 @@ def tenant_resume(
     )
 
 
+@request_service(OperationKind.CANCEL)
 @transaction.atomic
 def tenant_cancel(
     *,
@@ -450,6 +459,8 @@ def tenant_cancel(
     idempotency_key: str = "",
 ) -> Operation:
     """Cancel a tenant (or one of its subscriptions); vendors do not undo this."""
+    if subscription is not None and subscription.tenant_id != tenant.pk:
+        raise ValidationError({"subscription": "This subscription belongs to another tenant."})
     return _tenant_request(
         OperationKind.CANCEL,
         tenant,

@@ -7,6 +7,7 @@ from django import forms
 from portal.catalog.models import Product, VendorConnection
 from portal.customers.models import Customer, subtree_q
 from portal.customers.services import EDITABLE
+from portal.operations.forms import MAX_SEATS_HINT
 from portal.operations.options import (
     FIELD_PREFIX,
     OptionsInvalid,
@@ -16,8 +17,6 @@ from portal.operations.options import (
 from vendors.types import ProductKind
 
 from . import selectors
-
-MAX_SEATS_HINT = 100000
 
 
 class CustomerForm(forms.ModelForm):
@@ -123,38 +122,6 @@ def product_choices(connection: VendorConnection | None) -> tuple[list[tuple[str
         )
         products.append((product.code, label))
     return products, sorted(addons)
-
-
-class SeatsForm(forms.Form):
-    seats = forms.IntegerField(min_value=1, max_value=MAX_SEATS_HINT, label="New seat count")
-
-
-class AddonsForm(forms.Form):
-    addons = forms.MultipleChoiceField(
-        required=False, choices=(), widget=forms.CheckboxSelectMultiple, label="Add-ons"
-    )
-
-    def __init__(self, *args, choices: list[str], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["addons"].choices = [(a, a) for a in choices]
-
-
-class PlanForm(forms.Form):
-    product_code = forms.ChoiceField(choices=(), label="New plan")
-
-    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["product_code"].choices = choices
-
-
-class ConvertTrialForm(forms.Form):
-    seats = forms.IntegerField(
-        min_value=1,
-        max_value=MAX_SEATS_HINT,
-        required=False,
-        label="Paid seats",
-        help_text="Leave empty to keep the trial's seat count.",
-    )
 
 
 class LinkTenantForm(forms.Form):

@@ -26,6 +26,7 @@ from portal.catalog.models import VendorConnection
 from portal.customers.models import ConnectionTotals, Customer, Subscription, Tenant
 from portal.customers.totals import Contribution, live_totals
 from portal.operations import rules
+from portal.operations.kinds import SUBSCRIPTION_KINDS, TENANT_KINDS
 from portal.operations.models import OPEN_STATES, Operation, OperationKind, OperationState
 from portal.sync.models import DiscrepancyStatus, SyncRun, SyncRunStatus, VendorCallStat
 from vendors.registry import DISPLAY_NAMES, get_adapter_class
@@ -286,15 +287,6 @@ class TenantCard:
     subscriptions: list[SubscriptionCard]
     plans: list[tuple[str, str]]
     addons: list[str]
-
-
-TENANT_KINDS = (OperationKind.SUSPEND, OperationKind.RESUME, OperationKind.CANCEL)
-SUBSCRIPTION_KINDS = (
-    OperationKind.CHANGE_SEATS,
-    OperationKind.CHANGE_ADDONS,
-    OperationKind.CHANGE_PLAN,
-    OperationKind.CONVERT_TRIAL,
-)
 
 
 def _action(

@@ -19,8 +19,7 @@ from portal.accounts.scoping import (
 )
 from portal.customers.filters import CustomerFilterSet
 from portal.customers.services import customer_create, customer_update
-from portal.operations import services as ops
-from portal.operations.models import OperationKind
+from portal.operations import kinds
 
 from .. import forms, selectors
 from ..rows import CUSTOMER_COLUMNS, card_actions, child_items, history_rows
@@ -177,24 +176,16 @@ def _after_request(request: HttpRequest, operation, back: str) -> HttpResponse:
     return redirect("web:operation-detail", pk=operation.pk)
 
 
-TENANT_SERVICES = {
-    OperationKind.SUSPEND: ops.tenant_suspend,
-    OperationKind.RESUME: ops.tenant_resume,
-    OperationKind.CANCEL: ops.tenant_cancel,
-}
-
-
 @require_POST
 @writer_required
 def tenant_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     tenant = _tenant(request, pk)
     back = _back(tenant.customer_id)
-    service = TENANT_SERVICES.get(kind)
-    if service is None:
+    if kind not in kinds.TENANT_KINDS:
         messages.error(request, f"Unknown action {kind!r}.")
         return redirect(back)
     try:
-        operation = service(
+        operation = kinds.spec(kind).service(
             tenant=tenant,
             actor=request.user,
             idempotency_key=request.POST.get("idempotency_key", ""),
@@ -209,31 +200,12 @@ def _back(customer_id) -> str:
     return reverse("web:customer-detail", args=[customer_id]) if customer_id else "/"
 
 
-SUBSCRIPTION_FORMS = {
-    OperationKind.CHANGE_SEATS: ("seats", ops.subscription_seats_change),
-    OperationKind.CHANGE_ADDONS: ("addons", ops.subscription_addons_change),
-    OperationKind.CHANGE_PLAN: ("product_code", ops.subscription_plan_change),
-    OperationKind.CONVERT_TRIAL: ("seats", ops.subscription_trial_convert),
-}
-
-
-def _subscription_form(kind: str, data, card, subscription):
-    if kind == OperationKind.CHANGE_SEATS:
-        return forms.SeatsForm(data, initial={"seats": subscription.seats})
-    if kind == OperationKind.CHANGE_ADDONS:
-        return forms.AddonsForm(data, choices=card.addons, initial={"addons": subscription.addons})
-    if kind == OperationKind.CHANGE_PLAN:
-        return forms.PlanForm(
-            data, choices=card.plans, initial={"product_code": subscription.product_code}
-        )
-    return forms.ConvertTrialForm(data, initial={"seats": subscription.seats})
-
-
 @writer_required
 def subscription_action(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """Change seats, add-ons or plan, or convert a trial; errors stay next to the field."""
-    if kind not in SUBSCRIPTION_FORMS:
+    if kind not in kinds.SUBSCRIPTION_KINDS:
         raise Http404("Unknown subscription action.")
+    kind_spec = kinds.spec(kind)
     subscription = _subscription(request, pk)
     tenant = subscription.tenant
     card = next(
@@ -241,18 +213,25 @@ def subscription_action(request: HttpRequest, pk: int, kind: str) -> HttpRespons
         for c in selectors.tenant_cards(user=request.user, customer=tenant.customer, writable=True)
         if c.tenant.pk == tenant.pk
     )
-    field, service = SUBSCRIPTION_FORMS[kind]
-    form = _subscription_form(kind, request.POST or None, card, subscription)
+    form = kind_spec.form(
+        request.POST or None, subscription=subscription, plans=card.plans, addons=card.addons
+    )
     if request.method == "POST" and form.is_valid():
+        inputs = {name: form.cleaned_data.get(name) for name in kind_spec.inputs}
+        inputs.update(
+            (name, form.cleaned_data[name])
+            for name in kind_spec.optional
+            if form.cleaned_data.get(name) is not None
+        )
         try:
-            operation = service(
+            operation = kind_spec.service(
                 subscription=subscription,
                 actor=request.user,
                 idempotency_key=request.POST.get("idempotency_key", ""),
-                **{field: form.cleaned_data[field]},
+                **inputs,
             )
         except ValidationError as exc:
-            form.add_error(field, error_text(exc))
+            form.add_error(next(iter(form.fields)), error_text(exc))
         else:
             return _after_request(request, operation, _back(tenant.customer_id))
     action = next(
@@ -264,7 +243,7 @@ def subscription_action(request: HttpRequest, pk: int, kind: str) -> HttpRespons
         {
             "form": form,
             "kind": kind,
-            "label": OperationKind(kind).label,
+            "label": kind_spec.label,
             "subscription": subscription,
             "tenant": tenant,
             "action": action,
