@@ -54,6 +54,14 @@ def can_manage(user) -> bool:
     return user_role(user) == Role.ADMIN and user_reseller(user) is None
 
 
+def customer_scope(user) -> Q | None:
+    """The scope rule, on ``Customer``: None for no restriction, Q(pk__in=[]) for nothing.
+
+    Raw SQL that needs the scope compiles ``Customer.objects.filter(customer_scope(user))``
+    into a subquery (``portal.usage.selectors``) instead of restating the rule."""
+    return _customer_filter(user, "")
+
+
 def _customer_filter(user, prefix: str) -> Q | None:
     """None: no restriction; Q(pk__in=[]) when the user may see nothing."""
     if user_role(user) is None:

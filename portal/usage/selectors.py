@@ -30,6 +30,7 @@ from django.template.defaultfilters import floatformat
 
 from portal.accounts.scoping import (
     can_view,
+    customer_scope,
     scoped_customers,
     scoped_tenants,
     scoped_usage,
@@ -209,27 +210,18 @@ class _Narrowing:
 def _narrowing(*, user, filters: ReviewFilter) -> _Narrowing | None:
     """The user's scope and the filters; None: the user may see nothing.
 
-    The scope is the one of ``portal.accounts.scoping``: nothing without a role; a user tied to
-    a reseller sees that reseller's subtree, a prefix match on the materialized ``path`` (as
-    ``scoped_customers`` does).
+    The scope is ``portal.accounts.scoping``'s own rule, compiled into a subquery on the
+    customers (with the reseller filter's subtree), so the SQL cannot drift from the ORM.
     """
     if not can_view(user):
         return None
-    sql, params = "", []
-    for subtree in (user_reseller(user), filters.reseller):
-        if subtree is not None:
-            subtree_sql, subtree_params = _subtree_sql(subtree.path)
-            sql += subtree_sql
-            params += subtree_params
-    return _Narrowing(sql, tuple(params), filters.vendor)
-
-
-def _subtree_sql(path: str) -> tuple[str, list]:
-    """Customers ``c`` under ``path``, as ``subtree_q`` has them: a range on SQLite (its LIKE is
-    case-insensitive and cannot use the path index), a prefix match elsewhere."""
-    if connection.vendor == "sqlite":
-        return " AND c.path >= %s AND c.path < %s", [path, path[:-1] + "0"]
-    return " AND c.path LIKE %s ESCAPE '\\'", [connection.ops.prep_for_like_query(path) + "%"]
+    condition = customer_scope(user) or Q()
+    if filters.reseller is not None:
+        condition &= subtree_q(filters.reseller.path, "path")
+    if not condition:
+        return _Narrowing("", (), filters.vendor)
+    subquery, params = Customer.objects.filter(condition).values("pk").query.sql_with_params()
+    return _Narrowing(f" AND c.id IN ({subquery})", tuple(params), filters.vendor)
 
 
 def _rows_statement(
