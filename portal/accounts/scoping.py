@@ -29,7 +29,8 @@ def user_role(user) -> str | None:
     if user.is_superuser:
         return Role.ADMIN
     profile = profile_of(user)
-    return profile.role if profile else None
+    # A role that is not one of ours (a hand-edited row) grants nothing.
+    return profile.role if profile and profile.role in Role.values else None
 
 
 def user_reseller(user):

@@ -64,3 +64,8 @@ def test_the_review_sql_and_the_orm_scope_agree_for_every_user(world, reseller):
     # Not an empty-versus-empty comparison: the scopes differ and someone sees rows.
     assert seen["distributor"] >= seen["north"] >= seen["north_sub"] >= 1 or reseller == "south"
     assert seen["no role"] == 0
+
+
+def test_a_profile_with_a_role_that_is_not_ours_sees_nothing(world):
+    stray = ProfileFactory(role="").user
+    assert usage_review_rows(user=stray, filters=ReviewFilter(period=PERIOD)) == []
