@@ -90,7 +90,7 @@ def start_worker(var_dir: Path, concurrency: int) -> subprocess.Popen:
 
 def connect(sandbox, vendor: str):
     from portal.catalog.models import Product, VendorConnection
-    from portal.catalog.services import connection_adapter
+    from portal.sync.adapters import connection_adapter
 
     connection = VendorConnection.objects.create(
         vendor=vendor,

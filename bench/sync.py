@@ -39,8 +39,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     from bench._sandbox import SandboxProcess
     from portal.catalog.models import VendorConnection
-    from portal.catalog.services import connection_adapter
     from portal.customers.models import Subscription, Tenant
+    from portal.sync.adapters import connection_adapter
     from portal.sync.services import connection_sync
     from vendors.ratelimit import RateLimit
     from vendors.registry import get_adapter_class

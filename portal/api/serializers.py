@@ -13,6 +13,7 @@ from portal.audit.models import AuditEvent
 from portal.catalog.models import Product, VendorConnection
 from portal.customers.models import Customer, Subscription, Tenant
 from portal.operations import kinds
+from portal.operations.keys import public_key
 from portal.operations.models import Operation, OperationBatch, OperationKind
 from portal.operations.options import connection_options
 from portal.sync.models import Discrepancy, Resolution, SyncRun
@@ -435,8 +436,6 @@ class OperationSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
     def get_idempotency_key(self, obj) -> str:
-        from .views import public_key
-
         return public_key(obj)
 
 

@@ -5,8 +5,6 @@ Objects outside the user's scope are not in the views' querysets, so they answer
 
 from __future__ import annotations
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -31,16 +29,17 @@ from rest_framework.response import Response
 from portal.accounts import scoping
 from portal.audit.services import audit_record
 from portal.catalog.models import Product, VendorConnection
-from portal.catalog.services import connection_test
 from portal.core.models import Source
 from portal.customers import services as customer_services
 from portal.customers.models import Customer, Subscription, Tenant
 from portal.operations import kinds
 from portal.operations import services as ops
+from portal.operations.keys import KEY_PATTERN, stored_key
 from portal.operations.models import Operation, OperationBatch
 from portal.operations.options import OptionsInvalid
 from portal.operations.selectors import batch_plan
 from portal.sync import discrepancies
+from portal.sync.adapters import connection_test
 from portal.sync.adoption import tenant_link
 from portal.sync.enqueue import sync_request, usage_request
 from portal.sync.filters import SyncRunFilterSet
@@ -377,7 +376,6 @@ class UsageViewSet(ReadOnly):
 
 # -- operations -------------------------------------------------------------------------------
 
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
@@ -429,17 +427,6 @@ OPERATION_EXAMPLES = [
         request_only=True,
     ),
 ]
-
-
-def stored_key(user, key: str) -> str:
-    """Keys are per user: another user's identical key is a different request."""
-    return f"api-{user.pk}-{key}"
-
-
-def public_key(operation: Operation) -> str:
-    prefix = f"api-{operation.requested_by_id}-"
-    key = operation.idempotency_key
-    return key[len(prefix) :] if operation.source == Source.API and key.startswith(prefix) else ""
 
 
 @extend_schema_view(
@@ -681,7 +668,7 @@ class SyncRunViewSet(ReadOnly):
 RESOLVERS = {
     "accept_vendor": discrepancies.discrepancy_accept_vendor,
     "ignore": discrepancies.discrepancy_ignore,
-    "reapply": discrepancies.discrepancy_reapply,
+    "reapply": ops.discrepancy_reapply,
 }
 
 

@@ -2,10 +2,10 @@ from django.contrib import admin, messages
 
 from portal.core.admin_utils import RawPayloadMixin
 from portal.core.models import Source
+from portal.sync.adapters import connection_test
 
 from .forms import VendorConnectionForm
 from .models import Product, VendorConnection
-from .services import connection_test
 
 
 def _report(admin_obj, request, result) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -26,11 +27,10 @@ from django.utils import timezone
 
 from portal.audit.services import audit_record
 from portal.catalog.models import SyncStatus, VendorConnection
-from portal.catalog.services import connection_adapter
 from portal.core.expressions import JSONMerge
 from portal.core.models import Source, fingerprint
+from portal.core.queues import send_task, vendor_queue
 from portal.core.redaction import redact
-from portal.customers.mirror import apply_tenants
 from portal.customers.models import Subscription, Tenant
 from portal.customers.totals import (
     GONE_SUBSCRIPTION,
@@ -39,6 +39,9 @@ from portal.customers.totals import (
     connection_totals_shift,
     tenant_contribution,
 )
+from portal.sync.adapters import connection_adapter
+from portal.sync.call_stats import record_call
+from portal.sync.mirror import apply_tenants
 from vendors.errors import (
     VendorAuthError,
     VendorError,
@@ -49,12 +52,14 @@ from vendors.errors import (
 from vendors.http import CallRecord
 from vendors.types import VendorTenant
 
-from . import conf, kinds, verify
+from . import kinds, verify
 from .models import Operation, OperationAttempt, OperationKind, OperationState
 
 logger = logging.getLogger(__name__)
 
 State = OperationState
+#: The worker task that runs one attempt (``tasks.run_operation``).
+RUN_OPERATION = "operations.run_operation"
 
 
 class LostClaim(Exception):
@@ -71,16 +76,27 @@ class RunOutcome:
 
 def enqueue(operation_id: int, vendor: str, countdown: float | None = None) -> None:
     """Send run_operation to the vendor's queue once the current transaction commits."""
-    from .tasks import enqueue_run
-
     transaction.on_commit(lambda: enqueue_run(operation_id, vendor, countdown=countdown))
+
+
+def enqueue_run(operation_id: int, vendor: str, countdown: float | None = None) -> None:
+    """Route to the connection's vendor queue, so one slow vendor never starves the others."""
+    send_task(
+        RUN_OPERATION,
+        args=[operation_id],
+        queue=vendor_queue(vendor),
+        countdown=countdown,
+    )
 
 
 def backoff(attempt: int, retry_after: float | None = None) -> float:
     """Capped exponential backoff with full jitter; the vendor's Retry-After wins."""
     if retry_after is not None:
-        return min(float(retry_after), conf.retry_cap_seconds())
-    ceiling = min(conf.retry_cap_seconds(), conf.retry_base_seconds() * 2 ** (attempt - 1))
+        return min(float(retry_after), settings.OPERATIONS_RETRY_CAP_SECONDS)
+    ceiling = min(
+        settings.OPERATIONS_RETRY_CAP_SECONDS,
+        settings.OPERATIONS_RETRY_BASE_SECONDS * 2 ** (attempt - 1),
+    )
     return random.uniform(ceiling / 2, ceiling)
 
 
@@ -234,8 +250,6 @@ def _recorder(connection_id: int, calls: list[CallRecord]) -> Callable[[CallReco
 
 
 def _record_stats(connection_id: int, calls: list[CallRecord]) -> None:
-    from portal.sync.call_stats import record_call
-
     for record in calls:
         record_call(connection_id, record)
 
@@ -569,7 +583,7 @@ def operations_reap(*, now: dt.datetime | None = None) -> list[int]:
     duplicate message is harmless: only one run can claim the row.
     """
     now = now or timezone.now()
-    deadline = conf.running_deadline_seconds()
+    deadline = settings.OPERATIONS_RUNNING_DEADLINE_SECONDS
     cutoff = now - _seconds(deadline)
     requeued: list[int] = []
     stuck = Operation.objects.filter(state=State.RUNNING, claimed_at__lt=cutoff).select_related(

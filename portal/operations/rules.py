@@ -7,12 +7,13 @@ bulk dry run will skip (selectors list the reason).
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from portal.catalog.models import Product, VendorConnection
 from portal.customers.models import Subscription, Tenant
 from vendors.registry import DISPLAY_NAMES, get_adapter_class
 from vendors.types import ProductKind, SubscriptionStatus, TenantStatus
 
-from . import conf
 from .kinds import spec
 from .models import OPEN_STATES, Operation, OperationKind
 
@@ -54,7 +55,7 @@ def seats_problem(connection: VendorConnection, seats: object) -> str:
     if seats < 1:
         return f"Seats must be at least 1 (got {seats}); to stop the service, cancel instead."
     adapter_class = get_adapter_class(connection.vendor)
-    limit = adapter_class.max_seats or conf.max_seats()
+    limit = adapter_class.max_seats or settings.OPERATIONS_MAX_SEATS
     if seats > limit:
         return f"{vendor_name(connection.vendor)} accepts at most {limit} seats (got {seats})."
     return ""

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,9 +23,12 @@ from portal.audit.services import audit_record
 from portal.catalog.models import VendorConnection
 from portal.core.models import Source, fingerprint
 from portal.customers.models import Customer, Subscription, Tenant
+from portal.sync.discrepancies import discrepancy_close
+from portal.sync.models import Discrepancy, Resolution
 from vendors.types import SubscriptionStatus
 
-from . import conf, rules
+from . import rules
+from .engine import enqueue_run
 from .kinds import request_service
 from .models import Operation, OperationBatch, OperationKind, OperationState
 from .options import clean_options, connection_options
@@ -36,8 +40,6 @@ class OperationKeyReused(ValidationError):
 
 
 def _enqueue_on_commit(operation: Operation) -> None:
-    from .tasks import enqueue_run
-
     vendor, pk = operation.connection.vendor, operation.pk
     transaction.on_commit(lambda: enqueue_run(pk, vendor))
 
@@ -88,7 +90,7 @@ def _operation_create(
         requested_by=actor if getattr(actor, "pk", None) else None,
         source=source,
         batch=batch,
-        max_attempts=conf.max_attempts(),
+        max_attempts=settings.OPERATIONS_MAX_ATTEMPTS,
     )
     if not idempotency_key:  # a fresh random key has no twin to lose to: no savepoint needed
         operation.save()
@@ -471,6 +473,35 @@ def tenant_cancel(
     )
 
 
+# -- drift --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def discrepancy_reapply(
+    *, discrepancy: Discrepancy, actor=None, source: str = Source.PAGE
+) -> Operation:
+    """Send our value to the vendor again, as an Operation; the discrepancy closes as reapplied."""
+    tenant, field, ours = discrepancy.tenant, discrepancy.field, discrepancy.ours
+    if field == "seats":
+        operation = subscription_seats_change(
+            subscription=discrepancy.subscription, seats=int(ours), actor=actor, source=source
+        )
+    elif field == "addons":
+        operation = subscription_addons_change(
+            subscription=discrepancy.subscription, addons=list(ours), actor=actor, source=source
+        )
+    elif field == "status" and ours == "suspended":
+        operation = tenant_suspend(tenant=tenant, actor=actor, source=source)
+    elif field == "status" and ours == "active":
+        operation = tenant_resume(tenant=tenant, actor=actor, source=source)
+    else:
+        raise ValidationError(
+            f"The portal cannot re-apply {field}={ours!r}; accept or ignore it instead."
+        )
+    discrepancy_close(discrepancy, Resolution.REAPPLIED, actor, source)
+    return operation
+
+
 # -- staff control ----------------------------------------------------------------------------
 
 
@@ -488,7 +519,7 @@ def operation_retry(*, operation: Operation, actor=None, source: str = Source.PA
     now = timezone.now()
     Operation.objects.filter(pk=operation.pk).update(
         state=OperationState.PENDING,
-        max_attempts=operation.attempts + conf.max_attempts(),
+        max_attempts=operation.attempts + settings.OPERATIONS_MAX_ATTEMPTS,
         next_attempt_at=None,
         finished_at=None,
         # The engine's memory of the last refusal goes: staff asked for a new send (after

@@ -15,36 +15,26 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
-from portal.core.queues import vendor_queue
-
-from . import conf
+from .engine import RUN_OPERATION, operation_run, operations_reap
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(
-    name="operations.run_operation",
+    name=RUN_OPERATION,
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
-    time_limit=conf.RUN_TIME_LIMIT,
-    soft_time_limit=conf.RUN_SOFT_TIME_LIMIT,
+    time_limit=settings.OPERATIONS_RUN_TIME_LIMIT,
+    soft_time_limit=settings.OPERATIONS_RUN_SOFT_TIME_LIMIT,
 )
 def run_operation(operation_id: int) -> str:
-    from .engine import operation_run
-
     return operation_run(operation_id).state
 
 
 @shared_task(name="operations.reap_stuck_operations", acks_late=True)
 def reap_stuck_operations() -> list[int]:
     """Run by celery beat (PeriodicTask from migration 0002): recover operations of dead workers."""
-    from .engine import operations_reap
-
     return operations_reap()
-
-
-def enqueue_run(operation_id: int, vendor: str, countdown: float | None = None) -> None:
-    """Route to the connection's vendor queue, so one slow vendor never starves the others."""
-    run_operation.apply_async(args=[operation_id], queue=vendor_queue(vendor), countdown=countdown)

@@ -314,6 +314,39 @@ CELERY_DB_REUSE_MAX = 1000
 # Run tasks in-process (tests only): set CELERY_TASK_ALWAYS_EAGER=true.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
+# -- the operation engine (portal/operations) ---------------------------------------------------
+#: A run still "running" after this long belongs to a dead worker: the reaper verifies it.
+#: Longer than one run's hard time limit, so a live worker is always stopped by Celery first.
+OPERATIONS_RUNNING_DEADLINE_SECONDS = env.float("OPERATIONS_RUNNING_DEADLINE_SECONDS", default=600)
+#: Attempts at the vendor (transient errors, unknown outcomes) before an operation fails.
+OPERATIONS_MAX_ATTEMPTS = env.int("OPERATIONS_MAX_ATTEMPTS", default=5)
+#: Capped exponential backoff with full jitter between attempts; a Retry-After wins.
+OPERATIONS_RETRY_BASE_SECONDS = env.float("OPERATIONS_RETRY_BASE_SECONDS", default=2)
+OPERATIONS_RETRY_CAP_SECONDS = env.float("OPERATIONS_RETRY_CAP_SECONDS", default=300)
+#: Upper seat bound where the adapter declares none (``max_seats`` on its class).
+OPERATIONS_MAX_SEATS = env.int("OPERATIONS_MAX_SEATS", default=100_000)
+#: Hard and soft time limits of one run_operation task (seconds).
+OPERATIONS_RUN_TIME_LIMIT = 300
+OPERATIONS_RUN_SOFT_TIME_LIMIT = 270
+
+# -- the sync engine (portal/sync) --------------------------------------------------------------
+#: A sync claim without a heartbeat for this long belongs to a dead worker and may be taken over.
+SYNC_CLAIM_STALE_SECONDS = env.int("SYNC_CLAIM_STALE_SECONDS", default=600)
+#: How often celery beat syncs each connection.
+SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=30)
+
+# -- the usage review (portal/usage) ------------------------------------------------------------
+#: Over-use: used above purchased times this (1 = any seat beyond what was bought).
+USAGE_OVERUSE_RATIO = env.str("USAGE_OVERUSE_RATIO", default="1")
+#: Idle licences: used below purchased times this.
+USAGE_IDLE_RATIO = env.str("USAGE_IDLE_RATIO", default="0.5")
+#: A large change: used differs from the previous month by more than this share of it...
+USAGE_JUMP_RATIO = env.str("USAGE_JUMP_RATIO", default="0.5")
+#: ...and by at least this many units, so 1 -> 2 seats is not flagged.
+USAGE_JUMP_MIN_DELTA = env.str("USAGE_JUMP_MIN_DELTA", default="5")
+#: How long the review pages keep month totals before recomputing them.
+USAGE_REVIEW_CACHE_SECONDS = env.int("USAGE_REVIEW_CACHE_SECONDS", default=300)
+
 # -- logging ------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -16,7 +16,7 @@ def _target(discrepancy: Discrepancy):
     return discrepancy.subscription or discrepancy.tenant
 
 
-def _close(discrepancy: Discrepancy, resolution: str, actor, source: str) -> Discrepancy:
+def discrepancy_close(discrepancy: Discrepancy, resolution: str, actor, source: str) -> Discrepancy:
     if discrepancy.status != DiscrepancyStatus.OPEN:
         raise ValidationError("This discrepancy is already resolved.")
     discrepancy.status = DiscrepancyStatus.RESOLVED
@@ -47,7 +47,7 @@ def discrepancy_accept_vendor(
     target = _target(discrepancy)
     target.intended = {**target.intended, discrepancy.field: discrepancy.vendor_value}
     target.save(update_fields=["intended"])
-    return _close(discrepancy, Resolution.ACCEPTED_VENDOR, actor, source)
+    return discrepancy_close(discrepancy, Resolution.ACCEPTED_VENDOR, actor, source)
 
 
 @transaction.atomic
@@ -58,30 +58,4 @@ def discrepancy_ignore(
     target = _target(discrepancy)
     target.intended = {k: v for k, v in target.intended.items() if k != discrepancy.field}
     target.save(update_fields=["intended"])
-    return _close(discrepancy, Resolution.IGNORED, actor, source)
-
-
-@transaction.atomic
-def discrepancy_reapply(*, discrepancy: Discrepancy, actor=None, source: str = Source.PAGE):
-    """Send our value to the vendor again, as an Operation; the discrepancy closes when it lands."""
-    from portal.operations import services as ops
-
-    tenant, field, ours = discrepancy.tenant, discrepancy.field, discrepancy.ours
-    if field == "seats":
-        operation = ops.subscription_seats_change(
-            subscription=discrepancy.subscription, seats=int(ours), actor=actor, source=source
-        )
-    elif field == "addons":
-        operation = ops.subscription_addons_change(
-            subscription=discrepancy.subscription, addons=list(ours), actor=actor, source=source
-        )
-    elif field == "status" and ours == "suspended":
-        operation = ops.tenant_suspend(tenant=tenant, actor=actor, source=source)
-    elif field == "status" and ours == "active":
-        operation = ops.tenant_resume(tenant=tenant, actor=actor, source=source)
-    else:
-        raise ValidationError(
-            f"The portal cannot re-apply {field}={ours!r}; accept or ignore it instead."
-        )
-    _close(discrepancy, Resolution.REAPPLIED, actor, source)
-    return operation
+    return discrepancy_close(discrepancy, Resolution.IGNORED, actor, source)

@@ -5,15 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import timezone
 
 from portal.audit.services import audit_record
 from portal.catalog.models import VendorConnection
 from portal.core.models import Source
-from portal.core.queues import vendor_queue
+from portal.core.queues import send_task, vendor_queue
 
-from . import conf
 from .models import SyncRun, SyncRunStatus
+
+#: The worker tasks (``tasks.py``) these requests queue, by their registered names.
+SYNC_CONNECTION = "portal.sync.sync_connection"
+COLLECT_USAGE = "portal.sync.collect_usage"
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,6 @@ def sync_request(
     connection: VendorConnection, *, triggered_by: str, actor=None, source: str | None = None
 ) -> SyncRequest:
     """Queue a full sync unless one is already running (then say so)."""
-    from .tasks import sync_connection
-
     connection.refresh_from_db(fields=["sync_claimed_at", "enabled"])
     if _claimed(connection):
         running = SyncRun.objects.filter(
@@ -60,8 +62,8 @@ def sync_request(
         return SyncRequest(False, f"A sync of {connection.name} is already running.", running)
     if not connection.enabled:
         return SyncRequest(False, f"{connection.name} is disabled; enable it to sync.")
-    sync_connection.apply_async(
-        args=[connection.pk, triggered_by], queue=vendor_queue(connection.vendor)
+    send_task(
+        SYNC_CONNECTION, args=[connection.pk, triggered_by], queue=vendor_queue(connection.vendor)
     )
     _audit_request(connection, "connection.sync_requested", triggered_by, actor, source)
     return SyncRequest(True, f"Sync of {connection.name} queued.")
@@ -75,11 +77,10 @@ def usage_request(
     actor=None,
     source: str | None = None,
 ) -> SyncRequest:
-    from .tasks import collect_usage
-
     if not connection.enabled:
         return SyncRequest(False, f"{connection.name} is disabled; enable it to collect usage.")
-    collect_usage.apply_async(
+    send_task(
+        COLLECT_USAGE,
         args=[connection.pk, period.isoformat(), triggered_by],
         queue=vendor_queue(connection.vendor),
     )
@@ -95,5 +96,5 @@ def usage_request(
 
 
 def _claimed(connection: VendorConnection) -> bool:
-    fresh = timezone.now() - dt.timedelta(seconds=conf.claim_stale_seconds())
+    fresh = timezone.now() - dt.timedelta(seconds=settings.SYNC_CLAIM_STALE_SECONDS)
     return bool(connection.sync_claimed_at and connection.sync_claimed_at > fresh)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from portal.catalog.models import VendorConnection
 from portal.core.queues import vendor_queue
 
-from . import conf
-
 
 def schedules_ensure(connection: VendorConnection) -> list[PeriodicTask]:
     """Create the sync and usage schedules of a connection if they do not exist; never overwrite."""
     every, _ = IntervalSchedule.objects.get_or_create(
-        every=conf.sync_interval_minutes(), period=IntervalSchedule.MINUTES
+        every=settings.SYNC_INTERVAL_MINUTES, period=IntervalSchedule.MINUTES
     )
     nightly, _ = CrontabSchedule.objects.get_or_create(
         minute="15", hour="2", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"

@@ -15,19 +15,19 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from portal.catalog.models import Product, SyncStatus, VendorConnection
-from portal.catalog.services import connection_adapter
 from portal.core.models import fingerprint
-from portal.customers.mirror import MirrorCounts, apply_tenants, mark_missing
 from portal.customers.totals import connection_totals_refresh
+from portal.sync.adapters import connection_adapter
+from portal.sync.mirror import MirrorCounts, apply_tenants, mark_missing
 from vendors.errors import VendorAuthError, VendorError
 from vendors.types import VendorProduct
 
-from . import conf
 from .call_stats import flush_call_stats
 from .models import SyncRun, SyncRunStatus, SyncScope
 
@@ -51,7 +51,7 @@ class Claim:
 def sync_claim(connection: VendorConnection) -> Claim:
     """Take the connection's sync lock with one conditional UPDATE, or raise SyncAlreadyRunning."""
     now = timezone.now()
-    stale = now - dt.timedelta(seconds=conf.claim_stale_seconds())
+    stale = now - dt.timedelta(seconds=settings.SYNC_CLAIM_STALE_SECONDS)
     token = uuid.uuid4().hex
     taken = VendorConnection.objects.filter(
         Q(sync_claimed_at__isnull=True) | Q(sync_claimed_at__lt=stale), pk=connection.pk

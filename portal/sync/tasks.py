@@ -9,13 +9,14 @@ from celery import shared_task
 
 from portal.catalog.models import VendorConnection
 
+from .enqueue import COLLECT_USAGE, SYNC_CONNECTION
 from .services import SyncAlreadyRunning, connection_sync
 from .usage import connection_collect_usage
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="portal.sync.sync_connection", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name=SYNC_CONNECTION, acks_late=True, reject_on_worker_lost=True)
 def sync_connection(connection_id: int, triggered_by: str = "schedule") -> dict:
     """Idempotent by construction: a repeated delivery finds the claim taken or syncs again."""
     connection = VendorConnection.objects.filter(pk=connection_id, enabled=True).first()
@@ -30,7 +31,7 @@ def sync_connection(connection_id: int, triggered_by: str = "schedule") -> dict:
 
 @shared_task(
     bind=True,
-    name="portal.sync.collect_usage",
+    name=COLLECT_USAGE,
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=40,

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.catalog.models import VendorConnection
-from portal.catalog.services import connection_adapter
 from portal.customers.models import Subscription, Tenant
+from portal.sync.adapters import connection_adapter
 from vendors.errors import VendorAuthError, VendorError, VendorNotFound
 from vendors.types import TenantStatus, VendorUsage, month_start
 

@@ -12,9 +12,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from portal.catalog.models import VendorConnection
-from portal.catalog.services import connection_adapter
 from portal.core.queues import vendor_queue
-from portal.customers.mirror import mirror_tenant
+from portal.sync.adapters import connection_adapter
+from portal.sync.mirror import mirror_tenant
 from vendors.errors import VendorError, VendorNotFound, VendorUnsupported
 from vendors.registry import get_adapter_class
 

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Context, Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
@@ -41,7 +42,6 @@ from portal.customers.models import Customer, CustomerKind, Tenant, subtree_q
 from vendors.registry import vendor_choices
 from vendors.types import Metric, TenantStatus, month_start
 
-from . import conf
 from .models import UsageAdjustment, UsageRecord
 
 #: Metrics measured against what was purchased (the seat-like "used" figures).
@@ -187,13 +187,16 @@ def _flag_conditions() -> dict[str, tuple[str, list]]:
     return {
         "overuse": (
             f"r.purchased IS NOT NULL AND r.used > r.purchased * {threshold}",
-            [conf.overuse_ratio()],
+            [Decimal(settings.USAGE_OVERUSE_RATIO)],
         ),
-        "idle": (f"r.purchased > 0 AND r.used < r.purchased * {threshold}", [conf.idle_ratio()]),
+        "idle": (
+            f"r.purchased > 0 AND r.used < r.purchased * {threshold}",
+            [Decimal(settings.USAGE_IDLE_RATIO)],
+        ),
         "jump": (
             f"r.previous IS NOT NULL AND {change} >= {threshold}"
             f" AND {change} > r.previous * {threshold}",
-            [conf.jump_min_delta(), conf.jump_ratio()],
+            [Decimal(settings.USAGE_JUMP_MIN_DELTA), Decimal(settings.USAGE_JUMP_RATIO)],
         ),
     }
 
@@ -557,7 +560,7 @@ def usage_review_summary(*, user, filters: ReviewFilter) -> dict:
                 .values_list("pk", "name")
             ),
         }
-        cache.set(key, summary, conf.review_cache_seconds())
+        cache.set(key, summary, settings.USAGE_REVIEW_CACHE_SECONDS)
     return summary
 
 

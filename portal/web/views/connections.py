@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 from portal.accounts.scoping import can_manage, can_write, user_reseller
 from portal.catalog.forms import VendorConnectionForm
 from portal.catalog.models import VendorConnection
-from portal.catalog.services import connection_test
 from portal.core.models import Source
+from portal.sync.adapters import connection_test
 from portal.sync.enqueue import sync_request
 from portal.sync.filters import SyncRunFilterSet
 from portal.sync.models import SyncRun

@@ -17,6 +17,7 @@ from portal.accounts.scoping import (
     scoped_discrepancies,
 )
 from portal.core.models import Source
+from portal.operations import services as ops
 from portal.sync import adoption, discrepancies
 from portal.sync.filters import DiscrepancyFilterSet
 from portal.sync.models import DiscrepancyStatus
@@ -136,7 +137,7 @@ def discrepancy_list(request: HttpRequest) -> HttpResponse:
 
 RESOLUTIONS = {
     "accept": discrepancies.discrepancy_accept_vendor,
-    "reapply": discrepancies.discrepancy_reapply,
+    "reapply": ops.discrepancy_reapply,
     "ignore": discrepancies.discrepancy_ignore,
 }
 

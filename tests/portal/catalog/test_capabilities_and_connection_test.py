@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from portal.catalog.capabilities import vendors_doc
 from portal.catalog.models import SyncStatus, VendorConnection
-from portal.catalog.services import connection_test
+from portal.sync.adapters import connection_test
 from vendors.registry import DISPLAY_NAMES
 from vendors.types import Capability
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 
 from portal.catalog.models import Product, VendorConnection
-from portal.catalog.services import connection_adapter
 from portal.operations.engine import operation_run
 from portal.operations.models import OPEN_STATES, Operation
 from portal.operations.services import tenant_create
+from portal.sync.adapters import connection_adapter
 from tests.factories import CustomerFactory, UserFactory
 from tests.vendors.options import connection_options as vendor_options
 from vendors.registry import ADAPTERS, get_adapter_class

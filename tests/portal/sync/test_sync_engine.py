@@ -7,8 +7,8 @@ from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
 from portal.catalog.models import Product, SyncStatus
-from portal.catalog.services import connection_adapter
 from portal.customers.models import Subscription, Tenant
+from portal.sync.adapters import connection_adapter
 from portal.sync.models import Discrepancy, SyncRunStatus
 from portal.sync.services import SyncAlreadyRunning, connection_sync, sync_claim
 from vendors.registry import ADAPTERS

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal.catalog.services import connection_adapter
 from portal.customers.models import Tenant
+from portal.sync.adapters import connection_adapter
 from portal.sync.models import SyncRunStatus
 from portal.sync.services import connection_sync
 from portal.sync.usage import COLLECTED_STATUSES, connection_collect_usage, previous_month

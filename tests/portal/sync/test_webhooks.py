@@ -9,9 +9,9 @@ import uuid
 import pytest
 import requests
 
-from portal.catalog.services import connection_adapter
 from portal.celery import app as celery_app
 from portal.customers.models import Tenant
+from portal.sync.adapters import connection_adapter
 from portal.sync.models import WebhookEvent
 from portal.sync.services import connection_sync
 from vendors.types import Contact, TenantSpec

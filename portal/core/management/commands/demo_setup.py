@@ -135,7 +135,7 @@ class Command(BaseCommand):
         return linked
 
     def _register_webhooks(self, connections: list[VendorConnection], portal_url: str) -> None:
-        from portal.catalog.services import connection_adapter
+        from portal.sync.adapters import connection_adapter
 
         for connection in connections:
             adapter = connection_adapter(connection)

@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from portal.catalog.models import Product, VendorConnection
 from portal.core.models import fingerprint
+from portal.customers.models import Customer, Subscription, Tenant
 from vendors.types import SubscriptionStatus, TenantStatus, VendorSubscription, VendorTenant
 
-from .models import Customer, Subscription, Tenant
+from .drift import reconcile_intended
 
 BATCH_SIZE = 500
 
@@ -128,7 +129,6 @@ def apply_tenants(
     ``customers`` maps an external id to the customer to link a new (or unlinked) tenant to,
     e.g. the customer an operation created it for.
     """
-    from portal.sync.drift import reconcile_intended
 
     now = now or timezone.now()
     counts = MirrorCounts()

@@ -1,4 +1,5 @@
-"""Building adapters for connections, and testing a connection."""
+"""Building a connection's adapter (its calls counted in the connection's health stats), and
+testing a connection."""
 
 from __future__ import annotations
 
@@ -9,21 +10,20 @@ from django.conf import settings
 from django.utils import timezone
 
 from portal.audit.services import audit_record
+from portal.catalog.models import SyncStatus, VendorConnection
 from portal.core.models import Source
 from vendors.base import VendorAdapter
 from vendors.errors import VendorAuthError, VendorError, VendorNotFound, VendorTransientError
 from vendors.ratelimit import get_rate_limiter
 from vendors.registry import get_adapter_class
 
-from .models import SyncStatus, VendorConnection
+from .call_stats import record_call
 
 logger = logging.getLogger(__name__)
 
 
 def connection_adapter(connection: VendorConnection, **kwargs) -> VendorAdapter:
     """The adapter for a connection, sharing one rate limit across all worker processes."""
-    from portal.sync.call_stats import record_call
-
     adapter_class = get_adapter_class(connection.vendor)
     # The creation time keeps the key unique when a database is recreated and ids are reused.
     created = int(connection.created_at.timestamp()) if connection.created_at else 0
