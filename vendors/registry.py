@@ -1,31 +1,70 @@
-"""Vendor key -> adapter class: the one place the portal learns which vendors exist.
+"""The one place the portal and the sandboxes learn which vendors exist: one entry per vendor.
 
-Adding a vendor is one line here plus its package (see ``ADDING_A_VENDOR.md``). Entries are dotted
-paths so that importing the registry does not import every vendor's dependencies.
+Adding a vendor is one ``VendorEntry`` here plus its package (see ``ADDING_A_VENDOR.md``).
+Entries hold dotted paths so that importing the registry imports no vendor's dependencies.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 
 from .base import VendorAdapter
 
-ADAPTERS: dict[str, str] = {
-    "lookout": "vendors.lookout.adapter.LookoutAdapter",
-    "bitdefender": "vendors.bitdefender.adapter.BitdefenderAdapter",
-    "egnyte": "vendors.egnyte.adapter.EgnyteAdapter",
-    "trendmicro": "vendors.trendmicro.adapter.TrendMicroAdapter",
-    "redstor": "vendors.redstor.adapter.RedstorAdapter",
+
+@dataclass(frozen=True)
+class VendorEntry:
+    """Everything the portal and the sandboxes need to know to find a vendor."""
+
+    key: str
+    display_name: str
+    #: Dotted path of the adapter class (imported on first use).
+    adapter: str
+    #: Dotted path of its sandbox (the local simulator tests and the demo run against).
+    sandbox: str
+
+
+VENDORS: dict[str, VendorEntry] = {
+    entry.key: entry
+    for entry in (
+        VendorEntry(
+            "lookout",
+            "Lookout",
+            "vendors.lookout.adapter.LookoutAdapter",
+            "vendors.lookout.sandbox.LookoutSandbox",
+        ),
+        VendorEntry(
+            "bitdefender",
+            "Bitdefender GravityZone",
+            "vendors.bitdefender.adapter.BitdefenderAdapter",
+            "vendors.bitdefender.sandbox.BitdefenderSandbox",
+        ),
+        VendorEntry(
+            "egnyte",
+            "Egnyte",
+            "vendors.egnyte.adapter.EgnyteAdapter",
+            "vendors.egnyte.sandbox.EgnyteSandbox",
+        ),
+        VendorEntry(
+            "trendmicro",
+            "Trend Micro",
+            "vendors.trendmicro.adapter.TrendMicroAdapter",
+            "vendors.trendmicro.sandbox.TrendMicroSandbox",
+        ),
+        VendorEntry(
+            "redstor",
+            "Redstor",
+            "vendors.redstor.adapter.RedstorAdapter",
+            "vendors.redstor.sandbox.RedstorSandbox",
+        ),
+    )
 }
 
-DISPLAY_NAMES: dict[str, str] = {
-    "lookout": "Lookout",
-    "bitdefender": "Bitdefender GravityZone",
-    "egnyte": "Egnyte",
-    "trendmicro": "Trend Micro",
-    "redstor": "Redstor",
-}
+#: Views of ``VENDORS`` for callers that need one attribute per vendor.
+ADAPTERS: dict[str, str] = {key: entry.adapter for key, entry in VENDORS.items()}
+DISPLAY_NAMES: dict[str, str] = {key: entry.display_name for key, entry in VENDORS.items()}
+SANDBOXES: dict[str, str] = {key: entry.sandbox for key, entry in VENDORS.items()}
 
 
 def _load(dotted: str):

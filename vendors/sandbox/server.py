@@ -19,18 +19,11 @@ from typing import Any
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from vendors.registry import SANDBOXES
+
 from .base import VendorSandbox
 from .faults import FaultConfig, FaultInjector
 from .journal import Journal
-
-SANDBOXES: dict[str, str] = {
-    "lookout": "vendors.lookout.sandbox.LookoutSandbox",
-    "bitdefender": "vendors.bitdefender.sandbox.BitdefenderSandbox",
-    "egnyte": "vendors.egnyte.sandbox.EgnyteSandbox",
-    "trendmicro": "vendors.trendmicro.sandbox.TrendMicroSandbox",
-    "redstor": "vendors.redstor.sandbox.RedstorSandbox",
-}
-
 
 #: The in-process mutation API every vendor sandbox offers, also reachable at /_control/<v>/mutate.
 MUTATIONS = ("set_tenant_status", "set_seats", "remove_tenant", "set_usage")

@@ -11,7 +11,7 @@ from portal.operations.services import OperationKeyReused, subscription_seats_ch
 from tests.factories import CustomerFactory
 from tests.vendors.options import connection_options as vendor_options
 
-from .conftest import base_product, connect, provision, settle
+from .conftest import VENDORS, base_product, connect, provision, settle
 
 pytestmark = pytest.mark.django_db
 VENDOR = "trendmicro"
@@ -29,7 +29,7 @@ def create(connection, customer, staff, *, key="", seats=5):
     )
 
 
-@pytest.mark.parametrize("vendor", ["lookout", "trendmicro", "redstor", "bitdefender", "egnyte"])
+@pytest.mark.parametrize("vendor", VENDORS)
 def test_it_makes_one_vendor_change_for_a_request_sent_twice_with_one_key(sandbox, vendor, staff):
     connection, customer = connect(sandbox, vendor), CustomerFactory()
 
@@ -64,7 +64,7 @@ def test_it_refuses_a_second_open_operation_on_the_same_target(sandbox, staff):
     assert Operation.objects.count() == 1
 
 
-@pytest.mark.parametrize("vendor", ["lookout", "trendmicro", "redstor", "bitdefender", "egnyte"])
+@pytest.mark.parametrize("vendor", VENDORS)
 def test_it_verifies_a_create_whose_answer_was_dropped_and_never_resends(sandbox, vendor, staff):
     connection, customer = connect(sandbox, vendor), CustomerFactory()
     operation = create(connection, customer, staff)
