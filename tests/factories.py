@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from portal.accounts.models import ApiToken, Profile, Role
-from portal.api.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from portal.events.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from portal.audit.models import AuditEvent
 from portal.catalog.models import Product, VendorConnection
 from portal.core.models import Source

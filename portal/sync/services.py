@@ -24,6 +24,7 @@ from portal.catalog.services import connection_adapter
 from portal.core.models import fingerprint
 from portal.customers.mirror import MirrorCounts, apply_tenants, mark_missing
 from portal.customers.totals import connection_totals_refresh
+from portal.events.outbound import emit
 from vendors.errors import VendorAuthError, VendorError
 from vendors.types import VendorProduct
 
@@ -263,8 +264,6 @@ def _finish(run: SyncRun, claim: Claim, status: str, message: str, exc: Exceptio
     run.save()
     connection_status = SyncStatus.PARTIAL if status == SyncRunStatus.PARTIAL else SyncStatus.FAILED
     sync_release(claim, status=connection_status, error=message[:2000], success=False)
-    from portal.api.events import emit
-
     emit("sync.failed", {"run": run.pk, "connection": run.connection_id, "status": status,
                          "scope": run.scope, "error": run.error})  # fmt: skip
 
