@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from portal.accounts.models import Role
+from portal.customers.models import Subscription, Tenant
 from portal.events.deliveries import webhook_deliver
 from portal.events.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
-from portal.customers.models import Subscription, Tenant
 from portal.sync.services import connection_sync
 from tests.portal.api.conftest import client_for
 from tests.portal.api.test_webhooks import Receiver, _verified
