@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from portal.accounts.urls import me_patterns, users_patterns
 from portal.core import views as core_views
-from portal.sync.webhooks import webhook_receive
+from portal.sync.inbound import webhook_receive
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -15,11 +15,11 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from portal.accounts.models import ApiToken, Profile, Role
-from portal.api.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from portal.audit.models import AuditEvent
 from portal.catalog.models import Product, VendorConnection
 from portal.core.models import Source
 from portal.customers.models import ConnectionTotals, Customer, CustomerKind, Subscription, Tenant
+from portal.events.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from portal.operations.models import (
     Operation,
     OperationAttempt,

@@ -8,13 +8,12 @@ from portal.audit.filters import AuditEventFilterSet as SharedAuditEventFilterSe
 from portal.catalog.models import Product, VendorConnection
 from portal.core.filters import IdFilter
 from portal.customers.filters import CustomerFilterSet, SubscriptionFilterSet, TenantFilterSet
+from portal.events.models import DeliveryStatus, EventType, WebhookDelivery
 from portal.operations.filters import OperationFilterSet
 from portal.sync.filters import DiscrepancyFilterSet
 from portal.usage.filters import UsageFilterSet as SharedUsageFilterSet
 from portal.usage.models import UsageRecord
 from vendors.registry import vendor_choices
-
-from .models import DeliveryStatus, EventType, WebhookDelivery
 
 
 def _connections(request=None):

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from portal.audit.models import AuditEvent
 from portal.catalog.models import Product, VendorConnection
 from portal.customers.models import Customer, Subscription, Tenant
+from portal.events.models import EventType, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from portal.operations import kinds
 from portal.operations.keys import public_key
 from portal.operations.models import Operation, OperationBatch, OperationKind
@@ -20,8 +21,6 @@ from portal.sync.models import Discrepancy, Resolution, SyncRun
 from portal.usage.models import UsageRecord
 from vendors.registry import get_adapter_class
 from vendors.types import OptionType
-
-from .models import EventType, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
 def described(**descriptions: str) -> dict[str, dict[str, str]]:

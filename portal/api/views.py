@@ -32,6 +32,8 @@ from portal.catalog.models import Product, VendorConnection
 from portal.core.models import Source
 from portal.customers import services as customer_services
 from portal.customers.models import Customer, Subscription, Tenant
+from portal.events.deliveries import new_secret, webhook_redeliver, webhook_send_test
+from portal.events.models import WebhookDelivery, WebhookSubscription
 from portal.operations import kinds
 from portal.operations import services as ops
 from portal.operations.keys import KEY_PATTERN, stored_key
@@ -62,10 +64,8 @@ from .filters import (
     UsageFilterSet,
     WebhookDeliveryFilterSet,
 )
-from .models import WebhookDelivery, WebhookSubscription
 from .permissions import MANAGE, WRITE
 from .renderers import CSVRenderer
-from .webhooks import new_secret, webhook_redeliver, webhook_send_test
 
 SHARED_ORDERING = [DjangoFilterBackend]  # the shared FilterSet already has an ``ordering``
 FILTER_AND_ORDER = [DjangoFilterBackend, OrderingFilter]

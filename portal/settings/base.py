@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "portal.sync",
     "portal.usage",
     "portal.audit",
+    "portal.events",
     "portal.web",
     "portal.api",
 ]
@@ -161,7 +162,7 @@ USE_TZ = True
 
 # -- request limits and content security policy ---------------------------------------------------
 # Forms and API bodies are small; a larger body is refused before it is parsed (Django answers 400).
-# Webhooks have their own lower cap (portal/sync/webhooks.py MAX_BODY_BYTES).
+# Webhooks have their own lower cap (portal/sync/inbound.py MAX_BODY_BYTES).
 # https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from portal.customers.models import Subscription, Tenant
+from portal.events.outbound import emit_each
 
 from .models import Discrepancy, DiscrepancyStatus, Resolution
 
@@ -77,8 +78,6 @@ def reconcile_intended(
             to_update.append(row)
     if to_create:
         Discrepancy.objects.bulk_create(to_create)
-        from portal.api.events import emit_each
-
         emit_each("discrepancy.opened", [_opened(d) for d in to_create])
     if to_update:
         Discrepancy.objects.bulk_update(

@@ -19,6 +19,7 @@ from django.utils import timezone
 from portal.catalog.models import Product, VendorConnection
 from portal.core.models import fingerprint
 from portal.customers.models import Customer, Subscription, Tenant
+from portal.events.outbound import emit_each
 from vendors.types import SubscriptionStatus, TenantStatus, VendorSubscription, VendorTenant
 
 from .drift import reconcile_intended
@@ -217,8 +218,6 @@ def apply_tenants(
         if changed:
             counts.rows_written += reconcile_intended(changed, now=now, subscriptions=subscriptions)
         if status_changes:
-            from portal.api.events import emit_each
-
             emit_each("tenant.status_changed", [{**c, "connection": connection.pk,
                       "vendor": connection.vendor} for c in status_changes])  # fmt: skip
     return counts

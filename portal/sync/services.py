@@ -23,6 +23,7 @@ from django.utils import timezone
 from portal.catalog.models import Product, SyncStatus, VendorConnection
 from portal.core.models import fingerprint
 from portal.customers.totals import connection_totals_refresh
+from portal.events.outbound import emit
 from portal.sync.adapters import connection_adapter
 from portal.sync.mirror import MirrorCounts, apply_tenants, mark_missing
 from vendors.errors import VendorAuthError, VendorError
@@ -263,8 +264,6 @@ def _finish(run: SyncRun, claim: Claim, status: str, message: str, exc: Exceptio
     run.save()
     connection_status = SyncStatus.PARTIAL if status == SyncRunStatus.PARTIAL else SyncStatus.FAILED
     sync_release(claim, status=connection_status, error=message[:2000], success=False)
-    from portal.api.events import emit
-
     emit("sync.failed", {"run": run.pk, "connection": run.connection_id, "status": status,
                          "scope": run.scope, "error": run.error})  # fmt: skip
 

@@ -57,6 +57,6 @@ def collect_usage(
 
 @shared_task(name="portal.sync.apply_webhook_event", acks_late=True, reject_on_worker_lost=True)
 def apply_webhook_event(event_id: int) -> dict:
-    from .webhooks import webhook_event_apply
+    from .inbound import webhook_event_apply
 
     return webhook_event_apply(event_id)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from portal.accounts.models import Role
-from portal.api.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
-from portal.api.webhooks import webhook_deliver
 from portal.customers.models import Subscription, Tenant
+from portal.events.deliveries import webhook_deliver
+from portal.events.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from portal.sync.services import connection_sync
 from tests.portal.api.conftest import client_for
 from tests.portal.api.test_webhooks import Receiver, _verified
@@ -74,7 +74,7 @@ def test_it_announces_a_failed_sync(db, subscribed):
 
 
 def test_it_sends_nothing_to_inactive_or_other_subscriptions(db):
-    from portal.api.events import emit
+    from portal.events.outbound import emit
 
     WebhookSubscription.objects.create(name="off", url="http://x/", event_types=ALL_EVENTS,
                                        active=False)  # fmt: skip

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from portal.api.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from portal.events.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from tests.factories import (
     AuditEventFactory,
     CustomerFactory,

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from portal.accounts.models import Role
-from portal.api.models import DeliveryStatus, WebhookDelivery
-from portal.api.webhooks import signature_verify
+from portal.events.deliveries import signature_verify
+from portal.events.models import DeliveryStatus, WebhookDelivery
 from portal.operations.services import tenant_create
 from tests.factories import CustomerFactory
 from tests.portal.api.conftest import client_for

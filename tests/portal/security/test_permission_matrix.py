@@ -178,8 +178,8 @@ def _side(reseller, connection, admin):
 
 def _webhook_rows(admin) -> dict:
     try:
-        WebhookSubscription = apps.get_model("api", "WebhookSubscription")
-        WebhookDelivery = apps.get_model("api", "WebhookDelivery")
+        WebhookSubscription = apps.get_model("events", "WebhookSubscription")
+        WebhookDelivery = apps.get_model("events", "WebhookDelivery")
     except LookupError:
         return {}
     subscription = WebhookSubscription.objects.create(

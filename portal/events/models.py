@@ -1,4 +1,8 @@
-"""Outbound webhooks for internal tools: who wants which events, and every delivery attempt."""
+"""Outbound webhooks for internal tools: who wants which events, and every delivery attempt.
+
+The tables keep the names they had when these models lived in the API app (``api_*``), so a
+deployment moved here by migration events 0001 kept its rows.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ class WebhookSubscription(TimeStamped):
     )
 
     class Meta:
+        db_table = "api_webhooksubscription"
         ordering = ["name", "pk"]
 
     def __str__(self) -> str:
@@ -74,6 +79,7 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "api_webhookdelivery"
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "webhook deliveries"
         indexes = [models.Index(fields=["subscription", "-created_at"])]
@@ -96,6 +102,7 @@ class WebhookAttempt(models.Model):
     duration_ms = models.PositiveIntegerField(default=0)
 
     class Meta:
+        db_table = "api_webhookattempt"
         ordering = ["delivery", "number"]
         constraints = [
             models.UniqueConstraint(fields=["delivery", "number"], name="webhook_attempt_once")

@@ -107,7 +107,7 @@ def test_the_same_event_delivered_twice_is_applied_once(egnyte, live_server, san
     assert len(refreshes) >= 1
     assert WebhookEvent.objects.get().status == "applied"
     # Applying again (a redelivered task) does not reach the vendor a second time.
-    from portal.sync.webhooks import webhook_event_apply
+    from portal.sync.inbound import webhook_event_apply
 
     before = sandbox.journal.last_seq
     assert webhook_event_apply(WebhookEvent.objects.get().pk) == {"skipped": True}

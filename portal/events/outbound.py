@@ -7,6 +7,7 @@ announces itself).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -14,12 +15,13 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from .models import WebhookDelivery, WebhookSubscription
+from .tasks import deliver_webhook
+
 logger = logging.getLogger(__name__)
 
 
 def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
-    import json
-
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
 
 
@@ -43,8 +45,6 @@ def emit_each(event_type: str, payloads: list[dict[str, Any]]) -> list[int]:
 
 
 def _subscribers(event_type: str) -> list[int]:
-    from .models import WebhookSubscription
-
     # One query; event_types is a short JSON list (filtered here: SQLite has no JSON contains).
     return [
         pk
@@ -56,8 +56,6 @@ def _subscribers(event_type: str) -> list[int]:
 
 
 def _deliver(event_type: str, payloads: list[dict[str, Any]], wanted: list[int]) -> list[int]:
-    from .models import WebhookDelivery
-
     if not wanted:
         return []
     ids = [
@@ -67,13 +65,12 @@ def _deliver(event_type: str, payloads: list[dict[str, Any]], wanted: list[int])
         for payload in payloads
         for pk in wanted
     ]
-    transaction.on_commit(lambda: _enqueue(ids))
+    transaction.on_commit(lambda: deliveries_enqueue(ids))
     logger.info("event %s: %d deliveries", event_type, len(ids))
     return ids
 
 
-def _enqueue(ids: list[int]) -> None:
-    from .tasks import deliver_webhook
-
+def deliveries_enqueue(ids: list[int]) -> None:
+    """Queue one delivery task per id; call it once the rows have committed (``on_commit``)."""
     for pk in ids:
         deliver_webhook.delay(pk)

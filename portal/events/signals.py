@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from functools import partial
 
+from django.apps import apps
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from portal.audit.models import AuditEvent
 
-from .events import emit
 from .models import EventType
+from .outbound import emit
 
 _FROM_AUDIT = {
     "operation.succeeded": EventType.OPERATION_SUCCEEDED,
@@ -21,8 +22,8 @@ _FROM_AUDIT = {
 
 
 def _operation_payload(operation_id: int) -> dict:
-    from portal.operations.models import Operation
-
+    # Looked up by label, not imported: events sits below the operations app.
+    Operation = apps.get_model("operations", "Operation")
     op = (
         Operation.objects.select_related("connection", "customer", "tenant")
         .filter(pk=operation_id)
@@ -46,7 +47,7 @@ def _operation_payload(operation_id: int) -> dict:
     }
 
 
-@receiver(post_save, sender=AuditEvent, dispatch_uid="api_events_from_audit")
+@receiver(post_save, sender=AuditEvent, dispatch_uid="events_from_audit")
 def _audit_to_event(sender, instance: AuditEvent, created: bool, raw: bool = False, **kwargs):
     event_type = _FROM_AUDIT.get(instance.action)
     if not created or raw or event_type is None:

@@ -35,6 +35,7 @@ from .models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from .outbound import deliveries_enqueue
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 6 * 60 * 60
@@ -157,8 +158,6 @@ def webhook_deliver(delivery_id: int) -> AttemptOutcome:
 @transaction.atomic
 def webhook_redeliver(*, delivery: WebhookDelivery, actor=None) -> WebhookDelivery:
     """Send a delivery again (same event id), whatever happened before; the log keeps growing."""
-    from .events import _enqueue
-
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.PENDING,
         next_attempt_at=None,
@@ -172,7 +171,7 @@ def webhook_redeliver(*, delivery: WebhookDelivery, actor=None) -> WebhookDelive
         obj=delivery,
         detail={"event": delivery.event_type, "event_id": str(delivery.event_id)},
     )
-    transaction.on_commit(lambda: _enqueue([delivery.pk]))
+    transaction.on_commit(lambda: deliveries_enqueue([delivery.pk]))
     delivery.refresh_from_db()
     return delivery
 
@@ -180,8 +179,6 @@ def webhook_redeliver(*, delivery: WebhookDelivery, actor=None) -> WebhookDelive
 @transaction.atomic
 def webhook_send_test(*, subscription: WebhookSubscription, actor=None) -> WebhookDelivery:
     """Queue a ``test`` event to one subscription, whatever event types it selected."""
-    from .events import _enqueue
-
     if not subscription.active:
         raise ValidationError("This subscription is inactive; activate it to send a test event.")
     delivery = WebhookDelivery.objects.create(
@@ -189,5 +186,5 @@ def webhook_send_test(*, subscription: WebhookSubscription, actor=None) -> Webho
         event_type=EventType.TEST,
         payload={"message": "A test event from Channel Portal.", "subscription": subscription.pk},
     )
-    transaction.on_commit(lambda: _enqueue([delivery.pk]))
+    transaction.on_commit(lambda: deliveries_enqueue([delivery.pk]))
     return delivery
