@@ -44,6 +44,9 @@ class VendorAdapter(ABC):
     #: What this vendor lets a new tenant carry besides the common ``TenantSpec`` fields
     #: (passed in ``TenantSpec.extra`` under each option's name).
     create_options: ClassVar[tuple[CreateOption, ...]] = ()
+    #: Whether the vendor can answer for a past month (False: only today's figures, so the
+    #: portal collects them daily into the current month and never asks for a past one).
+    usage_history: ClassVar[bool] = True
 
     @classmethod
     def capability(cls, cap: Capability) -> CapabilityInfo:
