@@ -117,6 +117,9 @@ class VendorAdapter(ABC):
     #: What this vendor lets a new tenant carry besides the common ``TenantSpec`` fields
     #: (passed in ``TenantSpec.extra`` under each option's name).
     create_options: ClassVar[tuple[CreateOption, ...]] = ()
+    #: Whether the vendor can answer for a past month (False: only today's figures, so the
+    #: portal collects them daily into the current month and never asks for a past one).
+    usage_history: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

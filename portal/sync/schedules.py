@@ -9,6 +9,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 from portal.catalog.models import VendorConnection
 from portal.core.queues import vendor_queue
+from vendors.registry import get_adapter_class
 
 
 def schedules_ensure(connection: VendorConnection) -> list[PeriodicTask]:
@@ -16,8 +17,16 @@ def schedules_ensure(connection: VendorConnection) -> list[PeriodicTask]:
     every, _ = IntervalSchedule.objects.get_or_create(
         every=settings.SYNC_INTERVAL_MINUTES, period=IntervalSchedule.MINUTES
     )
+    history = get_adapter_class(connection.vendor).usage_history
+    # A vendor without usage history is read late each day, so a month ends on its last
+    # day's figures; the others are asked for last month, which they may still correct.
     nightly, _ = CrontabSchedule.objects.get_or_create(
-        minute="15", hour="2", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
+        minute="15" if history else "45",
+        hour="2" if history else "23",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone="UTC",
     )
     queue = vendor_queue(connection.vendor)
     sync_task, _ = PeriodicTask.objects.get_or_create(
@@ -37,7 +46,9 @@ def schedules_ensure(connection: VendorConnection) -> list[PeriodicTask]:
             "crontab": nightly,
             "args": json.dumps([connection.pk]),
             "queue": queue,
-            "description": "Collect last month's usage (vendors correct figures for a while).",
+            "description": "Collect last month's usage (vendors correct figures for a while)."
+            if history
+            else "Collect this month's usage so far (the vendor reports today's figures only).",
         },
     )
     return [sync_task, usage_task]

@@ -1,4 +1,10 @@
-"""Usage collection: one month of usage per tenant, upserted by (tenant, subscription, month, metric)."""
+"""Usage collection: one month of usage per tenant, upserted by (tenant, subscription, month, metric).
+
+A vendor that can answer for a past month (``VendorAdapter.usage_history``) is asked for last
+month, which it may still correct. A vendor that reports only today's figures is collected daily
+into the current month instead, so a month holds the last figures collected in it and is frozen
+when it ends: nobody asks such a vendor for a past month, whose answer would be today's figures.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from portal.catalog.models import VendorConnection
 from portal.customers.models import Subscription, Tenant
 from portal.sync.adapters import connection_adapter
 from vendors.errors import VendorAuthError, VendorError, VendorNotFound
+from vendors.registry import get_adapter_class
 from vendors.types import TenantStatus, VendorUsage, month_start
 
 from .models import SyncRun, SyncRunStatus, SyncScope
@@ -28,6 +35,17 @@ COLLECTED_STATUSES = (TenantStatus.ACTIVE, TenantStatus.TRIAL, TenantStatus.SUSP
 def previous_month(today: dt.date | None = None) -> dt.date:
     first = (today or timezone.now().date()).replace(day=1)
     return month_start(first - dt.timedelta(days=1))
+
+
+def has_usage_history(connection: VendorConnection) -> bool:
+    return get_adapter_class(connection.vendor).usage_history
+
+
+def default_period(connection: VendorConnection, today: dt.date | None = None) -> dt.date:
+    """Last month where the vendor can answer for it, else the current month (collected daily)."""
+    if has_usage_history(connection):
+        return previous_month(today)
+    return month_start(today or timezone.now().date())
 
 
 def usage_apply(
@@ -91,7 +109,9 @@ def connection_collect_usage(
     progress: Callable[[SyncRun], None] | None = None,
 ) -> SyncRun:
     """Collect one month of usage for every tenant the vendor still holds."""
-    period = month_start(period or previous_month())
+    period = month_start(period or default_period(connection))
+    if period < month_start(timezone.now().date()) and not has_usage_history(connection):
+        return _past_month_refused(connection, period, triggered_by)
     claim: Claim = sync_claim(connection)
     tenants = list(
         Tenant.objects.filter(connection=connection, status__in=COLLECTED_STATUSES).order_by("pk")
@@ -155,3 +175,25 @@ def connection_collect_usage(
         success=run.status == SyncRunStatus.SUCCEEDED,
     )
     return run
+
+
+def _past_month_refused(
+    connection: VendorConnection, period: dt.date, triggered_by: str
+) -> SyncRun:
+    """A vendor without usage history would answer today's figures: ask it nothing."""
+    now = timezone.now()
+    return SyncRun.objects.create(
+        connection=connection,
+        scope=SyncScope.USAGE,
+        period=period,
+        status=SyncRunStatus.FAILED,
+        started_at=now,
+        finished_at=now,
+        heartbeat_at=now,
+        triggered_by=triggered_by[:100],
+        error=(
+            f"{connection.get_vendor_display()} cannot report a past month: its usage is "
+            f"collected daily into the current month, and {period:%Y-%m} keeps the last "
+            "figures collected in it."
+        )[:500],
+    )

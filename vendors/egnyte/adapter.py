@@ -19,26 +19,37 @@ endpoint table):
    retries only reads); every other failed write is left to the operation engine.
 4. Pagination. DRF style, 10 per page, not client-selectable. ``next`` is an absolute URL; only
    its query is reused, against our configured base URL, so the token never goes to another host.
-5. Names and references. The trial call has no note/reference field, but takes
-   ``companyName`` (assumed, like Egnyte's trial sign-up form) which comes back as ``companyName``
-   on domains and tenants: that is the tenant name. Our reference is carried in the domain name:
-   ``<company name letters/digits, max 41>-<8 hex of sha256(reference)>`` (50 chars max), so
-   ``find_tenant`` is one GET and two customers with the same name never share a domain.
+5. Names and references. No documented schema carries a company name (Domain and Tenant,
+   egnyte-msp-api.txt:270-346 and 434-506) and the trial call has no note or reference field,
+   so a domain (or Protect tenant) is its own name: ``VendorTenant.name`` is the domain. Our
+   reference is carried in the domain name the portal chooses:
+   ``<company name letters/digits, max 41>-<8 hex of sha256(reference)>`` (50 chars max). That
+   suffix is the ownership mark: ``find_tenant`` with a name is one GET of the domain made from
+   it; without a name it looks for the suffix in the domain listing. Two customers with the same
+   name never share a domain. Nothing else is compared, so a create that succeeded is never a conflict.
 6. Creation is ``POST /trials/`` then, unless a trial was asked for, ``POST
    /trials/{domain}/activate/`` with the same plan. A 409 on the domain name is resolved by
-   reading the domain: ours (listed for this MSP with the same company name and plan) is the
-   idempotent result, anything else is VendorConflict. A half-done create (trial made, not
-   activated) is completed by the retry. Only Connect plans can be created through the API.
-7. Storage asked for at creation: ``spec.extra["storage_gb"]``, else 100 GB per power user.
-   Region: ``spec.extra["region"]``, else from the country (GB->uk, CA->ca, AU->au, EU->eu, us).
+   reading the domain: listed for this MSP, it carries our suffix and so is ours (the idempotent
+   result); not listed, another Egnyte account holds the name: VendorConflict before anything
+   was created. A half-done create (trial made, not activated) is completed by the retry. Only
+   Connect plans can be created through the API.
+7. Create options (``CREATE_OPTIONS``, the trial call's fields, CONTRACTS.md section 3):
+   ``storage_gb`` (else 100 GB per power user), ``region`` (else from the country: GB->uk,
+   CA->ca, AU->au, EU->eu, else us) and the first administrator ``admin_username`` /
+   ``admin_first_name`` / ``admin_last_name`` (else the contact's). The plan is the product.
 8. Seats are the domain's allocated power users, set absolutely with ``power-users/allocate``.
    When the plan pool is short (409 ``insufficient_power_users`` with ``required``/``available``)
    the adapter buys the difference with ``power-users/purchase/`` (absolute pool size, so a
    repeat buys nothing) and allocates again. Protect tenants have no seats.
 9. Suspend, resume, cancel, add-ons and plan changes have no MSP API endpoint: unsupported.
-10. Usage for a month is the detail endpoint with ``?month=YYYY-MM`` (figures at that month's
-    close; the current month is live); 404 ``usage_not_found`` means nothing recorded: no rows.
-    Protect ``cupUsed`` is taken to be GB and reported as STORAGE_GB.
+10. Usage: the documents define no month parameter, so Egnyte reports today's figures only
+    (``usage_history = False``): the portal collects them daily into the current month. The
+    current month comes from the domain and tenant listings (10 records a call, read once per
+    adapter for 15 minutes), so a nightly collection costs a tenth of a call per tenant against
+    the 1,000 calls a day. A past month is asked with ``?month=YYYY-MM`` and accepted only from
+    an answer that names that month (``"month"``); an answer without it is today's figures and is
+    refused (VendorUnsupported), never booked to the past month. 404 ``usage_not_found`` means
+    nothing recorded: no rows. Protect ``cupUsed`` is taken to be GB and reported as STORAGE_GB.
 11. Statuses: "trial expired" is SUSPENDED for the tenant and EXPIRED for its subscription; the
     four lock/hold/declined states are SUSPENDED; "deleted" (never listed) is CANCELLED.
 """
@@ -49,7 +60,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -71,7 +83,9 @@ from vendors.ratelimit import RateLimit
 from vendors.types import (
     Capability,
     CapabilityInfo,
+    CreateOption,
     Metric,
+    OptionType,
     ProductKind,
     SubscriptionChange,
     SubscriptionStatus,
@@ -126,6 +140,36 @@ EU_COUNTRIES = frozenset(
     ]
 )
 REGION_BY_COUNTRY = {"US": "us", "GB": "uk", "CA": "ca", "AU": "au"}
+REGIONS: tuple[tuple[str, str], ...] = (
+    ("us", "United States"),
+    ("eu", "European Union"),
+    ("uk", "United Kingdom"),
+    ("ca", "Canada"),
+    ("au", "Australia"),
+)
+#: How long one walk of the listings serves current-month usage (one usage pull).
+USAGE_LISTING_TTL_SECONDS = 15 * 60
+_CONTACT = "Leave empty for the contact's."
+#: What ``POST /trials/`` lets a create carry beyond the common spec (CONTRACTS.md section 3).
+CREATE_OPTIONS: tuple[CreateOption, ...] = (
+    CreateOption(
+        "storage_gb",
+        "Storage (GB)",
+        OptionType.INTEGER,
+        min_value=1,
+        help=f"Leave empty for {STORAGE_GB_PER_POWER_USER} GB per power user.",
+    ),
+    CreateOption(
+        "region",
+        "Data region",
+        OptionType.CHOICE,
+        choices=REGIONS,
+        help="Where Egnyte keeps the domain's data; leave empty to choose from the country.",
+    ),
+    CreateOption("admin_username", "Administrator e-mail", OptionType.EMAIL, help=_CONTACT),
+    CreateOption("admin_first_name", "Administrator first name", max_value=100, help=_CONTACT),
+    CreateOption("admin_last_name", "Administrator last name", max_value=100, help=_CONTACT),
+)
 
 # Domain and Tenant ``status`` enums of the MSP API reference (Domains / Tenants sections).
 TENANT_STATUS_MAP: dict[str, TenantStatus] = {
@@ -164,11 +208,15 @@ PROTECT_USAGE: tuple[tuple[str, Metric], ...] = (("cupUsed", Metric.STORAGE_GB),
 _NO_ENDPOINT = "The Egnyte MSP API has no endpoint for this; do it in the Egnyte Reseller Portal."
 
 
+def reference_suffix(reference: str) -> str:
+    """The end of every domain we create for this reference: our ownership mark."""
+    return "-" + hashlib.sha256(reference.encode()).hexdigest()[:8]
+
+
 def domain_name(name: str, reference: str) -> str:
     """The Connect domain we create for a customer: readable, and unique per our reference."""
-    digest = hashlib.sha256(reference.encode()).hexdigest()[:8]
     slug = re.sub(r"[^a-z0-9]", "", name.lower())[: MAX_DOMAIN_LENGTH - 9] or "customer"
-    return f"{slug}-{digest}"
+    return slug + reference_suffix(reference)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -197,6 +245,9 @@ class EgnyteAdapter(HttpVendorAdapter):
     # The MSP's own NFR domain; staff replace the host part.
     default_base_url = "https://yournfrdomain.egnyte.com"
     rate_limit = RateLimit(per_second=2, per_day=1000)
+    create_options: ClassVar[tuple[CreateOption, ...]] = CREATE_OPTIONS
+    #: The documents define no month parameter: only today's figures can be read (assumption 10).
+    usage_history: ClassVar[bool] = False
     capabilities: ClassVar[dict[Capability, CapabilityInfo]] = {
         Capability.CATALOG: native("Plans and their packages from /plans."),
         Capability.LIST_TENANTS: native("Connect domains and Protect tenants, 10 per page."),
@@ -218,12 +269,18 @@ class EgnyteAdapter(HttpVendorAdapter):
         Capability.CONVERT_TRIAL: native("Activates a Connect trial domain on its plan."),
         Capability.USAGE: native(
             "Power users, standard users and storage per domain; content under protection "
-            "per Protect tenant. Past months use the month parameter (see the vendor notes)."
+            "per Protect tenant. Today's figures only: collected daily into the current month, "
+            "which keeps its last figures when it ends."
         ),
         Capability.WEBHOOKS: native(
             "Egnyte posts reseller events to a registered URL with a static auth header."
         ),
     }
+
+    def __init__(self, base_url: str, credentials: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(base_url, credentials, **kwargs)
+        #: (monotonic time, external id -> listed record): current-month usage for one pull.
+        self._listing: tuple[float, dict[str, dict[str, Any]]] = (0.0, {})
 
     # -- hooks ----------------------------------------------------------------------------------
 
@@ -331,28 +388,36 @@ class EgnyteAdapter(HttpVendorAdapter):
         return self._protect_tenant(self.call("GET", f"{API}/tenants/{quote(name, safe='')}"))
 
     def find_tenant(self, reference: str, name: str = "") -> VendorTenant | None:
-        """One GET: the domain name carries the reference (assumption 5)."""
-        try:
-            tenant = self.get_tenant(domain_id(domain_name(name, reference)))
-        except VendorNotFound:
-            return None
-        if name and tenant.name != name:
-            return None
-        return dataclasses.replace(tenant, reference=reference)
+        """Ours is the domain ending in our reference's suffix (assumption 5): with the name the
+        domain was made from, one GET; without a name, the suffix in the domain listing (a tenth
+        of a call per domain, so only when the name is not known)."""
+        if name:
+            try:
+                tenant = self.get_tenant(domain_id(domain_name(name, reference)))
+            except VendorNotFound:
+                return None
+            return dataclasses.replace(tenant, reference=reference)
+        suffix = reference_suffix(reference)
+        for page in self.pages(f"{API}/domains"):
+            for record in page:
+                if str(record.get("domain", "")).lower().endswith(suffix):
+                    return dataclasses.replace(self._domain_tenant(record), reference=reference)
+        return None
 
     def get_usage(self, external_id: str, period: dt.date) -> list[VendorUsage]:
+        """Today's figures for the current month; a past month only from an answer naming it."""
         self.require(Capability.USAGE)
         period = month_start(period)
+        this_month = month_start(dt.date.today())
+        if period > this_month:
+            return []
         kind, name = self._split(external_id)
-        path = (
-            self._domain_path(name) if kind == DOMAIN else f"{API}/tenants/{quote(name, safe='')}"
-        )
-        try:
-            record = self.call("GET", path, params={"month": period.strftime("%Y-%m")})
-        except VendorNotFound as exc:
-            if isinstance(exc.body, dict) and exc.body.get("code") == "usage_not_found":
+        if period == this_month:
+            record = self._current_record(external_id, kind, name)
+        else:
+            record = self._past_record(kind, name, period)
+            if record is None:
                 return []
-            raise
         fields = DOMAIN_USAGE if kind == DOMAIN else PROTECT_USAGE
         return [
             VendorUsage(
@@ -368,39 +433,109 @@ class EgnyteAdapter(HttpVendorAdapter):
             if record.get(field) is not None
         ]
 
+    def _unit_path(self, kind: str, name: str) -> str:
+        return (
+            self._domain_path(name) if kind == DOMAIN else f"{API}/tenants/{quote(name, safe='')}"
+        )
+
+    def _current_record(self, external_id: str, kind: str, name: str) -> dict[str, Any]:
+        """From the listings, walked once per pull (10 records a call); else the detail."""
+        fetched, records = self._listing
+        if not records or time.monotonic() - fetched > USAGE_LISTING_TTL_SECONDS:
+            records = {}
+            for page in self.pages(f"{API}/domains"):
+                records.update((domain_id(str(r["domain"])), r) for r in page)
+            for page in self.pages(f"{API}/tenants"):
+                records.update((protect_id(str(r["tenant"])), r) for r in page)
+            self._listing = (time.monotonic(), records)
+        record = records.get(external_id)
+        if record is None:  # created since the walk
+            record = self.call("GET", self._unit_path(kind, name))
+        return record
+
+    def _past_record(self, kind: str, name: str, period: dt.date) -> dict[str, Any] | None:
+        """``?month=`` is in no document: an answer that does not name the month is refused."""
+        month = period.strftime("%Y-%m")
+        try:
+            record = self.call("GET", self._unit_path(kind, name), params={"month": month})
+        except VendorNotFound as exc:
+            if isinstance(exc.body, dict) and exc.body.get("code") == "usage_not_found":
+                return None
+            raise
+        if not isinstance(record, dict) or record.get("month") != month:
+            raise VendorUnsupported(
+                f"Egnyte answered today's figures when asked for {month}: its API defines no "
+                "month parameter, so a past month cannot be read. The portal collects Egnyte "
+                "usage daily into the current month instead.",
+                vendor=self.vendor,
+                status=200,
+                body=record,
+            )
+        return record
+
     # -- writes ---------------------------------------------------------------------------------
 
     def create_tenant(self, spec: TenantSpec, idempotency_key: str) -> VendorTenant:
         """Trial, then activation unless ``spec.trial``; a retry finishes what is missing."""
         self.require(Capability.CREATE_TENANT)
         plan_id = self._plan_id(spec.product_code)
-        domain = domain_name(spec.name, spec.reference)
-        storage = int(spec.extra.get("storage_gb") or spec.seats * STORAGE_GB_PER_POWER_USER)
+        body = self._trial_body(spec, plan_id)  # refuses a bad spec before any call
         tenant = self.find_tenant(spec.reference, spec.name)
         if tenant is None:
-            body = {
-                "domain": domain,
-                "id": plan_id,
-                "powerUsers": spec.seats,
-                "storageGB": storage,
-                "region": self._region(spec),
-                "companyName": spec.name,
-                "username": spec.contact.email,
-                "firstName": spec.contact.first_name,
-                "lastName": spec.contact.last_name,
-            }
+            domain = body["domain"]
             try:
                 self.call("POST", f"{API}/trials/", json=body, safe=False)
             except VendorConflict as exc:
-                self.log.info("domain %s exists at Egnyte; checking it is ours", domain)
+                self.log.info("domain %s exists at Egnyte; checking it is listed for us", domain)
                 tenant = self._owned_domain(domain, exc)
             if tenant is None:
                 tenant = self.get_tenant(domain_id(domain))
-        self._check_ours(tenant, spec, plan_id)
+        domain = self._split(tenant.external_id)[1]
         if not spec.trial and tenant.status is TenantStatus.TRIAL:
-            self._activate(domain, plan_id, spec.seats, storage)
+            self._activate(domain, plan_id, spec.seats, body["storageGB"])
             tenant = self.get_tenant(domain_id(domain))
         return dataclasses.replace(tenant, reference=spec.reference)
+
+    @classmethod
+    def _trial_body(cls, spec: TenantSpec, plan_id: int) -> dict[str, Any]:
+        """``POST /trials/`` from the spec and its create options; refused before any call when
+        a value does not fit (nothing is created)."""
+        extra, contact = spec.extra, spec.contact
+        problems: dict[str, list[str]] = {}
+        storage = extra.get("storage_gb")
+        if storage is None:
+            storage = spec.seats * STORAGE_GB_PER_POWER_USER
+        if isinstance(storage, bool) or not isinstance(storage, int) or storage < 1:
+            problems["storage_gb"] = ["Storage must be a whole number of GB, at least 1."]
+        region = extra.get("region") or cls._region(spec.country)
+        if region not in dict(REGIONS):
+            problems["region"] = [f"Region must be one of {', '.join(dict(REGIONS))}."]
+        if spec.seats < 1:
+            problems["seats"] = ["At least one power user."]
+        admin = {
+            "username": extra.get("admin_username") or contact.email,
+            "firstName": extra.get("admin_first_name") or contact.first_name,
+            "lastName": extra.get("admin_last_name") or contact.last_name,
+        }
+        for key, option in (("firstName", "admin_first_name"), ("lastName", "admin_last_name")):
+            if len(admin[key]) > 100:
+                problems[option] = ["At most 100 characters."]
+        if problems:
+            raise VendorBadRequest(
+                "Egnyte cannot create this domain: "
+                + "; ".join(m for messages in problems.values() for m in messages),
+                vendor=cls.vendor,
+                field_errors=problems,
+            )
+        body: dict[str, Any] = {
+            "domain": domain_name(spec.name, spec.reference),
+            "id": plan_id,
+            "powerUsers": spec.seats,
+            "storageGB": storage,
+            "region": region,
+        }
+        body.update({key: value for key, value in admin.items() if value})
+        return body
 
     def convert_trial(
         self,
@@ -519,16 +654,15 @@ class EgnyteAdapter(HttpVendorAdapter):
             ) from None
 
     @staticmethod
-    def _region(spec: TenantSpec) -> str:
-        if spec.extra.get("region"):
-            return str(spec.extra["region"])
-        country = spec.country.upper()
+    def _region(country: str) -> str:
+        country = country.upper()
         return "eu" if country in EU_COUNTRIES else REGION_BY_COUNTRY.get(country, "us")
 
     def _owned_domain(self, domain: str, conflict: VendorConflict) -> VendorTenant:
-        """A 409 on the name: not listed for this MSP means another Egnyte account has it."""
+        """A 409 on the name: listed for this MSP, it carries our suffix and is ours; not listed,
+        another Egnyte account has it."""
         try:
-            tenant = self.get_tenant(domain_id(domain))
+            return self.get_tenant(domain_id(domain))
         except VendorNotFound:
             raise VendorConflict(
                 f"The Egnyte domain name {domain!r} belongs to another Egnyte account.",
@@ -536,17 +670,6 @@ class EgnyteAdapter(HttpVendorAdapter):
                 status=conflict.status,
                 body=conflict.body,
             ) from None
-        return tenant  # listed for us: _check_ours decides whether it is this customer's
-
-    def _check_ours(self, tenant: VendorTenant, spec: TenantSpec, plan_id: int) -> None:
-        record = tenant.raw
-        if tenant.name != spec.name or record.get("planId") != plan_id:
-            raise VendorConflict(
-                f"Egnyte domain {record.get('domain')!r} exists for {tenant.name!r} on plan "
-                f"{record.get('planName')!r}, not for this customer.",
-                vendor=self.vendor,
-                body=record,
-            )
 
     def _activate(self, domain: str, plan_id: int, seats: int, storage: int) -> None:
         body = {"planId": plan_id, "powerUsers": seats, "storageGB": storage}
@@ -604,7 +727,7 @@ class EgnyteAdapter(HttpVendorAdapter):
         )
         return VendorTenant(
             external_id=external_id,
-            name=str(record.get("companyName") or record["domain"]),
+            name=str(record["domain"]),  # no documented schema carries a company name
             status=TENANT_STATUS_MAP.get(raw_status, TenantStatus.UNKNOWN),
             subscriptions=(subscription,),
             raw=record,
@@ -625,7 +748,7 @@ class EgnyteAdapter(HttpVendorAdapter):
         )
         return VendorTenant(
             external_id=external_id,
-            name=str(record.get("companyName") or record["tenant"]),
+            name=str(record["tenant"]),
             status=TENANT_STATUS_MAP.get(raw_status, TenantStatus.UNKNOWN),
             subscriptions=(subscription,),
             raw=record,

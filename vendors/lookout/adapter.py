@@ -32,17 +32,27 @@ placeholders until confirmed from the partner Swagger):
 7. Order processing failures come back as ``orderState=FAILED`` with ``errorMessage``; validation
    failures as HTTP 400. A FAILED order maps to ``VendorConflict`` (the state forbids it), except
    a create whose externalPartnerId already exists, which returns that tenant (it is ours).
-8. ``GET /tenants`` pages with offset/limit (max 100 per page, assumed) and returns ``count``, the
+8. ``GET /tenants/{id}`` is in no document (only its sub-resources are): it is tried, and a 404 or
+   405 falls back to the documented ``GET /tenants`` listing; when the listing holds the tenant
+   the 404 meant "no such route" and the adapter stops asking (so does a 405).
+   ``GET /tenants`` pages with offset/limit (max 100 per page, assumed) and returns ``count``, the
    total. List items (TenantDetails) carry no seat count, so each tenant's
    ``/subscription`` is read as well (one call per tenant).
-9. Usage: ``GET /tenants/{id}/data_bundle?filter=YYYY-MM`` answers a month's
-   ``licensesPurchased``/``licensesUsed`` (the Swagger lists a ``filter`` parameter without
-   saying what it filters). Lookout keeps at least 12 months. A month without figures -> [].
+9. Usage: ``GET /tenants/{id}/data_bundle`` answers today's ``licensesPurchased`` /
+   ``licensesUsed``; its ``filter`` parameter has no documented format, so Lookout cannot be
+   relied on for a past month (``usage_history = False``: the portal collects daily into the
+   current month). A past month is asked with ``filter=YYYY-MM`` and accepted only when the
+   answer names that filter; otherwise it is today's figures and is refused (VendorUnsupported).
 10. No catalog endpoint: the SKU table in ``enums.py`` is the catalog.
 11. Suspend/resume: no order type does it (Lookout itself may show SUSPENDED, e.g. non-payment).
 12. Rate limits are undocumented; no client-side limit is applied.
-13. ``spec.extra["external_org_id"]`` creates a managed tenant under that org (ManagedOrder);
-    the org is kept in ``raw``, not in ``parent_external_id``, because list items do not carry it.
+13. Create options (``CREATE_OPTIONS``): the Admin schema requires ``contactFirstName`` and
+    ``contactLastName`` (lookout-partner-api.txt:630-637), so both are required options instead
+    of a split of the contact's name (a one-word name would have no last name);
+    ``contact_email`` falls back to the contact's e-mail. ``external_org_id`` creates a managed
+    tenant under that org (ManagedOrder, lines 853-859); the org is kept in ``raw``, not in
+    ``parent_external_id``, because list items do not carry it. A spec missing any of them is
+    refused before any call.
 """
 
 from __future__ import annotations
@@ -59,16 +69,20 @@ import requests
 
 from vendors.errors import (
     VendorAuthError,
+    VendorBadRequest,
     VendorConflict,
     VendorError,
     VendorNotFound,
     VendorTransientError,
+    VendorUnsupported,
 )
 from vendors.http import HttpVendorAdapter
 from vendors.types import (
     Capability,
     CapabilityInfo,
+    CreateOption,
     Metric,
+    OptionType,
     ProductKind,
     SubscriptionChange,
     SubscriptionStatus,
@@ -108,6 +122,29 @@ USAGE_FIELDS: dict[str, Metric] = {
     "licensesUsed": Metric.SEATS_USED,
 }
 
+_NAME = "Required by Lookout for the tenant's first administrator (Admin schema)."
+#: What a create order carries beyond the common spec (Admin and ManagedOrder schemas).
+CREATE_OPTIONS: tuple[CreateOption, ...] = (
+    CreateOption(
+        "contact_first_name", "Administrator first name", required=True, min_value=1, help=_NAME
+    ),
+    CreateOption(
+        "contact_last_name", "Administrator last name", required=True, min_value=1, help=_NAME
+    ),
+    CreateOption(
+        "contact_email",
+        "Administrator e-mail",
+        OptionType.EMAIL,
+        help="Leave empty for the contact's e-mail.",
+    ),
+    CreateOption(
+        "external_org_id",
+        "Organization",
+        help="The externalOrgId of a Lookout organization to create the tenant under "
+        "(a managed tenant); leave empty for a tenant of the partner itself.",
+    ),
+)
+
 
 def _date(value: Any) -> dt.date | None:
     if not isinstance(value, str) or not value:
@@ -123,6 +160,9 @@ class LookoutAdapter(HttpVendorAdapter):
     display_name = "Lookout"
     credential_fields = ("application_key",)
     default_base_url = "https://api.lookout.com"
+    create_options: ClassVar[tuple[CreateOption, ...]] = CREATE_OPTIONS
+    #: data_bundle's filter has no documented format: only today's figures (assumption 9).
+    usage_history: ClassVar[bool] = False
     capabilities: ClassVar[dict[Capability, CapabilityInfo]] = {
         Capability.CATALOG: emulated(
             "Lookout has no catalog endpoint; the SKUs offered are a fixed table in the portal."
@@ -146,7 +186,8 @@ class LookoutAdapter(HttpVendorAdapter):
             "No conversion call: a renew order moves the trial term to a one-year paid term."
         ),
         Capability.USAGE: native(
-            "Licences purchased and used per month, from the tenant's data bundle."
+            "Licences purchased and used, from the tenant's data bundle. Today's figures only: "
+            "collected daily into the current month, which keeps its last figures when it ends."
         ),
         Capability.WEBHOOKS: unsupported(
             "Lookout sends no partner webhooks; changes come by sync."
@@ -166,6 +207,8 @@ class LookoutAdapter(HttpVendorAdapter):
         self._token: str | None = None
         self._token_deadline = 0.0
         self._fetching_token = False
+        #: False once the undocumented ``GET /tenants/{id}`` proved absent (assumption 8).
+        self._tenant_get = True
 
     # -- auth ----------------------------------------------------------------------------------
 
@@ -251,6 +294,31 @@ class LookoutAdapter(HttpVendorAdapter):
         ]
 
     def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
+        for items in self._detail_pages():
+            yield [self._tenant(item, self._subscription_of(item)) for item in items]
+
+    def get_tenant(self, external_id: str) -> VendorTenant:
+        detail = self._tenant_details(external_id)
+        return self._tenant(detail, self._subscription_of(detail))
+
+    def _tenant_details(self, external_id: str) -> dict[str, Any]:
+        """The undocumented detail when Lookout answers it, else the documented listing."""
+        if self._tenant_get:
+            try:
+                detail: dict[str, Any] = self.call("GET", self._tenant_path(external_id))
+                return detail
+            except (VendorNotFound, VendorBadRequest) as exc:
+                if exc.status not in (404, 405):
+                    raise
+                self._tenant_get = exc.status != 405
+        for details in self._detail_pages():
+            for item in details:
+                if item.get("externalPartnerId") == external_id:
+                    self._tenant_get = False  # listed, so the 404 was "no such route"
+                    return item
+        raise VendorNotFound(f"Tenant {external_id} is not at Lookout.", vendor=self.vendor)
+
+    def _detail_pages(self) -> Iterator[list[dict[str, Any]]]:
         offset = 0
         while True:
             body = self.call(
@@ -258,15 +326,11 @@ class LookoutAdapter(HttpVendorAdapter):
             )
             items = body.get("tenants") or []
             if items:
-                yield [self._tenant(item, self._subscription_of(item)) for item in items]
+                yield items
             offset += len(items)
             total = body.get("count")
             if not items or (isinstance(total, int) and offset >= total):
                 return
-
-    def get_tenant(self, external_id: str) -> VendorTenant:
-        detail = self.call("GET", self._tenant_path(external_id))
-        return self._tenant(detail, self._subscription_of(detail))
 
     def find_tenant(self, reference: str, name: str = "") -> VendorTenant | None:
         if reference:
@@ -281,13 +345,27 @@ class LookoutAdapter(HttpVendorAdapter):
         return None
 
     def get_usage(self, external_id: str, period: dt.date) -> list[VendorUsage]:
+        """Today's figures for the current month; a past month only from an answer naming it."""
         self.require(Capability.USAGE)
         period = month_start(period)
-        bundle = self.call(
-            "GET",
-            f"{self._tenant_path(external_id)}/data_bundle",
-            params={"filter": period.strftime("%Y-%m")},
-        )
+        this_month = month_start(dt.date.today())
+        if period > this_month:
+            return []
+        path = f"{self._tenant_path(external_id)}/data_bundle"
+        month = period.strftime("%Y-%m")
+        if period == this_month:
+            bundle = self.call("GET", path)
+        else:
+            bundle = self.call("GET", path, params={"filter": month})
+            if not isinstance(bundle, dict) or bundle.get("filter") != month:
+                raise VendorUnsupported(
+                    f"Lookout answered today's figures when asked for {month}: the data "
+                    "bundle's filter has no documented format, so a past month cannot be read. "
+                    "The portal collects Lookout usage daily into the current month instead.",
+                    vendor=self.vendor,
+                    status=200,
+                    body=bundle,
+                )
         usage = []
         for field, metric in USAGE_FIELDS.items():
             value = bundle.get(field)
@@ -303,7 +381,7 @@ class LookoutAdapter(HttpVendorAdapter):
                     quantity=Decimal(value),
                     vendor_field=field,
                     subscription_external_id=external_id,
-                    raw={field: value, "filter": period.strftime("%Y-%m")},
+                    raw={field: value, "month": month},
                 )
             )
         return usage
@@ -314,6 +392,7 @@ class LookoutAdapter(HttpVendorAdapter):
         self.require(Capability.CREATE_TENANT)
         if spec.addons:
             self.require(Capability.CHANGE_ADDONS)
+        admin = self._admin(spec)  # refuses a bad spec before any call
         trial = spec.trial
         body: dict[str, Any] = {
             "transactionId": idempotency_key,
@@ -326,13 +405,11 @@ class LookoutAdapter(HttpVendorAdapter):
             "autoRenewState": AutoRenewState.DISABLED if trial else AutoRenewState.ENABLED,
             "companyName": spec.name,
             "country": spec.country,
-            "contactEmail": spec.contact.email,
-            "contactFirstName": spec.contact.first_name,
-            "contactLastName": spec.contact.last_name,
+            **admin,
         }
         org_id = spec.extra.get("external_org_id")
         if org_id:
-            body.update(managed=True, externalOrgId=org_id)
+            body.update(managed=True, externalOrgId=str(org_id))
         order = self._order("", body)
         if order.get("orderState") == OrderState.FAILED:
             existing = self.find_tenant(spec.reference)
@@ -400,6 +477,38 @@ class LookoutAdapter(HttpVendorAdapter):
             body["seatTotal"] = seats
         self._order_or_raise("/renew", body)
         return self.get_tenant(external_id)
+
+    @classmethod
+    def _admin(cls, spec: TenantSpec) -> dict[str, str]:
+        """The Admin schema's three required fields, from the create options (and the contact's
+        e-mail); VendorBadRequest naming each missing one, before any call."""
+        values = {
+            "contactFirstName": str(spec.extra.get("contact_first_name") or "").strip(),
+            "contactLastName": str(spec.extra.get("contact_last_name") or "").strip(),
+            "contactEmail": str(spec.extra.get("contact_email") or spec.contact.email).strip(),
+        }
+        options = {
+            "contactFirstName": "contact_first_name",
+            "contactLastName": "contact_last_name",
+            "contactEmail": "contact_email",
+        }
+        problems = {
+            options[key]: [f"Lookout requires {key} (Admin schema)."]
+            for key, value in values.items()
+            if not value
+        }
+        if not spec.name.strip():
+            problems["name"] = ["Lookout requires companyName (Tenant schema)."]
+        if spec.seats < 1:
+            problems["seats"] = ["Lookout requires seatTotal of at least 1."]
+        if problems:
+            raise VendorBadRequest(
+                "Lookout cannot create this tenant: "
+                + "; ".join(m for messages in problems.values() for m in messages),
+                vendor=cls.vendor,
+                field_errors=problems,
+            )
+        return values
 
     # -- orders --------------------------------------------------------------------------------
 

@@ -24,14 +24,20 @@ Assumptions where the docs are silent (one place, also in docs/vendors/redstor.m
 - ``CreateCompanyRequest`` is assumed to be ``{companyName, type, externalReference,
   adminUser{name, email}}`` and ``Company`` to echo ``externalReference``: that is where our
   customer reference lives. ``AddProductSubscriptionRequest`` is assumed to be ``{productId,
-  editionId, licensedSeats}`` and ``ProductSubscription`` to carry ``licensedSeats``.
-- Changing seats uses ``PATCH /companies/{id}/subscriptions/{subscriptionId}`` with
-  ``{licensedSeats}``: not in the V1 excerpt; confirm against public.json.
-- ``trialStatus`` values: ``NotUsed``, ``InProgress`` (a running trial), ``Converted``,
-  ``Expired`` (only ``NotUsed`` is shown in the spec). A removed subscription stays listed with
-  ``isActive: false`` (DELETE answers "removal processed/queued").
+  editionId, licensedSeats}``.
+- Seats: the documented ProductSubscription (``productId, trialStatus, editionId,
+  subscriptionId, isActive``) carries no seat count, so ``VendorSubscription.seats`` is None
+  (Redstor bills consumption: active seats come with usage). Changing seats uses ``PATCH
+  /companies/{id}/subscriptions/{subscriptionId}`` with ``{licensedSeats}``, which the V1
+  document does not show: a 404 or 405 is VendorUnsupported carrying Redstor's answer.
+- ``trialStatus``: the document shows only ``NotUsed``. ``NotUsed`` and ``Converted`` are paid
+  subscriptions, ``Expired`` an ended trial, and any other value on an active subscription a
+  running trial (``InProgress``, ``Active``, ``InUse``, ... : variant ``trial_status``).
+- A removed subscription (DELETE answers "removal processed/queued") may stay listed with
+  ``isActive: false`` or no longer be listed (variant ``cancelled_subscriptions``): a tenant with
+  no listed subscription is therefore cancelled, not pending.
 - Tenant status derives from ``isEnabled`` and the subscriptions (TENANT_STATUS_MAP): disabled ->
-  suspended; no subscription yet -> pending; none active -> cancelled; only trials -> trial.
+  suspended; none listed or none active -> cancelled; only trials -> trial.
 - Suspend = ``PATCH .../disable``, resume = ``PATCH .../enable``; cancel = ``DELETE`` the product
   subscription(s), never the company (deleting drops the customer's backups).
 - Empty collections may answer ``204 No Content`` (listed for every GET in the spec): read as empty.
@@ -71,6 +77,7 @@ from vendors.errors import (
     VendorError,
     VendorNotFound,
     VendorTransientError,
+    VendorUnsupported,
 )
 from vendors.http import HttpVendorAdapter
 from vendors.ratelimit import RateLimit
@@ -86,6 +93,7 @@ from vendors.types import (
     VendorSubscription,
     VendorTenant,
     VendorUsage,
+    emulated,
     month_start,
     native,
     unsupported,
@@ -106,24 +114,25 @@ OAUTH_ERRORS = frozenset(
         "invalid_request",
     }
 )
-TRIAL_IN_PROGRESS = "InProgress"
+#: trialStatus values that are not a running trial; any other is one (the spec shows NotUsed).
+PAID_TRIAL_STATUSES = frozenset({"NotUsed", "Converted"})
+TRIAL_EXPIRED = "Expired"
 
-#: (isActive, trialStatus) -> status.
-SUBSCRIPTION_STATUS_MAP: dict[tuple[Any, Any], SubscriptionStatus] = {
-    (True, "NotUsed"): SubscriptionStatus.ACTIVE,
-    (True, "Converted"): SubscriptionStatus.ACTIVE,
-    (True, "InProgress"): SubscriptionStatus.TRIAL,
-    (False, "NotUsed"): SubscriptionStatus.CANCELLED,
-    (False, "Converted"): SubscriptionStatus.CANCELLED,
-    (False, "InProgress"): SubscriptionStatus.CANCELLED,
-    (False, "Expired"): SubscriptionStatus.EXPIRED,
+#: (isActive, what the trialStatus says) -> status; see trial_state().
+SUBSCRIPTION_STATUS_MAP: dict[tuple[Any, str], SubscriptionStatus] = {
+    (True, "paid"): SubscriptionStatus.ACTIVE,
+    (True, "running"): SubscriptionStatus.TRIAL,
+    (True, "expired"): SubscriptionStatus.EXPIRED,
+    (False, "paid"): SubscriptionStatus.CANCELLED,
+    (False, "running"): SubscriptionStatus.CANCELLED,
+    (False, "expired"): SubscriptionStatus.EXPIRED,
 }
 #: (isEnabled, what its subscriptions amount to) -> status; see subscription_summary().
 TENANT_STATUS_MAP: dict[tuple[Any, str], TenantStatus] = {
     (True, "paid"): TenantStatus.ACTIVE,
     (True, "trial"): TenantStatus.TRIAL,
     (True, "ended"): TenantStatus.CANCELLED,
-    (True, "none"): TenantStatus.PENDING,
+    (True, "none"): TenantStatus.CANCELLED,  # removed subscriptions may no longer be listed
     (False, "paid"): TenantStatus.SUSPENDED,
     (False, "trial"): TenantStatus.SUSPENDED,
     (False, "ended"): TenantStatus.SUSPENDED,
@@ -140,14 +149,24 @@ USAGE_MAP: dict[str, Metric] = {
 }
 
 
+def trial_state(raw: dict[str, Any]) -> str:
+    """'paid', 'running', 'expired' or '' (no trialStatus string): what trialStatus says."""
+    value = raw.get("trialStatus")
+    if not isinstance(value, str) or not value:
+        return ""
+    if value in PAID_TRIAL_STATUSES:
+        return "paid"
+    return "expired" if value == TRIAL_EXPIRED else "running"
+
+
 def subscription_summary(subscriptions: list[dict[str, Any]]) -> str:
     """'paid', 'trial', 'ended' or 'none': the subscription half of the tenant status key."""
     if not subscriptions:
         return "none"
-    live = [s for s in subscriptions if s.get("isActive")]
+    live = [s for s in subscriptions if s.get("isActive") is True and trial_state(s) != "expired"]
     if not live:
         return "ended"
-    return "trial" if all(s.get("trialStatus") == TRIAL_IN_PROGRESS for s in live) else "paid"
+    return "trial" if all(trial_state(s) == "running" for s in live) else "paid"
 
 
 class RedstorAdapter(HttpVendorAdapter):
@@ -172,8 +191,9 @@ class RedstorAdapter(HttpVendorAdapter):
         Capability.CREATE_TENANT: native(
             "Creates the customer company, then subscribes it to the product (or its trial)."
         ),
-        Capability.CHANGE_SEATS: native(
-            "Sets the subscription's licensed seats; Redstor bills what is consumed."
+        Capability.CHANGE_SEATS: emulated(
+            "Not in the V1 document: tried as a PATCH of the subscription; when Redstor refuses "
+            "it the change fails saying so. Redstor bills what is consumed."
         ),
         Capability.CHANGE_ADDONS: unsupported("Redstor products have no add-ons."),
         Capability.CHANGE_PLAN: unsupported(
@@ -406,11 +426,11 @@ class RedstorAdapter(HttpVendorAdapter):
             if product
             else f"{raw.get('productId')}:{raw.get('editionId')}",
             status=SUBSCRIPTION_STATUS_MAP.get(
-                (raw.get("isActive"), raw.get("trialStatus")), SubscriptionStatus.UNKNOWN
+                (raw.get("isActive"), trial_state(raw)), SubscriptionStatus.UNKNOWN
             ),
-            seats=raw.get("licensedSeats"),
+            seats=None,  # no documented field carries a seat count
             product_name=product.name if product else "",
-            is_trial=raw.get("trialStatus") == TRIAL_IN_PROGRESS,
+            is_trial=trial_state(raw) == "running",
             raw=raw,
         )
 
@@ -532,9 +552,26 @@ class RedstorAdapter(HttpVendorAdapter):
         self.require_change(change)
         if change.seats is not None:
             subscription_id = change.subscription_id or self._main(external_id).external_id
-            path = f"/companies/{external_id}/subscriptions/{subscription_id}"
-            self._write("PATCH", path, {"licensedSeats": change.seats})
+            self._set_seats(external_id, subscription_id, change.seats)
         return self.get_tenant(external_id)
+
+    def _set_seats(self, external_id: str, subscription_id: str, seats: int) -> None:
+        """The undocumented PATCH; Redstor refusing the route is VendorUnsupported, not a crash."""
+        path = f"/companies/{external_id}/subscriptions/{subscription_id}"
+        try:
+            self._write("PATCH", path, {"licensedSeats": seats})
+        except (VendorNotFound, VendorBadRequest) as exc:
+            if exc.status not in (404, 405):
+                raise
+            if exc.status == 404:
+                self._main(external_id)  # a real 404 of the tenant or subscription stays one
+            raise VendorUnsupported(
+                f"Redstor refused the seat change (HTTP {exc.status}: {exc.message}): the RedAPI "
+                "V1 document has no call that sets seats; change them in RedApp.",
+                vendor=self.vendor,
+                status=exc.status,
+                body=exc.body,
+            ) from None
 
     def _main(self, external_id: str) -> VendorSubscription:
         tenant = self.get_tenant(external_id)
@@ -598,8 +635,7 @@ class RedstorAdapter(HttpVendorAdapter):
                 raise VendorConflict(
                     f"{external_id} has no running trial to convert.", vendor=self.vendor
                 )
-        if seats is not None and seats != target.seats:
+        if seats is not None:
             self.require(Capability.CHANGE_SEATS)
-            path = f"/companies/{external_id}/subscriptions/{target.external_id}"
-            self._write("PATCH", path, {"licensedSeats": seats})
+            self._set_seats(external_id, target.external_id, seats)
         return self.get_tenant(external_id)

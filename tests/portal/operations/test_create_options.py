@@ -73,10 +73,10 @@ def test_it_keeps_the_options_on_the_operation_and_sends_them_to_the_vendor(
 
 
 def test_it_asks_for_nothing_extra_at_a_vendor_without_options(sandbox, operator):
-    lookout = connect(sandbox, "lookout")
-    assert connection_options(lookout) == ()
+    redstor = connect(sandbox, "redstor")
+    assert connection_options(redstor) == ()
     with pytest.raises(OptionsInvalid):
-        _create(lookout, operator, {"city": "Reading"})
+        _create(redstor, operator, {"city": "Reading"})
 
 
 # -- the API ----------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ from vendors.types import (
 
 from .conftest import reseed
 
-LAST_MONTH = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+THIS_MONTH = dt.date.today().replace(day=1)
+LAST_MONTH = (THIS_MONTH - dt.timedelta(days=1)).replace(day=1)
 
 
 @pytest.fixture
@@ -169,35 +170,64 @@ def test_it_maps_every_egnyte_status_through_the_table(
 
 
 def test_it_maps_domain_usage_to_exactly_the_sandbox_figures(sandbox, fast_adapter):
-    state = sandbox.sandboxes["egnyte"].state
-    domain = next(d for d in state.domains.values() if d.status == "active")
-    figures = domain.history[LAST_MONTH.strftime("%Y-%m")]
-    usage = fast_adapter.get_usage(f"domain:{domain.domain}", LAST_MONTH)
+    domain = next(d for d in sandbox.sandboxes["egnyte"].state.domains.values())
+    usage = fast_adapter.get_usage(f"domain:{domain.domain}", dt.date.today())
     assert {(u.metric, u.vendor_field, u.quantity) for u in usage} == {
-        (Metric.POWER_USERS, "usedPuLicences", Decimal(figures["usedPuLicences"])),
-        (Metric.SEATS_PURCHASED, "availablePuLicences", Decimal(figures["availablePuLicences"])),
-        (Metric.STANDARD_USERS, "usedSuLicences", Decimal(figures["usedSuLicences"])),
-        (Metric.STORAGE_GB, "usedStorage", Decimal(figures["usedStorage"])),
+        (Metric.POWER_USERS, "usedPuLicences", Decimal(domain.power_used)),
+        (Metric.SEATS_PURCHASED, "availablePuLicences", Decimal(domain.power_users)),
+        (Metric.STANDARD_USERS, "usedSuLicences", Decimal(domain.standard_used)),
+        (Metric.STORAGE_GB, "usedStorage", Decimal(domain.storage_used)),
     }
-    assert {u.period for u in usage} == {LAST_MONTH}
+    assert {u.period for u in usage} == {THIS_MONTH}
     assert {u.unit for u in usage} == {"users", "seats", "GB"}
 
 
 def test_it_maps_protect_content_under_protection_to_storage_gb(sandbox, fast_adapter):
-    state = sandbox.sandboxes["egnyte"].state
-    tenant = next(iter(state.tenants.values()))
-    tenant.status = "active"
-    sandbox.sandboxes["egnyte"].set_usage(f"protect:{tenant.tenant}", LAST_MONTH, {"cupUsed": 777})
-    usage = fast_adapter.get_usage(f"protect:{tenant.tenant}", LAST_MONTH)
+    tenant = next(iter(sandbox.sandboxes["egnyte"].state.tenants.values()))
+    sandbox.sandboxes["egnyte"].set_usage(f"protect:{tenant.tenant}", THIS_MONTH, {"cupUsed": 777})
+    usage = fast_adapter.get_usage(f"protect:{tenant.tenant}", THIS_MONTH)
     assert [(u.metric, u.vendor_field, u.quantity) for u in usage] == [
         (Metric.STORAGE_GB, "cupUsed", Decimal(777))
     ]
 
 
-def test_it_returns_no_usage_for_a_month_with_nothing_recorded(sandbox, fast_adapter):
+def test_it_declares_that_egnyte_cannot_answer_for_a_past_month():
+    assert EgnyteAdapter.usage_history is False
+
+
+def test_it_refuses_an_answer_that_ignored_the_month(sandbox, fast_adapter):
+    """Default reading: ``?month=`` is not documented, so the answer is today's figures."""
+    domain = next(d for d in sandbox.sandboxes["egnyte"].state.domains.values())
+    with pytest.raises(VendorUnsupported, match="past month cannot be read") as refused:
+        fast_adapter.get_usage(f"domain:{domain.domain}", LAST_MONTH)
+    assert refused.value.body["usedPuLicences"] == domain.power_used  # today's, not booked
+
+
+def test_it_reads_a_past_month_only_from_an_answer_that_names_it(sandbox, fast_adapter):
+    sandbox.set_variant("egnyte", usage_month="honoured")
     state = sandbox.sandboxes["egnyte"].state
     domain = next(d for d in state.domains.values() if d.status == "active")
+    figures = domain.history[LAST_MONTH.strftime("%Y-%m")]
+    usage = fast_adapter.get_usage(f"domain:{domain.domain}", LAST_MONTH)
+    assert {(u.vendor_field, u.quantity) for u in usage} >= {
+        ("usedPuLicences", Decimal(figures["usedPuLicences"]))
+    }
+    assert {u.period for u in usage} == {LAST_MONTH}
     assert fast_adapter.get_usage(f"domain:{domain.domain}", dt.date(2001, 1, 1)) == []
+
+
+def test_it_reads_the_current_month_from_the_listings_a_tenth_of_a_call_per_tenant(
+    sandbox, fast_adapter
+):
+    egnyte = reseed(sandbox, 45)
+    since = sandbox.journal.last_seq
+    units = [f"domain:{d}" for d in egnyte.state.domains] + [
+        f"protect:{t}" for t in egnyte.state.tenants
+    ]
+    for external_id in units:
+        assert fast_adapter.get_usage(external_id, THIS_MONTH)
+    pages = -(-len(egnyte.state.domains) // 10) + -(-len(egnyte.state.tenants) // 10)
+    assert len(egnyte_calls(sandbox, since)) == pages <= len(units) / 10 + 2
 
 
 def test_it_reads_live_figures_for_the_current_month(sandbox, fast_adapter):
@@ -270,21 +300,62 @@ def test_it_refuses_a_domain_name_owned_by_another_egnyte_account(sandbox, fast_
     assert sandbox.journal.count_actions("egnyte") == 0
 
 
-def test_it_refuses_our_own_domain_when_it_is_another_customers(sandbox, fast_adapter):
-    first = spec("Twin Names Ltd")
-    fast_adapter.create_tenant(first, str(uuid.uuid4()))
-    # Same letters and reference, different customer name: same domain, not the same customer.
-    second = TenantSpec(**{**first.__dict__, "name": "TWIN NAMES LTD"})
-    with pytest.raises(VendorConflict, match="not for this customer"):
-        fast_adapter.create_tenant(second, str(uuid.uuid4()))
+def test_it_names_the_tenant_by_its_domain_since_no_schema_carries_a_company_name(
+    sandbox, fast_adapter
+):
+    wanted = spec("Named Co")
+    tenant = fast_adapter.create_tenant(wanted, str(uuid.uuid4()))
+    assert tenant.name == domain_name(wanted.name, wanted.reference) == tenant.external_id[7:]
+    assert "companyName" not in EgnyteAdapter._trial_body(wanted, 1)  # in no documented schema
+
+
+def test_it_adopts_its_own_domain_on_another_plan_instead_of_a_conflict(sandbox, fast_adapter):
+    """A create that succeeded is never reported as a conflict: the suffix makes it ours."""
+    first = spec("Plan Change Ltd", plan="1")
+    created = fast_adapter.create_tenant(first, str(uuid.uuid4()))
+    again = fast_adapter.create_tenant(TenantSpec(**{**first.__dict__, "product_code": "2"}), "k2")
+    assert again.external_id == created.external_id
     assert sandbox.journal.count_actions("egnyte", "create_tenant") == 1
 
 
-def test_it_refuses_our_own_domain_when_it_is_on_another_plan(sandbox, fast_adapter):
-    first = spec("Plan Change Ltd", plan="1")
-    fast_adapter.create_tenant(first, str(uuid.uuid4()))
-    with pytest.raises(VendorConflict, match="not for this customer"):
-        fast_adapter.create_tenant(TenantSpec(**{**first.__dict__, "product_code": "2"}), "k2")
+def test_it_finds_a_renamed_customers_domain_by_the_reference_suffix(sandbox, fast_adapter):
+    wanted = spec("Old Name Ltd")
+    created = fast_adapter.create_tenant(wanted, str(uuid.uuid4()))
+    assert fast_adapter.find_tenant(wanted.reference, "New Name Ltd") is None
+    found = fast_adapter.find_tenant(wanted.reference)
+    assert found.external_id == created.external_id and found.reference == wanted.reference
+
+
+def test_it_sends_the_create_options_in_the_trial_call(sandbox, fast_adapter):
+    options = {
+        "storage_gb": 250,
+        "region": "eu",
+        "admin_username": "boss@example.com",
+        "admin_first_name": "Grace",
+        "admin_last_name": "Hopper",
+    }
+    wanted = TenantSpec(**{**spec(trial=True).__dict__, "extra": options})
+    tenant = fast_adapter.create_tenant(wanted, str(uuid.uuid4()))
+    domain = sandbox.sandboxes["egnyte"].state.domains[tenant.name]
+    assert (domain.storage_allocated, domain.region) == (250, "eu")
+    assert domain.admin == {
+        "username": "boss@example.com",
+        "firstName": "Grace",
+        "lastName": "Hopper",
+    }
+    assert {o.name for o in EgnyteAdapter.create_options} == set(options)
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [({"region": "mars"}, "region"), ({"storage_gb": 0}, "storage_gb")],
+)
+def test_it_refuses_a_bad_spec_before_any_call(sandbox, fast_adapter, options, field):
+    wanted = TenantSpec(**{**spec().__dict__, "extra": options})
+    with pytest.raises(VendorBadRequest) as refused:
+        fast_adapter.create_tenant(wanted, str(uuid.uuid4()))
+    assert field in refused.value.field_errors
+    assert sandbox.journal.entries("egnyte") == []
 
 
 # -- seats and trial conversion ------------------------------------------------------------------

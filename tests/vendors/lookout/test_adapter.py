@@ -15,8 +15,10 @@ from vendors.errors import (
     VendorAuthError,
     VendorBadRequest,
     VendorConflict,
+    VendorNotFound,
     VendorOutcomeUnknown,
     VendorTransientError,
+    VendorUnsupported,
 )
 from vendors.lookout.adapter import LookoutAdapter
 from vendors.types import (
@@ -49,6 +51,7 @@ def spec(**overrides) -> TenantSpec:
         "product_code": "MES_ADVANCED",
         "seats": 8,
         "contact": Contact(email=f"it-{suffix}@example.com", first_name="Grace", last_name="Ops"),
+        "extra": {"contact_first_name": "Grace", "contact_last_name": "Ops"},
     }
     values.update(overrides)
     return TenantSpec(**values)
@@ -166,7 +169,25 @@ def test_it_reads_the_same_tenants_as_the_sandbox_holds(sandbox, box, adapter):
     assert seen == expected
 
 
-def test_it_maps_usage_to_the_sandbox_figures_exactly(box, adapter):
+def test_it_declares_that_lookout_cannot_answer_for_a_past_month():
+    assert LookoutAdapter.usage_history is False
+
+
+def test_it_refuses_a_past_month_answer_that_ignored_the_filter(sandbox, box, adapter):
+    """Default reading: the filter's format is not documented, so the answer is today's."""
+    tenant = box.snapshot()["tenants"][0]
+    since = sandbox.journal.last_seq
+    with pytest.raises(VendorUnsupported, match="past month cannot be read") as refused:
+        adapter.get_usage(tenant["externalPartnerId"], last_month())
+    assert refused.value.body["licensesUsed"] == tenant["licensesUsed"]
+    assert [e.query for e in sandbox.journal.entries("lookout", since=since)][-1] == (
+        f"filter={last_month():%Y-%m}"
+    )
+
+
+def test_it_maps_a_past_month_when_the_answer_names_the_filter(sandbox, adapter):
+    sandbox.set_variant("lookout", usage_filter="month")
+    box = sandbox.sandboxes["lookout"]
     month = last_month()
     tenant = next(t for t in box.snapshot()["tenants"] if t["usage"])
     figures = tenant["usage"][month.strftime("%Y-%m")]
@@ -181,6 +202,7 @@ def test_it_maps_usage_to_the_sandbox_figures_exactly(box, adapter):
         (Metric.SEATS_USED, Decimal(figures["licensesUsed"]), "licensesUsed", "seats"),
     }
     assert {u.period for u in usage} == {month}
+    assert adapter.get_usage(tenant["externalPartnerId"], dt.date(2001, 1, 1)) == []
 
 
 def test_it_reads_the_current_month_from_live_figures(box, adapter):
@@ -189,11 +211,6 @@ def test_it_reads_the_current_month_from_live_figures(box, adapter):
     by_metric = {u.metric: u.quantity for u in usage}
     assert by_metric[Metric.SEATS_USED] == tenant["licensesUsed"]
     assert by_metric[Metric.SEATS_PURCHASED] == tenant["subscriptions"][0]["seatTotal"]
-
-
-def test_it_returns_no_usage_for_a_month_without_figures(box, adapter):
-    tenant_id = box.snapshot()["tenants"][0]["externalPartnerId"]
-    assert adapter.get_usage(tenant_id, dt.date(2001, 1, 1)) == []
 
 
 # -- orders ----------------------------------------------------------------------------------
@@ -300,10 +317,59 @@ def test_it_cancels_once_however_often_it_is_asked(sandbox, adapter):
 
 def test_it_shows_lookouts_message_and_trace_id_for_a_bad_request(adapter):
     with pytest.raises(VendorBadRequest) as caught:
-        adapter.create_tenant(spec(contact=Contact(email="x@example.com")), str(uuid.uuid4()))
-    assert "contactFirstName is required" in caught.value.message
+        adapter.create_tenant(spec(extra={**spec().extra, "external_org_id": "NO-SUCH-ORG"}), "k")
+    assert "Unknown externalOrgId" in caught.value.message
     assert "traceId" in caught.value.message
     assert caught.value.status == 400
+
+
+@pytest.mark.parametrize("missing", ["contact_first_name", "contact_last_name"])
+def test_it_refuses_a_spec_without_an_administrator_name_before_any_call(sandbox, adapter, missing):
+    """A one-word contact name has no last name: the options are required, not guessed."""
+    extra = {k: v for k, v in spec().extra.items() if k != missing}
+    with pytest.raises(VendorBadRequest) as refused:
+        adapter.create_tenant(spec(contact=Contact(email="x@example.com"), extra=extra), "k")
+    assert list(refused.value.field_errors) == [missing]
+    assert sandbox.journal.entries("lookout") == []
+
+
+def test_it_sends_the_administrator_from_the_create_options(box, adapter):
+    extra = {
+        "contact_first_name": "Cher",
+        "contact_last_name": "Sarkisian",
+        "contact_email": "cher@example.com",
+    }
+    created = adapter.create_tenant(
+        spec(contact=Contact(email="x@example.com", first_name="Cher"), extra=extra), "k"
+    )
+    stored = box.state.tenants[created.external_id].contact
+    assert stored == {"email": "cher@example.com", "first_name": "Cher", "last_name": "Sarkisian"}
+    assert {o.name for o in LookoutAdapter.create_options if o.required} == {
+        "contact_first_name",
+        "contact_last_name",
+    }
+
+
+@pytest.mark.parametrize("reading", ["absent", "served"])
+def test_it_reads_a_tenant_whether_or_not_lookout_serves_the_undocumented_get(
+    sandbox, adapter, reading
+):
+    sandbox.set_variant("lookout", tenant_get=reading)
+    box = sandbox.sandboxes["lookout"]
+    wanted = box.snapshot()["tenants"][1]
+    first = adapter.get_tenant(wanted["externalPartnerId"])
+    since = sandbox.journal.last_seq
+    second = adapter.get_tenant(wanted["externalPartnerId"])
+    assert first.name == second.name == wanted["name"]
+    detail_calls = [
+        e
+        for e in sandbox.journal.entries("lookout", since=since)
+        if e.path == f"/api/partners/v1/tenants/{wanted['externalPartnerId']}"
+    ]
+    # Once the route proved absent the adapter stops asking it.
+    assert len(detail_calls) == (1 if reading == "served" else 0)
+    with pytest.raises(VendorNotFound):
+        adapter.get_tenant("NOBODY")
 
 
 def test_it_creates_a_managed_tenant_under_an_org(sandbox, adapter):
@@ -311,5 +377,6 @@ def test_it_creates_a_managed_tenant_under_an_org(sandbox, adapter):
     adapter = make_adapter(sandbox, "lookout")
     org_id = sandbox.sandboxes["lookout"].snapshot()["orgs"][0]["externalOrgId"]
     the_spec = spec(extra={"external_org_id": org_id})
+    the_spec = spec(extra={**the_spec.extra, **spec().extra})
     tenant = adapter.create_tenant(the_spec, str(uuid.uuid4()))
-    assert tenant.raw["externalOrgId"] == org_id and tenant.raw["managed"] is True
+    assert sandbox.sandboxes["lookout"].state.tenants[tenant.external_id].external_org_id == org_id

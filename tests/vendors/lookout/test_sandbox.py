@@ -50,6 +50,12 @@ def lookout(sandbox):
     return Client()
 
 
+def listed(lookout, tenant_id: str, headers=None) -> dict:
+    """A tenant's TenantDetails from the documented listing (GET /tenants/{id} is not documented)."""
+    tenants = lookout.get("/tenants", params={"limit": 100}, headers=headers or lookout.headers())
+    return next(t for t in tenants.json()["tenants"] if t["externalPartnerId"] == tenant_id)
+
+
 def create_body(**overrides):
     suffix = uuid.uuid4().hex[:8]
     body = {
@@ -188,8 +194,7 @@ def test_it_lists_tenant_details_in_the_documented_shape(lookout):
 def test_it_answers_tenant_detail_subscription_and_figures(lookout):
     tenant_id = lookout.get("/tenants").json()["tenants"][0]["externalPartnerId"]
     headers = lookout.headers()
-    detail = lookout.get(f"/tenants/{tenant_id}", headers=headers).json()
-    assert detail["externalPartnerId"] == tenant_id and detail["companyName"] == detail["name"]
+    detail = listed(lookout, tenant_id, headers)
     subscription = lookout.get(f"/tenants/{tenant_id}/subscription", headers=headers).json()
     assert set(subscription) >= {
         "skus", "termType", "termLength", "seatTotal", "autoRenewState", "renewalDate"
@@ -204,6 +209,17 @@ def test_it_answers_tenant_detail_subscription_and_figures(lookout):
     assert {"adminLogins", "openIssues", "protections"} <= set(bundle)
 
 
+def test_it_has_no_tenant_detail_route_unless_the_variant_serves_it(lookout):
+    tenant_id = lookout.get("/tenants").json()["tenants"][0]["externalPartnerId"]
+    assert_lookout_error(lookout.get(f"/tenants/{tenant_id}"), 404)
+    lookout.server.set_variant("lookout", tenant_get="served")
+    tenant_id = lookout.get("/tenants").json()["tenants"][0]["externalPartnerId"]
+    detail = lookout.get(f"/tenants/{tenant_id}").json()
+    assert detail["externalPartnerId"] == tenant_id and detail["companyName"] == detail["name"]
+    assert {"contactEmail", "contactFirstName", "contactLastName"} <= set(detail)
+    assert_lookout_error(lookout.get("/tenants/nobody"), 404)
+
+
 def test_it_answers_an_unknown_tenant_with_a_lookout_404(lookout):
     assert_lookout_error(lookout.get("/tenants/nobody/subscription"), 404)
 
@@ -212,7 +228,16 @@ def test_it_answers_an_unknown_path_with_a_lookout_404(lookout):
     assert_lookout_error(lookout.get("/nothing-here"), 404)
 
 
+def test_it_ignores_the_data_bundle_filter_by_default(lookout):
+    tenant = lookout.box.snapshot()["tenants"][0]
+    path = f"/tenants/{tenant['externalPartnerId']}/data_bundle"
+    bundle = lookout.get(path, params={"filter": "2001-01"}).json()
+    assert "filter" not in bundle and bundle["licensesUsed"] == tenant["licensesUsed"]
+    assert lookout.get(path, params={"filter": "last"}).status_code == 200
+
+
 def test_it_answers_a_past_month_of_licences_from_the_history(lookout):
+    lookout.server.set_variant("lookout", usage_filter="month")
     snapshot = lookout.box.snapshot()
     tenant = next(t for t in snapshot["tenants"] if t["usage"])
     month = sorted(tenant["usage"])[-1]
@@ -221,9 +246,11 @@ def test_it_answers_a_past_month_of_licences_from_the_history(lookout):
     ).json()
     assert bundle["licensesUsed"] == tenant["usage"][month]["licensesUsed"]
     assert bundle["licensesPurchased"] == tenant["usage"][month]["licensesPurchased"]
+    assert bundle["filter"] == month
 
 
 def test_it_refuses_a_data_bundle_filter_that_is_not_a_month(lookout):
+    lookout.server.set_variant("lookout", usage_filter="month")
     tenant_id = lookout.get("/tenants").json()["tenants"][0]["externalPartnerId"]
     assert_lookout_error(lookout.get(f"/tenants/{tenant_id}/data_bundle?filter=last"), 400)
 
@@ -242,10 +269,10 @@ def test_it_accepts_a_create_order_as_pending_and_completes_it_when_polled(looko
     posted = lookout.post("/orders", body)
     assert posted.status_code == 201
     assert posted.json()["orderState"] == "PENDING"
-    assert lookout.get(f"/tenants/{body['externalPartnerId']}").json()["state"] == "PENDING"
+    assert listed(lookout, body["externalPartnerId"])["state"] == "PENDING"
     order = lookout.get(f"/orders/{body['transactionId']}").json()
     assert order["orderState"] == "COMPLETED" and order["orderType"] == "CREATE"
-    tenant = lookout.get(f"/tenants/{body['externalPartnerId']}").json()
+    tenant = listed(lookout, body["externalPartnerId"])
     assert tenant["state"] == "ACTIVE" and order["lookoutEntityGuid"] == tenant["guid"]
     assert lookout.get("/tenants").json()["count"] == count + 1
     assert lookout.server.journal.count_actions("lookout", "create_tenant") == 1
@@ -348,7 +375,7 @@ def test_it_renews_a_trial_into_a_paid_term(lookout):
     body = create_body(termType="TRIAL", termLength=30)
     place(lookout, "", body)
     tenant_id = body["externalPartnerId"]
-    assert lookout.get(f"/tenants/{tenant_id}").json()["state"] == "TRIAL"
+    assert listed(lookout, tenant_id)["state"] == "TRIAL"
     renew = {
         "transactionId": f"tx-{uuid.uuid4().hex}",
         "externalPartnerId": tenant_id,
@@ -357,7 +384,7 @@ def test_it_renews_a_trial_into_a_paid_term(lookout):
         "termLength": 1,
     }
     assert place(lookout, "/renew", renew)["orderState"] == "COMPLETED"
-    assert lookout.get(f"/tenants/{tenant_id}").json()["state"] == "ACTIVE"
+    assert listed(lookout, tenant_id)["state"] == "ACTIVE"
     assert lookout.get(f"/tenants/{tenant_id}/subscription").json()["termType"] == "YEAR"
     assert lookout.server.journal.count_actions("lookout", "convert_trial") == 1
 
@@ -369,7 +396,7 @@ def test_it_cancels_once_and_fails_a_second_cancel(lookout):
     first = place(lookout, "/cancel", {**cancel, "transactionId": f"tx-{uuid.uuid4().hex}"})
     second = place(lookout, "/cancel", {**cancel, "transactionId": f"tx-{uuid.uuid4().hex}"})
     assert first["orderState"] == "COMPLETED" and second["orderState"] == "FAILED"
-    assert lookout.get(f"/tenants/{body['externalPartnerId']}").json()["state"] == "CANCELLED"
+    assert listed(lookout, body["externalPartnerId"])["state"] == "CANCELLED"
     assert lookout.server.journal.count_actions("lookout", "cancel") == 1
 
 
@@ -479,6 +506,7 @@ def test_it_seeds_a_thousand_tenants_well_under_two_seconds():
 
 
 def test_it_shows_changes_made_behind_the_partners_back(lookout):
+    lookout.server.set_variant("lookout", usage_filter="month", tenant_get="served")
     tenant_id = lookout.get("/tenants").json()["tenants"][0]["externalPartnerId"]
     box = lookout.box
     box.set_tenant_status(tenant_id, "suspended")

@@ -17,6 +17,7 @@ from vendors.errors import (
     VendorConflict,
     VendorNotFound,
     VendorOutcomeUnknown,
+    VendorUnsupported,
 )
 from vendors.redstor.adapter import REAL_TOKEN_URL, USAGE_MAP, RedstorAdapter
 from vendors.sandbox.seeding import last_months
@@ -175,6 +176,7 @@ def test_it_mirrors_every_tenant_field_by_field_including_resellers_customers(sa
         ] == [
             (s["external_id"], s["product_code"], s["seats"], s["is_trial"])
             for s in want["subscriptions"]
+            if s["isActive"]  # removed ones are no longer listed (default reading)
         ]
 
 
@@ -195,21 +197,37 @@ def test_it_lists_one_product_per_edition_with_trial_flags(sandbox):
         ("cancelled", TenantStatus.CANCELLED, SubscriptionStatus.CANCELLED),
     ],
 )
-def test_it_maps_statuses_through_its_tables(sandbox, status, tenant_status, sub_status):
+@pytest.mark.parametrize("reading", ["removed", "kept_inactive"])
+def test_it_maps_statuses_through_its_tables(sandbox, status, tenant_status, sub_status, reading):
+    """A tenant whose subscriptions are all gone is cancelled, whether Redstor still lists them
+    (``isActive: false``) or not."""
+    sandbox.set_variant(V, cancelled_subscriptions=reading)
     external_id = box(sandbox).snapshot()["tenants"][0]["external_id"]
     box(sandbox).set_tenant_status(external_id, "active")
     box(sandbox).set_tenant_status(external_id, status)
     tenant = make_adapter(sandbox, V).get_tenant(external_id)
     assert tenant.status is tenant_status
-    if sub_status is not None:
+    if sub_status is not None and not (status == "cancelled" and reading == "removed"):
         assert {s.status for s in tenant.subscriptions} == {sub_status}
 
 
-def test_it_reads_a_company_without_subscriptions_as_pending(sandbox):
+@pytest.mark.parametrize("reading", ["InProgress", "Active", "InUse", "Started", "Trial"])
+def test_it_reads_a_running_trial_whatever_trialstatus_redstor_gives_it(sandbox, reading):
+    sandbox.set_variant(V, trial_status=reading)
+    adapter = make_adapter(sandbox, V)
+    tenant = adapter.create_tenant(spec(trial=True), str(uuid.uuid4()))
+    assert tenant.subscriptions[0].raw["trialStatus"] == reading
+    assert tenant.status is TenantStatus.TRIAL and tenant.subscriptions[0].is_trial
+    converted = adapter.convert_trial(tenant.external_id)
+    assert converted.status is TenantStatus.ACTIVE and not converted.subscriptions[0].is_trial
+
+
+def test_it_reads_a_company_without_listed_subscriptions_as_cancelled(sandbox):
+    """Removed subscriptions may no longer be listed: no subscription means cancelled."""
     adapter = make_adapter(sandbox, V)
     path = f"/companies/{adapter.root_company_id()}/customers"
     company = adapter.call("POST", path, json={"companyName": "Bare Ltd"}, safe=False)
-    assert adapter.get_tenant(company["companyId"]).status is TenantStatus.PENDING
+    assert adapter.get_tenant(company["companyId"]).status is TenantStatus.CANCELLED
 
 
 def test_it_maps_usage_exactly_to_the_sandboxs_consumption(sandbox):
@@ -300,7 +318,7 @@ def test_it_completes_a_half_finished_create_without_a_second_company(sandbox):
     body = {"companyName": wanted.name, "type": "Customer", "externalReference": wanted.reference}
     adapter.call("POST", f"/companies/{adapter.root_company_id()}/customers", json=body, safe=False)
     tenant = adapter.create_tenant(wanted, str(uuid.uuid4()))
-    assert [s.seats for s in tenant.subscriptions] == [7]
+    assert [s.status for s in tenant.subscriptions] == [SubscriptionStatus.ACTIVE]
     assert sandbox.journal.count_actions(V, "create_tenant") == 1
     assert sandbox.journal.count_actions(V, "add_subscription") == 1
 
@@ -324,15 +342,31 @@ def test_it_refuses_an_unknown_product_code_before_writing(sandbox):
     assert sandbox.journal.count_actions(V) == 0
 
 
+def test_it_fails_a_seat_change_redstor_refuses_with_the_reason(sandbox):
+    """Default reading: the undocumented PATCH is not there (405): unsupported, not a crash."""
+    adapter = make_adapter(sandbox, V)
+    tenant = adapter.create_tenant(spec(), str(uuid.uuid4()))
+    with pytest.raises(VendorUnsupported, match="HTTP 405") as refused:
+        adapter.change_subscription(tenant.external_id, SubscriptionChange(seats=12), "k")
+    assert refused.value.status == 405
+    assert sandbox.journal.count_actions(V, "change_seats") == 0
+
+
+def test_it_reads_no_seat_count_since_no_documented_field_has_one(sandbox):
+    adapter = make_adapter(sandbox, V)
+    tenant = adapter.create_tenant(spec(), str(uuid.uuid4()))
+    assert [s.seats for s in tenant.subscriptions] == [None]
+    assert "licensedSeats" not in tenant.subscriptions[0].raw
+
+
 def test_it_sets_absolute_seats_so_a_repeat_changes_nothing(sandbox):
+    sandbox.set_variant(V, seat_patch="served")
     adapter = make_adapter(sandbox, V)
     tenant = adapter.create_tenant(spec(), str(uuid.uuid4()))
     change = SubscriptionChange(seats=12)
     for _ in range(2):
-        assert (
-            adapter.change_subscription(tenant.external_id, change, "k").subscriptions[0].seats
-            == 12
-        )
+        adapter.change_subscription(tenant.external_id, change, "k")
+    assert box(sandbox).state.main_subscription(tenant.external_id).seats == 12
     assert sandbox.journal.count_actions(V, "change_seats") == 1
 
 
@@ -348,12 +382,14 @@ def test_it_cancels_every_live_subscription_and_a_repeat_sends_nothing(sandbox):
 
 
 def test_it_converts_a_trial_with_new_seats_once(sandbox):
+    sandbox.set_variant(V, seat_patch="served")
     adapter = make_adapter(sandbox, V)
     tenant = adapter.create_tenant(spec(trial=True), str(uuid.uuid4()))
     assert tenant.status is TenantStatus.TRIAL
     for _ in range(2):
         converted = adapter.convert_trial(tenant.external_id, seats=20)
-    assert converted.status is TenantStatus.ACTIVE and converted.subscriptions[0].seats == 20
+    assert converted.status is TenantStatus.ACTIVE
+    assert box(sandbox).state.main_subscription(tenant.external_id).seats == 20
     assert sandbox.journal.count_actions(V, "convert_trial") == 1
     assert sandbox.journal.count_actions(V, "change_seats") == 1
 

@@ -2,8 +2,10 @@
 
 Paths are the vendor's own under ``/pubapi/v1/msp`` (CONTRACTS.md section 3). Lists are
 DRF-style pages of 10 (``?page=N``) with absolute ``next``/``previous`` URLs built from
-``self.base_url``. Past-month usage is read with ``?month=YYYY-MM`` on the detail endpoints
-(assumption; see docs/vendors/egnyte.md).
+``self.base_url``. The documents define no month parameter: by default a detail answer is
+today's figures whatever the query says; variant ``usage_month=honoured`` answers a
+``?month=YYYY-MM`` with that month's closing figures and says so (``"month"``), see
+docs/vendors/egnyte.md.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode
 
 from werkzeug.routing import Map, Rule
@@ -35,6 +37,12 @@ class EgnyteSandbox(VendorSandbox):
     # General Egnyte public-API limits per token (developers.egnyte.com Best_Practices).
     rate_limit_per_second = 2
     rate_limit_per_day = 1000
+    #: Readings of what the documents leave open (docs/vendors/egnyte.md, "Variants").
+    variants: ClassVar[dict[str, tuple[str, ...]]] = {
+        # No endpoint defines a month parameter (egnyte-msp-api.txt:256-266, 422-431): an unknown
+        # query parameter is ignored (today's figures), or it picks that month's closing figures.
+        "usage_month": ("ignored", "honoured"),
+    }
 
     def __init__(self, rng_seed: int = 0, variant: dict[str, str] | None = None) -> None:
         super().__init__(rng_seed, variant)
@@ -156,8 +164,9 @@ class EgnyteSandbox(VendorSandbox):
         month = self.month(request)
         return self.json(self.state.tenant_record(self.state.get_tenant(tenant), month))
 
-    @staticmethod
-    def month(request: Request) -> str | None:
+    def month(self, request: Request) -> str | None:
+        if self.variant["usage_month"] == "ignored":
+            return None  # like any parameter the API does not define
         value = request.args.get("month")
         if value is not None and not MONTH_RE.match(value):
             raise errors.ValidationError({"month": ["Use YYYY-MM."]})

@@ -73,7 +73,6 @@ class Plan:
 @dataclass(slots=True)
 class Domain:
     domain: str
-    company_name: str
     plan_id: int
     status: str
     created_on: dt.datetime
@@ -104,7 +103,6 @@ class Domain:
 class ProtectTenant:
     tenant: str
     domain: str
-    company_name: str
     plan_id: int
     status: str
     created_on: dt.datetime
@@ -242,7 +240,6 @@ class EgnyteState:
         ]
         self.domains[slug] = Domain(
             domain=slug,
-            company_name=name,
             plan_id=plan.plan_id,
             status=status,
             created_on=created_on,
@@ -276,7 +273,6 @@ class EgnyteState:
         self.tenants[tenant] = ProtectTenant(
             tenant=tenant,
             domain=slug,
-            company_name=name,
             plan_id=plan.plan_id,
             status=status,
             created_on=created_on,
@@ -349,7 +345,6 @@ class EgnyteState:
             figures = self._figures(domain, month)
             record = {
                 "domain": domain.domain,
-                "companyName": domain.company_name,
                 "planId": plan.plan_id,
                 "planName": plan.name,
                 "status": domain.status,
@@ -400,7 +395,6 @@ class EgnyteState:
             record = {
                 "tenant": tenant.tenant,
                 "domain": tenant.domain,
-                "companyName": tenant.company_name,
                 "planId": plan.plan_id,
                 "planName": plan.name,
                 "createdOn": tenant.created_on.isoformat(timespec="seconds"),
@@ -460,9 +454,6 @@ class EgnyteState:
         _positive_ints(body, ("powerUsers", "storageGB"), errors)
         if body.get("region") not in REGIONS:
             errors["region"] = [f"One of: {', '.join(REGIONS)}."]
-        company = body.get("companyName", "")
-        if not isinstance(company, str) or len(company) > 100:
-            errors["companyName"] = ["At most 100 characters."]
         if errors:
             raise ValidationError(errors)
         name = name.lower()
@@ -479,7 +470,6 @@ class EgnyteState:
             now = dt.datetime.now().replace(microsecond=0)
             domain = Domain(
                 domain=name,
-                company_name=company or name,
                 plan_id=plan.plan_id,
                 status="trial",
                 created_on=now,
@@ -798,7 +788,8 @@ class EgnyteState:
         return {
             "external_id": external_id,
             "kind": DOMAIN if is_domain else PROTECT,
-            "name": unit.company_name,
+            # The vendor keeps no company name: a domain (or Protect tenant) is its own name.
+            "name": unit.domain if is_domain else unit.tenant,
             "status": unit.status,
             "record": record,
             "usage": {month: dict(values) for month, values in unit.history.items()},

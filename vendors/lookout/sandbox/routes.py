@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -49,6 +49,16 @@ class LookoutSandbox(VendorSandbox):
     # Rate limits: not documented for the partner API (CONTRACTS.md section 1), so none here.
     rate_limit_per_second = None
     rate_limit_per_day = None
+    #: Readings of what the documents leave open (docs/vendors/lookout.md, "Variants").
+    variants: ClassVar[dict[str, tuple[str, ...]]] = {
+        # GET /tenants/{id} is in no document (lookout-partner-api.txt:84-386 list only its
+        # sub-resources): no such route (404), or answered with TenantDetails plus the order's
+        # Tenant and Admin fields.
+        "tenant_get": ("absent", "served"),
+        # data_bundle's ``filter`` has no documented format (lookout-partner-api.txt:133): it is
+        # ignored (today's figures), or a YYYY-MM month whose figures come back with the filter.
+        "usage_filter": ("ignored", "month"),
+    }
 
     def __init__(self, rng_seed: int = 0, variant: dict[str, str] | None = None) -> None:
         super().__init__(rng_seed, variant)
@@ -67,7 +77,11 @@ class LookoutSandbox(VendorSandbox):
                 Rule(f"{api}/orders/<transaction_id>", methods=["GET"], endpoint="get_order"),
                 Rule(f"{api}/tenants", methods=["GET"], endpoint="list_tenants"),
                 Rule(f"{api}/tenants/global_data", methods=["GET"], endpoint="global_data"),
-                Rule(f"{api}/tenants/<tenant_id>", methods=["GET"], endpoint="get_tenant"),
+                *(
+                    [Rule(f"{api}/tenants/<tenant_id>", methods=["GET"], endpoint="get_tenant")]
+                    if self.variant["tenant_get"] == "served"
+                    else []
+                ),
                 Rule(
                     f"{api}/tenants/<tenant_id>/subscription",
                     methods=["GET"],
@@ -275,13 +289,18 @@ class LookoutSandbox(VendorSandbox):
 
     def data_bundle(self, request: Request, tenant_id: str) -> Response:
         month = request.args.get("filter") or None
-        if month is not None and not MONTH_FILTER.match(month):
+        if self.variant["usage_filter"] == "ignored":
+            month = None  # the filter's format is not documented: today's figures
+        elif month is not None and not MONTH_FILTER.match(month):
             return error_response(400, "filter must be a month as YYYY-MM")
         with self.lock:
             tenant = self.state.tenant(tenant_id)
             if month is not None and month > month_key(dt.date.today()):
                 return error_response(400, f"filter {month} is in the future")
-            return self.json(self.state.bundle(tenant, month))
+            bundle = self.state.bundle(tenant, month)
+        if month is not None:
+            bundle["filter"] = month  # says which month the figures are
+        return self.json(bundle)
 
     def tenant_figure(self, request: Request, tenant_id: str, figure: str) -> Response:
         name = TENANT_FIGURES[figure]

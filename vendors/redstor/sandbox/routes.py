@@ -102,6 +102,18 @@ class RedstorSandbox(VendorSandbox):
     rate_limit_per_day: ClassVar[int | None] = None
     #: Endpoints reachable without a bearer token (the identity server's).
     PUBLIC: ClassVar[frozenset[str]] = frozenset({"token", "discovery"})
+    #: Readings of what the V1 document leaves open (docs/vendors/redstor.md, "Variants").
+    variants: ClassVar[dict[str, tuple[str, ...]]] = {
+        # ProductSubscription.trialStatus of a running trial: the document shows only "NotUsed"
+        # (redstor-redapi-v1.txt:426).
+        "trial_status": ("InProgress", "Active", "InUse", "Started", "Trial"),
+        # A removed subscription ("Removes product subscriptions", line 483): no longer listed,
+        # or kept with isActive false.
+        "cancelled_subscriptions": ("removed", "kept_inactive"),
+        # PATCH /companies/{id}/subscriptions/{sid} is in no document (only DELETE, line 482):
+        # refused with 405, or served taking {"licensedSeats": n}.
+        "seat_patch": ("absent", "served"),
+    }
 
     def __init__(self, rng_seed: int = 0, variant: dict[str, str] | None = None) -> None:
         super().__init__(rng_seed, variant)
@@ -143,7 +155,11 @@ class RedstorSandbox(VendorSandbox):
                 Rule(company + "/subscriptions", endpoint="add_subscription", methods=["POST"]),
                 Rule(company + "/subscriptions/trial", endpoint="add_trial", methods=["POST"]),
                 Rule(sub, endpoint="remove_subscription", methods=["DELETE"]),
-                Rule(sub, endpoint="update_subscription", methods=["PATCH"]),
+                *(
+                    [Rule(sub, endpoint="update_subscription", methods=["PATCH"])]
+                    if self.variant["seat_patch"] == "served"
+                    else []
+                ),
                 Rule(sub + "/trial/convert", endpoint="convert_trial", methods=["PATCH"]),
                 Rule(company + "/consumption/summary", endpoint="consumption_summary"),
                 Rule(company + "/consumption/company", endpoint="consumption_company"),
@@ -464,11 +480,16 @@ class RedstorSandbox(VendorSandbox):
             )
         return self.json(product)
 
+    def sub_json(self, sub) -> dict[str, Any]:
+        return sub.as_json(self.variant["trial_status"])
+
     def list_subscriptions(self, request: Request, company_id: str) -> Response:
         subs = self.state.company(company_id).subscriptions
+        if self.variant["cancelled_subscriptions"] == "removed":
+            subs = [s for s in subs if s.is_active]
         if not subs:
             return Response(status=204)
-        return self.json([s.as_json() for s in subs])
+        return self.json([self.sub_json(s) for s in subs])
 
     def _add(self, request: Request, company_id: str, trial: bool) -> Response:
         body = self.body(request)
@@ -487,7 +508,7 @@ class RedstorSandbox(VendorSandbox):
             company_id=company_id,
             subscription_id=sub.subscription_id,
         )
-        return self.json(sub.as_json())
+        return self.json(self.sub_json(sub))
 
     def add_subscription(self, request: Request, company_id: str) -> Response:
         return self._add(request, company_id, trial=False)
@@ -509,7 +530,7 @@ class RedstorSandbox(VendorSandbox):
         seats = body.get("licensedSeats") if isinstance(body, dict) else None
         if self.state.set_subscription_seats(company_id, subscription_id, seats):
             self.mark(request, "change_seats", company_id=company_id, seats=seats)
-        return self.json(self.state.subscription(company_id, subscription_id).as_json())
+        return self.json(self.sub_json(self.state.subscription(company_id, subscription_id)))
 
     def convert_trial(self, request: Request, company_id: str, subscription_id: str) -> Response:
         self.state.convert_trial(company_id, subscription_id)

@@ -89,7 +89,8 @@ EDITIONS = {e["id"]: (p, e) for p in PRODUCTS for e in p["editions"]}
 SEEDED_PRODUCTS = [p for p in PRODUCTS if not p["children"]]
 TRIAL_PRODUCTS = [p for p in SEEDED_PRODUCTS if all(e["hasTrial"] for e in p["editions"])]
 
-#: Trial lifecycle values; the spec shows only "NotUsed", the others are assumed.
+#: Trial lifecycle values; the spec shows only "NotUsed", the others are assumed (a running
+#: trial is rendered as the variant ``trial_status`` reads it).
 TRIAL_NOT_USED, TRIAL_IN_PROGRESS, TRIAL_CONVERTED, TRIAL_EXPIRED = (
     "NotUsed",
     "InProgress",
@@ -141,14 +142,15 @@ class Subscription:
     ratios: tuple[float, float, int, int, float] = (0.0, 0.0, 1, 10 * GIB, 0.0)
     overrides: dict[int, dict[str, int]] = field(default_factory=dict)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, running_trial: str = TRIAL_IN_PROGRESS) -> dict[str, Any]:
+        """ProductSubscription exactly as the V1 document shows it (no seat count); a running
+        trial's ``trialStatus`` is the reading in force (variant ``trial_status``)."""
         return {
             "subscriptionId": self.subscription_id,
             "productId": self.product_id,
             "editionId": self.edition_id,
-            "trialStatus": self.trial_status,
+            "trialStatus": running_trial if self.is_trial else self.trial_status,
             "isActive": self.is_active,
-            "licensedSeats": self.seats,
         }
 
     @property
@@ -691,7 +693,8 @@ class RedstorState:
                     **sub.as_json(),
                     "external_id": sub.subscription_id,
                     "product_code": product_code(product, edition),
-                    "seats": sub.seats,
+                    "seats": None,  # no documented field carries a seat count
+                    "licensed_seats": sub.seats,
                     "is_trial": sub.is_trial,
                 }
             )
