@@ -381,12 +381,12 @@ class Table:
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
-        declared: dict[str, Column] = {}
-        for klass in reversed(cls.__mro__):
-            for name, value in vars(klass).items():
-                if isinstance(value, Column) and name != "below":
-                    declared.pop(name, None)  # an override takes the subclass's place
-                    declared[name] = value
+        declared = {column.name: column for column in cls.columns}  # the parents'
+        for name, value in list(vars(cls).items()):
+            if isinstance(value, Column) and name != "below":
+                declared.pop(name, None)  # an override takes the subclass's place
+                declared[name] = value
+                delattr(cls, name)  # a column may be called "rows" without hiding Table.rows
         cls.columns = list(declared.values())
 
     def __init__(self, rows: Iterable, *, request=None, **context) -> None:
