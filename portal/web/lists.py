@@ -121,7 +121,15 @@ class SyncRunTable(Table):
         inline_note=True,
     )
     progress = Column(
-        "Status / progress", "status", cell=Template("web/sync/_progress.html", row_name="run")
+        "Status / progress",
+        "status",
+        # A live run's progress bar polls itself (htmx); a finished run's is its status.
+        cell=Template(
+            "web/sync/_progress.html",
+            row_name="run",
+            when=lambda r: r["status"] in ("running", "queued"),
+            otherwise=Badge(),
+        ),
     )
     counts = Column(
         "Created / updated / unchanged / missing",

@@ -274,14 +274,28 @@ class Pretty(Cell):
 class Template(Cell):
     """A cell drawn by a small template (forms, live widgets), given ``row``, ``value``,
     ``table``, ``request`` and the CSRF token, so ``{% csrf_token %}`` and ``{% url %}`` work;
-    ``row_name``: the row's name in the template as well (one the template already uses)."""
+    ``row_name``: the row's name in the template as well (one the template already uses);
+    ``when(row)`` false: the row's cell is drawn by ``otherwise`` instead (a template render
+    costs ~0.1 ms, a cell a few µs)."""
 
-    def __init__(self, name: str, *, row_name: str = "row") -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        row_name: str = "row",
+        when: Callable[[Any], bool] | None = None,
+        otherwise: Cell | None = None,
+    ) -> None:
         super().__init__()
-        self.name, self.row_name = name, row_name
+        self.name, self.row_name, self.when, self.otherwise = name, row_name, when, otherwise
 
     def render(self, value, row, table: Table) -> str:
-        return get_template(self.name).render(
+        if self.when is not None and not self.when(row):
+            return (self.otherwise or Cell()).render(value, row, table)
+        template = table.templates.get(self.name)
+        if template is None:  # looked up once per table, not once per row
+            template = table.templates[self.name] = get_template(self.name)
+        return template.render(
             {self.row_name: row, "row": row, "value": value, **table.template_context}
         )
 
@@ -317,8 +331,9 @@ class Column:
         self.read = getter(value) if value is not None else None
         self.note = note if isinstance(note, Column) or note is None else Column(value=note)
         self.note_break = " " if inline_note else "<br>"
-        self.row_header = row_header
-        self.attrs = attributes({"class": css or None})
+        tag = "th" if row_header else "td"
+        attrs = attributes({"scope": "row" if row_header else None, "class": css or None})
+        self.open, self.close = f"<{tag}{attrs}>", f"</{tag}>"
         self.header_attrs = attributes({"class": "num" if "num" in css.split() else None})
 
     def __set_name__(self, owner, name: str) -> None:
@@ -326,7 +341,12 @@ class Column:
         if self.read is None:
             self.read = getter(name)
 
+    def element(self, row, table: Table) -> str:
+        """The row's cell, its element included."""
+        return self.open + self.render(row, table) + self.close
+
     def render(self, row, table: Table) -> str:
+        """The cell's content."""
         value = self.read(row)
         content = (
             self.empty if value is None or value == "" else self.cell.render(value, row, table)
@@ -341,22 +361,14 @@ class Column:
         return content
 
 
-class BoundCell:
-    __slots__ = ("attrs", "content", "header")
-
-    def __init__(self, content: str, attrs: str, header: bool) -> None:
-        self.content, self.attrs, self.header = content, attrs, header
-
-    def __html__(self) -> str:
-        return self.content
-
-    __str__ = __html__
-
-
 class BoundRow:
+    """One row: its ``<tr>`` attributes, its cells (each ``<td>`` or ``<th>`` with its content,
+    as the admin's ``items_for_result`` makes them, joined: a template variable per row, not
+    per cell) and the full-width row below it, if any."""
+
     __slots__ = ("attrs", "below", "cells")
 
-    def __init__(self, attrs: str, cells: list[BoundCell], below: SafeString | None) -> None:
+    def __init__(self, attrs: str, cells: SafeString, below: SafeString | None) -> None:
         self.attrs, self.cells, self.below = attrs, cells, below
 
 
@@ -393,6 +405,7 @@ class Table:
         self.data = list(rows)
         self.request = request
         self.urls: dict = {}
+        self.templates: dict = {}
         self.__dict__.update(context)
         self.shown = [c for c in self.columns if c.show is None or c.show(self)]
 
@@ -452,10 +465,7 @@ class Table:
         return [
             BoundRow(
                 attributes(self.row_attrs(row)) if custom_attrs else "",
-                [
-                    BoundCell(SafeString(c.render(row, self)), c.attrs, c.row_header)
-                    for c in columns
-                ],
+                SafeString("".join([column.element(row, self) for column in columns])),
                 SafeString(below.render(row, self)) if below is not None else None,
             )
             for row in self.data

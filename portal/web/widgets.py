@@ -1,31 +1,41 @@
 """Select widgets for filters that list hundreds of choices (500 resellers on a large estate).
 
 Django's ``Select`` renders a template per option (~0.1 ms each: 50 ms for 500 resellers) and
-builds a dict of attributes per option first; ``ListSelect`` hands its template the options as
-``(value, label, selected)`` and the template loops them inline
-(``templates/web/widgets/select.html``).
+builds a dict of attributes per option first; ``ListSelect`` hands its template (``templates/
+web/widgets/select.html``) the options, which ``{% option_tags %}`` draws from markup kept per
+choice list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django import forms
 from django.template.loader import render_to_string
 
 
-def options(choices: Iterable[tuple[object, object]], selected) -> list[tuple[str, str, bool]]:
-    """``(value, label, selected)`` for each flat choice; ``selected``: one value or several."""
+@dataclass(frozen=True)
+class Options:
+    """A select's flat choices as ``(value, label)`` strings, and the values selected; the
+    ``{% option_tags %}`` tag draws them."""
+
+    choices: tuple[tuple[str, str], ...]
+    selected: frozenset[str]
+
+
+def options(choices: Iterable[tuple[object, object]], selected) -> Options:
+    """The options of ``choices``; ``selected``: one value, several, or None."""
     if selected is None:
-        values = set()
-    elif isinstance(selected, (list, tuple, set)):
-        values = {"" if v is None else str(v) for v in selected}
+        values = frozenset()
+    elif isinstance(selected, (list, tuple, set, frozenset)):
+        values = frozenset("" if v is None else str(v) for v in selected)
     else:
-        values = {str(selected)}
-    return [
-        (key, str(label), key in values)
-        for key, label in (("" if v is None else str(v), label) for v, label in choices)
-    ]
+        values = frozenset({str(selected)})
+    return Options(
+        tuple(("" if value is None else str(value), str(label)) for value, label in choices),
+        values,
+    )
 
 
 class ListSelect(forms.Select):
