@@ -43,7 +43,9 @@ def test_cells_escape_values_link_rows_and_show_labels():
     assert '<span class="badge badge-failed">failed</span>' in html
     assert '<a href="/customers/12/">Acme</a>' in html
     assert "&lt;b&gt;quota&lt;/b&gt;" in html and "<b>" not in html
-    assert '<td class="small">04 Mar 09:05<br><span class="small muted">REST API</span></td>' in html
+    assert (
+        '<td class="small">04 Mar 09:05<br><span class="small muted">REST API</span></td>' in html
+    )
 
 
 def test_an_empty_value_shows_the_columns_empty_text_and_a_missing_id_no_link():
