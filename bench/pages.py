@@ -10,12 +10,22 @@ Fills a fresh database (SQLite in a temporary folder unless --database-url) with
 customers (a three-level hierarchy), tenants over five connections, one subscription per tenant,
 operations, sync runs, discrepancies, usage and call stats, all with bulk inserts. Then, signed in
 as a distributor admin through Django's test client, renders each page ``--repeat`` times
-(after one warm-up) and reports p50/p95 and the SQL queries of one render. The baseline is the
-sign-in page, requested by the same signed-in client (so it carries the same session and
-middleware work as every page), once before every page render so that it is measured under the
-same machine load as the pages. The last line printed is one JSON object:
-``{"customers", "tenants", "baseline_p95_ms", "pages": {name: {"p50_ms", "p95_ms", "queries"}},
-"worst_ratio"}``.
+(after one warm-up) and reports p50/p95 and the SQL queries of one render.
+
+Each page is compared with the Django admin page of the same model, showing the same rows per
+page (every ModelAdmin's ``list_per_page`` set to the portal's page size for the run): a list
+with the admin changelist (the same filter where the admin has one), a detail page with the
+object's admin change form (the customer page with the customer's). The admin pages are
+requested by a superuser's client, interleaved with the page (admin render, then page render,
+``--repeat`` times), so both are measured under the same machine load. The budget: every
+page's p95 at most its admin page's p95 (``admin_ratio`` <= 1.0).
+
+For information, the sign-in page too, requested by the portal user's client (the same session
+and middleware work as every page) before every page render.
+
+The last line printed is one JSON object: ``{"customers", "tenants", "baseline_p95_ms",
+"pages": {name: {"p50_ms", "p95_ms", "queries", "admin_url", "admin_p50_ms", "admin_p95_ms",
+"admin_ratio"}}, "worst_ratio", "worst_admin_ratio"}`` (``worst_ratio``: against sign-in).
 """
 
 from __future__ import annotations
@@ -143,12 +153,14 @@ def populate(customers: int, tenants: int) -> dict:
     busy = Customer.objects.get(pk=end_customers[0])
     return {
         "user": user,
+        "superuser": superuser(),
         "customer": busy,
         "reseller": rows[0],
         "operation": Operation.objects.order_by("-pk").first(),
         "run": SyncRun.objects.order_by("-pk").first(),
         "connection": connections[0],
         "unmatched": Tenant.objects.filter(customer__isnull=True).order_by("pk").first(),
+        "period": newest_period(),
     }
 
 
@@ -216,13 +228,31 @@ def reused(customers: int, tenants: int) -> dict | None:
     refresh_totals()
     return {
         "user": user,
+        "superuser": superuser(),
         "customer": Customer.objects.get(pk=resellers.count() + 1),
         "reseller": resellers.order_by("pk").first(),
         "operation": Operation.objects.order_by("-pk").first(),
         "run": SyncRun.objects.order_by("-pk").first(),
         "connection": VendorConnection.objects.order_by("pk").first(),
         "unmatched": Tenant.objects.filter(customer__isnull=True).order_by("pk").first(),
+        "period": newest_period(),
     }
+
+
+def newest_period():
+    """The usage review's month: the newest one with figures."""
+    from portal.usage.models import UsageRecord
+
+    return UsageRecord.objects.order_by("-period").values_list("period", flat=True).first()
+
+
+def superuser():
+    """The admin baseline's user (the portal user has a role, not the admin's staff flag)."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    found = User.objects.filter(username="bench-superuser").first()
+    return found or User.objects.create_superuser("bench-superuser", password="x")
 
 
 def prepare(args) -> tuple[str, dict]:
@@ -281,31 +311,93 @@ def page_urls(data: dict) -> dict[str, str]:
         "unmatched_adopt": f"/unmatched/{data['unmatched'].pk}/",
         "discrepancies": "/discrepancies/",
         "audit": "/audit/",
+        "usage_review": f"/usage/?period={data['period']:%Y-%m}",
     }
 
 
-def measure(client, url: str, repeat: int, baseline: tuple | None = None) -> dict:
-    """p50/p95 of ``repeat`` renders after one warm-up, and the SQL queries of one render.
+def admin_urls(data: dict) -> dict[str, str]:
+    """Each page's Django admin counterpart: the changelist of the same model (with the same
+    filter where the admin has it) or the change form of the same object."""
+    customers = "/admin/customers/customer/"
+    return {
+        "dashboard": "/admin/catalog/vendorconnection/",  # its main table: connection health
+        "customers": customers,
+        "customers_search": f"{customers}?q=Customer+0421",
+        "customers_hierarchy": f"{customers}?o=1&p=40",
+        "customers_by_vendor": f"{customers}?kind__exact=customer",  # no vendor filter there
+        "customers_by_reseller": f"{customers}?parent__id__exact={data['reseller'].pk}",
+        "customer_detail": f"{customers}{data['customer'].pk}/change/",
+        "reseller_detail": f"{customers}{data['reseller'].pk}/change/",
+        "provision": "/admin/operations/operation/add/",  # what provisioning creates
+        "operations": "/admin/operations/operation/",
+        "operations_failed": "/admin/operations/operation/?state__exact=failed",
+        "operation_detail": f"/admin/operations/operation/{data['operation'].pk}/change/",
+        "connections": "/admin/catalog/vendorconnection/",
+        "connection_detail": f"/admin/catalog/vendorconnection/{data['connection'].pk}/change/",
+        "sync_runs": "/admin/sync/syncrun/",
+        "sync_detail": f"/admin/sync/syncrun/{data['run'].pk}/change/",
+        "unmatched": "/admin/customers/tenant/?customer__isempty=1",
+        "unmatched_adopt": f"/admin/customers/tenant/{data['unmatched'].pk}/change/",
+        "discrepancies": "/admin/sync/discrepancy/?status__exact=open",
+        "audit": "/admin/audit/auditevent/",
+        "usage_review": "/admin/usage/usagerecord/",
+    }
 
-    With ``baseline`` (a client and the list of sign-in page timings), a sign-in
-    render precedes every page render and its time is appended to that list: the baseline is
-    measured across the whole run, under the same machine load as the pages it is compared with.
-    """
+
+def same_rows_per_page() -> None:
+    """Every admin changelist shows the portal's page size (the admin's default is 100)."""
+    from django.contrib import admin
+
+    from portal.web.views.common import PAGE_SIZE
+
+    for model_admin in admin.site._registry.values():
+        model_admin.list_per_page = PAGE_SIZE
+
+
+def first_render(client, url: str) -> int:
+    """One warm-up render; the SQL queries it took."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     connection.queries_log.clear()  # a full bounded log (after migrate) would count nothing
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)  # warm-up, and the query count of one render
+        response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-    query_count = len(queries)  # now: the next request's reset_queries() empties the log
-    times = []
+    return len(queries)  # now: the next request's reset_queries() empties the log
+
+
+def measure(
+    client, url: str, repeat: int, baseline: tuple | None = None, admin: tuple | None = None
+) -> dict:
+    """p50/p95 of ``repeat`` renders after one warm-up, and the SQL queries of one render.
+
+    With ``admin`` (a superuser's client and the admin URL), the admin page is rendered before
+    every page render, and its p50/p95 reported beside the page's. With ``baseline`` (a client
+    and the list of sign-in page timings), a sign-in render precedes each pair and its time is
+    appended to that list, measured across the whole run.
+    """
+    query_count = first_render(client, url)
+    if admin is not None:
+        admin_client, admin_url = admin
+        first_render(admin_client, admin_url)
+    times, admin_times = [], []
     for _ in range(repeat):
         if baseline is not None:
             baseline_client, baseline_times = baseline
             baseline_times.append(timed_get(baseline_client, BASELINE_URL))
+        if admin is not None:
+            admin_times.append(timed_get(admin_client, admin_url))
         times.append(timed_get(client, url))
-    return {**percentiles(times), "queries": query_count}
+    result = {**percentiles(times), "queries": query_count}
+    if admin is not None:
+        theirs = percentiles(admin_times)
+        result.update(
+            admin_url=admin_url,
+            admin_p50_ms=theirs["p50_ms"],
+            admin_p95_ms=theirs["p95_ms"],
+            admin_ratio=round(result["p95_ms"] / theirs["p95_ms"], 2),
+        )
+    return result
 
 
 BASELINE_URL = "/accounts/login/"
@@ -349,21 +441,30 @@ def main() -> None:
     )
     client = Client()
     client.force_login(data["user"])
+    admin_client = Client()
+    admin_client.force_login(data["superuser"])
+    same_rows_per_page()
     for _ in range(3):
         timed_get(client, BASELINE_URL)
     baseline_times: list[float] = []  # filled by measure(), interleaved with the pages
     pages = {}
     only = {n for n in args.only.split(",") if n}
+    admin_pages = admin_urls(data)
     for name, url in page_urls(data).items():
         if only and name not in only:
             continue
-        pages[name] = measure(client, url, args.repeat, (client, baseline_times))
-        print(f"{name:24} p50 {pages[name]['p50_ms']:8.1f} ms  p95 {pages[name]['p95_ms']:8.1f} ms"
-              f"  {pages[name]['queries']} queries", file=sys.stderr)  # fmt: skip
+        pages[name] = p = measure(
+            client, url, args.repeat, (client, baseline_times), (admin_client, admin_pages[name])
+        )
+        print(f"{name:24} p50 {p['p50_ms']:8.1f} ms  p95 {p['p95_ms']:8.1f} ms  {p['queries']:3} queries"
+              f"  admin p95 {p['admin_p95_ms']:8.1f} ms  x{p['admin_ratio']:.2f}", file=sys.stderr)  # fmt: skip
     baseline = percentiles(baseline_times)
     print(f"{'sign-in (baseline)':24} p50 {baseline['p50_ms']:8.1f} ms  p95 {baseline['p95_ms']:8.1f} ms",
           file=sys.stderr)  # fmt: skip
     worst = max(p["p95_ms"] for p in pages.values()) / baseline["p95_ms"]
+    worst_admin = max(p["admin_ratio"] for p in pages.values())
+    print(f"worst page / sign-in x{worst:.2f}; worst page / its admin page x{worst_admin:.2f}"
+          f" (budget x1.00)", file=sys.stderr)  # fmt: skip
     print(json.dumps({
         "customers": args.customers,
         "tenants": args.tenants,
@@ -371,6 +472,7 @@ def main() -> None:
         "baseline_p95_ms": baseline["p95_ms"],
         "pages": pages,
         "worst_ratio": round(worst, 2),
+        "worst_admin_ratio": worst_admin,
     }))  # fmt: skip
 
 

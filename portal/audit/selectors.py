@@ -9,7 +9,7 @@ from portal.accounts.scoping import scoped_audit_events
 from .filters import AuditEventFilterSet
 from .models import AuditEvent
 
-#: What the audit page prints (rows.audit_rows) and the export writes: not the actor's user row.
+#: What the audit page prints (tables.AuditTable) and the export writes: not the actor's user row.
 LIST_COLUMNS = (
     "at", "actor_label", "source", "action", "object_type", "object_id", "object_repr",
     "customer_id", "customer__name", "detail",

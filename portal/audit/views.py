@@ -7,9 +7,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from portal.web.views.common import paginate, viewer_required
+from portal.web.widgets import list_selects
 
 from .export import audit_csv_response
 from .selectors import audit_event_list
+from .tables import AuditTable
 
 
 @require_GET
@@ -19,12 +21,18 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     # An append-only trail grows without bound: pages know whether there is a next one, but
     # do not COUNT(*) every event (5 ms at 100,000 events on PostgreSQL, and growing).
     page = paginate(request, events, counted=False)
+    list_selects(filterset.form)
     export_query = request.GET.copy()
     export_query.pop("page", None)
     return render(
         request,
         "audit/list.html",
-        {"filter": filterset, "page": page, "export_query": export_query.urlencode()},
+        {
+            "filter": filterset,
+            "page": page,
+            "events": AuditTable(page.object_list),
+            "export_query": export_query.urlencode(),
+        },
     )
 
 

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -26,14 +25,16 @@ from portal.catalog.models import VendorConnection
 from portal.sync.usage import previous_month
 from portal.web.templatetags.portal_tags import query
 from portal.web.views.common import manager_required, viewer_required, writer_required
+from portal.web.widgets import options
 from vendors.registry import vendor_choices
 
-from . import html, selectors
+from . import selectors
 from .export import usage_csv_response
 from .filters import UsageFilterSet, parse_period
 from .models import UsageRecord
 from .selectors import FLAGS, ReviewFilter
 from .services import UsageCloseError, UsageCloseRefused, usage_month_close, usage_month_reopen
+from .tables import AdjustmentTable, ChecklistTable, MissingTable, ReviewTable, TotalsTable
 
 PAGE_SIZE = 25  # customers per page (each has a row per vendor, product and metric)
 FLAG_LABELS = dict(
@@ -103,40 +104,36 @@ def usage_review(request: HttpRequest) -> HttpResponse:
         adjustments = []
     else:
         adjustments = selectors.usage_adjustments(user=user, filters=filters)[:50]
+    period = f"{filters.period:%Y-%m}"
     context = {
-        "flag_options": html.options(FLAG_LABELS.items(), filters.flag),
-        "vendor_options": html.options(vendor_choices(), filters.vendor),
-        "reseller_options": html.options(
+        "flag_options": options(FLAG_LABELS.items(), filters.flag),
+        "vendor_options": options(vendor_choices(), filters.vendor),
+        "reseller_options": options(
             summary["resellers"], filters.reseller.pk if filters.reseller else None
         ),
         "filters": filters,
-        "period_options": html.options(
-            ((f"{p:%Y-%m}", f"{p:%B %Y}") for p in selectors.recent_periods()),
-            f"{filters.period:%Y-%m}",
+        "period_options": options(
+            ((f"{p:%Y-%m}", f"{p:%B %Y}") for p in selectors.recent_periods()), period
         ),
-        "period_param": f"{filters.period:%Y-%m}",
+        "period_param": period,
         "period_label": f"{filters.period:%B %Y}",
         # Links as the ``query`` tag makes them, once per page.
         "export_url": reverse("usage:export")
         + query(here, flag=None, page=None)
         + ("" if request.GET.get("period") else f"&period={filters.period:%Y-%m}"),
         "missing_url": query(here, flag="missing"),
-        "history_base": reverse("usage:review") + "customers/",
-        "totals": summary["totals"],
-        "totals_rows": html.totals_rows(summary["totals"]),
-        "connections": connections,
-        "missing_total": sum(summary["missing"].values()),
-        "adjustments": adjustments,
-    }
-    if connections:
-        context["connection_rows"] = html.connection_rows(
+        "totals": TotalsTable(summary["totals"]),
+        "connections": ChecklistTable(
             connections,
             request=request,
-            csrf_token=get_token(request),
-            period=filters.period,
+            period=period,
+            month=filters.period,
             can_close=can_write(user),  # only distributor staff see the checklist
             can_reopen=can_manage(user),
-        )
+        ),
+        "missing_total": sum(summary["missing"].values()),
+        "adjustments": AdjustmentTable(adjustments),
+    }
     if filters.flag == "missing":
         missing = (
             selectors.usage_missing_tenants(period=filters.period)
@@ -144,7 +141,9 @@ def usage_review(request: HttpRequest) -> HttpResponse:
             .select_related("connection", "customer")
             .order_by("connection__name", "name", "pk")
         )
-        context["missing_page"] = Paginator(missing, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(missing, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["missing_page"] = page
+        context["missing"] = MissingTable(page.object_list, period=period)
     else:
         table = selectors.usage_review_page(
             user=user, filters=filters, page=_page_number(request), size=PAGE_SIZE
@@ -152,8 +151,10 @@ def usage_review(request: HttpRequest) -> HttpResponse:
         context["table"] = table
         context["previous_url"] = query(here, page=table["page"] - 1)
         context["next_url"] = query(here, page=table["page"] + 1)
-        context["table_rows"] = html.table_rows(
-            table["rows"], history_base=context["history_base"], period=context["period_param"]
+        context["rows"] = ReviewTable(
+            table["rows"],
+            period=period,
+            empty_text="No rows with this flag." if filters.flag else "No rows.",
         )
     return render(request, "usage/review.html", context)
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connections
 from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 
 from portal.accounts.scoping import (
     scoped_audit_events,
@@ -61,18 +60,6 @@ class Dashboard:
     @property
     def syncing(self) -> bool:
         return any(h.running for h in self.connections)
-
-    @property
-    def connection_rows(self):
-        from .rows import health_rows
-
-        return health_rows(self.connections)
-
-    @property
-    def failure_rows(self):
-        from .rows import failure_rows
-
-        return failure_rows(self.recent_failures)
 
 
 def _tenant_totals(*, user, connection_ids: list[int]) -> dict[int, Contribution]:
@@ -209,18 +196,38 @@ def unmatched_tenants(*, user):
 # -- customers ----------------------------------------------------------------------------------
 
 
+#: The columns each list page shows, and all its rows load (``.only()`` or ``.values()``): a
+#: row loads no JSON payload, secret or timestamp it does not show, so each of its 50 rows costs
+#: a few fields, not dozens. The pages' tables (``portal/web/lists.py``) read these names.
+OPERATION_VALUES = (
+    "pk", "kind", "state", "attempts", "last_error", "created_at", "source", "customer_id",
+    "tenant__name", "customer__name", "connection__name",
+)  # fmt: skip
+CUSTOMER_COLUMNS = (
+    "name", "kind", "status", "reference", "external_ref", "path", "parent_id", "parent__name",
+)  # fmt: skip
+UNMATCHED_COLUMNS = (
+    "name", "status", "external_id", "first_seen_at", "customer_id", "connection_id",
+    "connection__name",
+)  # fmt: skip
+SYNC_RUN_VALUES = (
+    "pk", "scope", "period", "status", "pages_done", "items_seen", "items_total",
+    "created_count", "updated_count", "unchanged_count", "missing_count", "errors", "error",
+    "started_at", "finished_at", "connection__name",
+)  # fmt: skip
+DISCREPANCY_VALUES = (
+    "pk", "field", "ours", "vendor_value", "status", "resolution", "first_seen_at",
+    "last_seen_at", "subscription_id", "tenant__name", "tenant__customer_id",
+    "tenant__customer__name", "tenant__connection__name", "subscription__product_code",
+)  # fmt: skip
+
+
 @dataclass
 class CustomerRow:
     customer: Customer
-    depth: int
+    depth: int  # below the page's top (0 outside the hierarchy view: no indent)
     tenants: int
     vendors: list[str]
-    # Prepared once per row so the template only prints (see portal/web/rows.py).
-    url: str = ""
-    parent_url: str = ""
-    kind: str = ""
-    status: str = ""
-    html: str = ""
 
 
 def customer_rows(
@@ -238,25 +245,15 @@ def customer_rows(
     ):
         tenant_counts[customer_id] += n
         vendors[customer_id].add(DISPLAY_NAMES.get(vendor, vendor))
-    from .rows import KIND_LABELS_CUSTOMER, RowUrl, badge, customer_row_html
-
-    detail = RowUrl("web:customer-detail")
-    rows = [
+    return [
         CustomerRow(
             c,
-            max(c.depth - base_depth, 0),
+            max(c.depth - base_depth, 0) if hierarchy else 0,
             tenant_counts[c.pk],
             sorted(vendors[c.pk]),
-            url=detail(c.pk),
-            parent_url=detail(c.parent_id) if c.parent_id else "",
-            kind=KIND_LABELS_CUSTOMER.get(c.kind, c.kind),
-            status=badge(c.status),
         )
         for c in customers
     ]
-    for row in rows:
-        row.html = customer_row_html(row, hierarchy=hierarchy)
-    return rows
 
 
 @dataclass
@@ -266,7 +263,6 @@ class Action:
     kind: str
     label: str
     reason: str = ""
-    html: str = ""  # its markup on the customer page (rows.card_actions)
 
     @property
     def enabled(self) -> bool:
@@ -398,52 +394,9 @@ class UsageSeries:
             h = round(float(quantity / self.peak) * height)
             result.append(
                 {"x": index * width + 4, "y": height - h + 14, "h": h, "w": width - 8,
-                 "period": period, "quantity": quantity, "label_x": index * width + width // 2,
-                 "title": f"{period:%b %Y}: {figure(quantity)}", "month": f"{period:%b}"}
+                 "period": period, "quantity": quantity, "label_x": index * width + width // 2}
             )  # fmt: skip
         return result
-
-    @property
-    def figures(self) -> list[tuple[str, str]]:
-        """(month, quantity) as the chart's table prints them."""
-        return [(f"{period:%b %Y}", figure(quantity)) for period, quantity in self.points]
-
-    def svg_bars(self) -> SafeString:
-        """The chart's bars and month labels: generated geometry, built here in one pass (as
-        template nodes they were 100 variables a chart)."""
-        from .rows import html
-
-        return mark_safe(  # noqa: S308 - each part built by html(), which escapes
-            "".join(
-                html(BAR, title=b["title"], month=b["month"], x=b["x"], y=b["y"], w=b["w"],
-                     h=b["h"], label_x=b["label_x"])
-                for b in self.bars
-            )
-        )  # fmt: skip
-
-    def figure_rows(self) -> SafeString:
-        from .rows import html
-
-        return mark_safe(  # noqa: S308 - each row built by html(), which escapes
-            "".join(
-                html('<tr><td>{}</td><td class="num">{}</td></tr>', month, q)
-                for month, q in self.figures
-            )
-        )
-
-
-BAR = (
-    '<rect class="bar" x="{x}" y="{y}" width="{w}" height="{h}"><title>{title}</title></rect>'
-    '<text x="{label_x}" y="148" text-anchor="middle">{month}</text>\n'
-)
-
-
-def figure(quantity: Decimal) -> str:
-    """``floatformat:"-2"`` without the template engine: two decimals, none for a whole number."""
-    value = Decimal(quantity)
-    if value == value.to_integral_value():
-        return str(int(value))
-    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):.2f}"
 
 
 def month_starts(*, months: int = 12, today: dt.date | None = None) -> list[dt.date]:

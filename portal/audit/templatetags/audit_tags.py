@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from portal.audit.selectors import object_history
+from portal.audit.tables import AuditTable
 
 register = template.Library()
 
@@ -14,7 +15,7 @@ register = template.Library()
 @register.inclusion_tag("audit/_history.html", takes_context=True)
 def audit_history(context, obj, limit: int = 20):
     request = context["request"]
-    events = list(object_history(user=request.user, obj=obj, limit=limit))
+    events = AuditTable(object_history(user=request.user, obj=obj, limit=limit))
     return {
         "events": events,
         "obj": obj,

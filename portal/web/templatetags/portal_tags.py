@@ -1,10 +1,13 @@
-"""Template helpers shared by every page: status badges, query-string links, ages."""
+"""Template helpers shared by every page: status badges, query-string links, idempotency keys."""
 
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
+from html import escape
 
 from django import template
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -12,7 +15,7 @@ register = template.Library()
 @register.simple_tag
 def badge(status, label: str = ""):
     """One colour per status everywhere (classes in static/css/portal.css)."""
-    from ..rows import badge as markup
+    from ..tables import badge as markup
 
     return markup(status, label)
 
@@ -38,17 +41,20 @@ def new_key(prefix: str = "page") -> str:
     return f"{prefix}-{uuid.uuid4()}"
 
 
-@register.simple_tag(takes_context=True)
-def filter_bar(context, form):
-    """A list page's filter form, rendered without a template per widget (see widgets.py)."""
-    from ..widgets import filter_bar as render
-
-    return render(form, clear_url=context["request"].path)
-
-
 @register.simple_tag
-def audit_rows(events):
-    """Audit events as table rows, built in Python (see portal/web/rows.py)."""
-    from ..rows import audit_rows as render
+def option_tags(options) -> SafeString:
+    """A select's ``<option>`` elements (``portal.web.widgets.Options``), the selected marked.
 
-    return render(events)
+    A loop in the template costs ~30 µs an option (15 ms for 500 resellers); the escaped markup
+    of a choice list is kept per process instead, keyed by the choices themselves (a renamed or
+    new reseller is a new key, never a stale list), and the selection is marked in a copy."""
+    markup = _plain_options(options.choices)
+    for value in options.selected:
+        option = f'<option value="{escape(value)}">'
+        markup = markup.replace(option, f"{option[:-1]} selected>", 1)
+    return SafeString(markup)
+
+
+@lru_cache(maxsize=128)
+def _plain_options(choices: tuple[tuple[str, str], ...]) -> str:
+    return "".join(f'<option value="{escape(k)}">{escape(label)}</option>' for k, label in choices)

@@ -18,24 +18,28 @@ from portal.sync.filters import SyncRunFilterSet
 from portal.sync.models import SyncRun
 
 from .. import selectors
-from ..rows import SYNC_RUN_VALUES, sync_rows
-from ..widgets import fast_selects
+from ..lists import CapabilityMatrix, ConnectionTable, SyncRunTable, VendorCapabilityTable
+from ..selectors import SYNC_RUN_VALUES
+from ..widgets import list_selects
 from .common import manager_required, paginate, viewer_required, writer_required
 
 
 @viewer_required
 def connection_list(request: HttpRequest) -> HttpResponse:
-    health = selectors.connection_health(user=request.user)
     vendors, rows = selectors.capability_rows()
+    manage, writable = can_manage(request.user), can_write(request.user)
     return render(
         request,
         "web/connections/list.html",
         {
-            "health": health,
-            "vendors": vendors,
-            "rows": rows,
-            "manage": can_manage(request.user),
-            "writable": can_write(request.user),
+            "connections": ConnectionTable(
+                selectors.connection_health(user=request.user),
+                request=request,
+                manage=manage,
+                writable=writable,
+            ),
+            "capabilities": CapabilityMatrix(rows, vendors=vendors),
+            "manage": manage,
         },
     )
 
@@ -48,8 +52,8 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "web/connections/detail.html",
         {
             "connection": connection,
-            "capabilities": selectors.vendor_capabilities(connection.vendor),
-            "runs": sync_rows(
+            "capabilities": VendorCapabilityTable(selectors.vendor_capabilities(connection.vendor)),
+            "runs": SyncRunTable(
                 connection.sync_runs.order_by("-created_at").values(*SYNC_RUN_VALUES)[:10]
             ),
             "manage": can_manage(request.user),
@@ -119,14 +123,14 @@ def sync_list(request: HttpRequest) -> HttpResponse:
     filterset = SyncRunFilterSet(request.GET or None, queryset=queryset, request=request)
     qs = filterset.qs if filterset.is_bound else queryset
     page = paginate(request, qs, values=SYNC_RUN_VALUES)
-    fast_selects(filterset.form)
+    list_selects(filterset.form)
     return render(
         request,
         "web/sync/list.html",
         {
             "filter": filterset,
             "page": page,
-            "runs": sync_rows(page.object_list),
+            "runs": SyncRunTable(page.object_list),
             "connections": list(VendorConnection.objects.order_by("vendor", "name")),
             "writable": can_write(request.user),
         },

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -22,38 +21,54 @@ from portal.customers.services import customer_create, customer_update
 from portal.operations import kinds
 
 from .. import forms, selectors
-from ..rows import CUSTOMER_COLUMNS, card_actions, child_items, history_rows
-from ..widgets import fast_selects
+from ..lists import (
+    ConnectionHealthTable,
+    CustomerAuditTable,
+    CustomerOperationTable,
+    CustomerTable,
+    FailureTable,
+    SubscriptionTable,
+)
+from ..widgets import list_selects
 from .common import error_text, flash_refusal, paginate, viewer_required, writer_required
+
+
+def _dashboard(request: HttpRequest) -> dict:
+    d = selectors.dashboard(user=request.user)
+    return {
+        "d": d,
+        "connections": ConnectionHealthTable(d.connections, request=request),
+        "failures": FailureTable(d.recent_failures, request=request),
+    }
 
 
 @viewer_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/dashboard.html", {"d": selectors.dashboard(user=request.user)})
+    return render(request, "web/dashboard.html", _dashboard(request))
 
 
 @viewer_required
 def dashboard_connections(request: HttpRequest) -> HttpResponse:
     """The connection cards alone, refreshed by htmx while a sync runs."""
-    return render(
-        request, "web/_dashboard_connections.html", {"d": selectors.dashboard(user=request.user)}
-    )
+    return render(request, "web/_dashboard_connections.html", _dashboard(request))
 
 
 @viewer_required
 def customer_list(request: HttpRequest) -> HttpResponse:
-    queryset = scoped_customers(request.user).select_related("parent").only(*CUSTOMER_COLUMNS)
+    queryset = (
+        scoped_customers(request.user).select_related("parent").only(*selectors.CUSTOMER_COLUMNS)
+    )
     filterset = CustomerFilterSet(request.GET or None, queryset=queryset, request=request)
     # Searching or filtering 50,000 customers: no COUNT(*) over every match (see paginate).
     narrowed = any(request.GET.get(k) for k in ("q", "kind", "status", "vendor", "reseller"))
     page = paginate(request, filterset.qs if filterset.is_bound else queryset, counted=not narrowed)
-    fast_selects(filterset.form)
+    list_selects(filterset.form)
     hierarchy = request.GET.get("ordering") == "hierarchy"
     rows = selectors.customer_rows(customers=list(page.object_list), hierarchy=hierarchy)
     return render(
         request,
         "web/customers/list.html",
-        {"filter": filterset, "page": page, "rows": rows, "hierarchy": hierarchy},
+        {"filter": filterset, "page": page, "table": CustomerTable(rows, request=request)},
     )
 
 
@@ -66,11 +81,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer(request, pk)
     writable = can_write(request.user)
     operations, audit = selectors.customer_history(user=request.user, customer=customer)
-    operation_rows, audit_rows = history_rows(operations, audit)
     cards = selectors.tenant_cards(
         user=request.user, customer=customer, writable=writable, catalog=False
     )
-    card_actions(cards, csrf=get_token(request))
     reseller = customer.kind == "reseller"
     children = (
         scoped_customers(request.user)
@@ -86,14 +99,14 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "customer": customer,
             "ancestors": _ancestors(customer),
             "children": first_children,
-            "child_items": child_items(first_children),
             "children_count": children.count() if reseller else 0,
-            "cards": cards,
+            "cards": [
+                {"card": card, "subscriptions": SubscriptionTable(card.subscriptions, card=card)}
+                for card in cards
+            ],
             "usage": selectors.customer_usage(user=request.user, customer=customer),
-            "operations": operations,
-            "operation_rows": operation_rows,
-            "audit": audit,
-            "audit_rows": audit_rows,
+            "operations": CustomerOperationTable(operations, request=request),
+            "audit": CustomerAuditTable(audit, request=request),
             "writable": writable,
         },
     )

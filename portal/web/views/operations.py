@@ -22,8 +22,9 @@ from portal.operations.models import OperationBatch, OperationKind
 from portal.operations.options import OptionsInvalid
 from portal.operations.selectors import batch_plan, batch_progress
 
-from .. import forms, rows
-from ..widgets import fast_selects
+from .. import forms, selectors
+from ..lists import AttemptTable, BatchOperationTable, BulkPlanTable, OperationTable
+from ..widgets import list_selects
 from .common import error_text, flash_refusal, paginate, viewer_required, writer_required
 
 SEARCH_LIMIT = 20
@@ -96,12 +97,12 @@ def operation_list(request: HttpRequest) -> HttpResponse:
     filterset = OperationFilterSet(request.GET or None, queryset=queryset, request=request)
     qs = filterset.qs if filterset.is_bound else queryset
     qs = qs.order_by(*(qs.query.order_by or ["-created_at"]), "-pk")
-    page = paginate(request, qs, values=rows.OPERATION_VALUES)
-    fast_selects(filterset.form)
+    page = paginate(request, qs, values=selectors.OPERATION_VALUES)
+    list_selects(filterset.form)
     return render(
         request,
         "web/operations/list.html",
-        {"filter": filterset, "page": page, "rows": rows.operation_rows(page.object_list)},
+        {"filter": filterset, "page": page, "table": OperationTable(page.object_list)},
     )
 
 
@@ -122,7 +123,7 @@ def operation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "web/operations/detail.html",
         {
             "op": operation,
-            "attempts": list(operation.attempt_log.order_by("number")),
+            "attempts": AttemptTable(operation.attempt_log.order_by("number")),
             "writable": can_write(request.user),
         },
     )
@@ -137,7 +138,7 @@ def operation_status(request: HttpRequest, pk: int) -> HttpResponse:
         "web/operations/_status.html",
         {
             "op": operation,
-            "attempts": list(operation.attempt_log.order_by("number")),
+            "attempts": AttemptTable(operation.attempt_log.order_by("number")),
             "writable": can_write(request.user),
         },
     )
@@ -172,6 +173,10 @@ def operation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # -- bulk suspend / resume with a dry run -----------------------------------------------------
 
 
+#: What the dry run says will happen to each tenant ("will be resumed").
+BULK_DONE = {OperationKind.SUSPEND: "suspended", OperationKind.RESUME: "resumed"}
+
+
 @writer_required
 def bulk(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """GET: the dry run (what will happen to every tenant, and why not); POST: do it."""
@@ -192,8 +197,9 @@ def bulk(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         {
             "customer": customer,
             "kind": kind,
+            "done": BULK_DONE[kind],
             "label": OperationKind(kind).label,
-            "plan": plan,
+            "plan": BulkPlanTable(plan),
             "will_run": sum(1 for item in plan if item.will_run),
         },
     )
@@ -231,7 +237,7 @@ def batch_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _batch_ops(batch: OperationBatch) -> dict:
     return {
-        "operations": list(
+        "operations": BatchOperationTable(
             batch.operations.select_related("connection", "customer", "tenant").order_by("pk")
         )
     }

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -22,8 +21,9 @@ from portal.sync import adoption, discrepancies
 from portal.sync.filters import DiscrepancyFilterSet
 from portal.sync.models import DiscrepancyStatus
 
-from .. import forms, rows, selectors
-from ..widgets import fast_selects
+from .. import forms, selectors
+from ..lists import DiscrepancyTable, UnmatchedTable
+from ..widgets import list_selects
 from .common import flash_refusal, paginate, viewer_required, writer_required
 
 CANDIDATES = 25
@@ -34,7 +34,7 @@ def unmatched_list(request: HttpRequest) -> HttpResponse:
     # Grouped by connection, then by name: the order of the tenant_unmatched_order index.
     queryset = (
         selectors.unmatched_tenants(user=request.user)
-        .only(*rows.UNMATCHED_COLUMNS)
+        .only(*selectors.UNMATCHED_COLUMNS)
         .order_by("connection_id", "name", "pk")
     )
     q = request.GET.get("q", "").strip()
@@ -46,7 +46,7 @@ def unmatched_list(request: HttpRequest) -> HttpResponse:
         "web/unmatched/list.html",
         {
             "page": page,
-            "rows": rows.unmatched_rows(page.object_list, writable=can_write(request.user)),
+            "table": UnmatchedTable(page.object_list, writable=can_write(request.user)),
             "q": q,
         },
     )
@@ -82,7 +82,7 @@ def unmatched_adopt(request: HttpRequest, pk: int) -> HttpResponse:
     new = forms.AdoptNewForm(
         request.POST if request.POST.get("action") == "new" else None, user=request.user
     )
-    fast_selects(new)  # hundreds of resellers
+    list_selects(new)  # hundreds of resellers
     if request.method == "POST":
         if request.POST.get("action") == "link" and link.is_valid():
             customer = link.cleaned_data["customer"]
@@ -120,16 +120,16 @@ def discrepancy_list(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy()
     data.setdefault("status", DiscrepancyStatus.OPEN)
     filterset = DiscrepancyFilterSet(data, queryset=queryset, request=request)
-    page = paginate(request, filterset.qs, values=rows.DISCREPANCY_VALUES)
-    fast_selects(filterset.form)
+    page = paginate(request, filterset.qs, values=selectors.DISCREPANCY_VALUES)
+    list_selects(filterset.form)
     return render(
         request,
         "web/discrepancies/list.html",
         {
             "filter": filterset,
             "page": page,
-            "rows": rows.discrepancy_rows(
-                page.object_list, writable=can_write(request.user), csrf=get_token(request)
+            "table": DiscrepancyTable(
+                page.object_list, request=request, writable=can_write(request.user)
             ),
         },
     )

@@ -1,11 +1,11 @@
-"""The fast filter widgets render what Django's widgets render: escaped, with the user's choice
-selected, and a cached option list never carries one request's selection into the next."""
+"""The list selects render what Django's widgets render: escaped, with the user's choice
+selected, and a form's next render never carries the previous request's selection."""
 
 from __future__ import annotations
 
 from django import forms
 
-from portal.web.widgets import FastSelect, fast_widget
+from portal.web.widgets import ListSelect, list_selects
 
 
 class PickForm(forms.Form):
@@ -16,7 +16,9 @@ class PickForm(forms.Form):
 
 
 def rendered(data: dict) -> str:
-    return fast_widget(PickForm(data)["reseller"])
+    form = list_selects(PickForm(data))
+    assert type(form.fields["reseller"].widget) is ListSelect
+    return str(form["reseller"])
 
 
 def test_the_chosen_option_alone_is_selected_and_labels_are_escaped():
@@ -26,7 +28,7 @@ def test_the_chosen_option_alone_is_selected_and_labels_are_escaped():
     assert html.count(" selected") == 1
 
 
-def test_a_cached_list_does_not_keep_the_previous_selection():
+def test_a_next_render_does_not_keep_the_previous_selection():
     assert '<option value="1" selected>' in rendered({"reseller": "1"})
     again = rendered({"reseller": "12"})
     assert '<option value="12" selected>' in again
@@ -34,9 +36,9 @@ def test_a_cached_list_does_not_keep_the_previous_selection():
     assert '<option value="" selected>' in rendered({})
 
 
-def test_fast_select_renders_like_django_select():
+def test_list_select_renders_like_django_select():
     choices = [("", "Any"), ("a", "A & B"), ("b", "B")]
-    fast, django = FastSelect(attrs={"id": "x"}), forms.Select(attrs={"id": "x"})
-    fast.choices = django.choices = choices
+    listed, django = ListSelect(attrs={"id": "x"}), forms.Select(attrs={"id": "x"})
+    listed.choices = django.choices = choices
     normalize = lambda s: "".join(s.split())  # noqa: E731 - whitespace differs only
-    assert normalize(fast.render("f", "a")) == normalize(str(django.render("f", "a")))
+    assert normalize(listed.render("f", "a")) == normalize(str(django.render("f", "a")))
