@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> dict:
     from django.db import connection
     from django.test import Client
 
-    from portal.sync.usage import previous_month
+    from portal.usage.collection import previous_month
     from portal.usage.selectors import previous_period
 
     period = previous_month()

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from portal.customers.models import Customer, Subscription, Tenant, subtree_q
+
 from .models import Profile, Role
 
 
@@ -70,64 +72,31 @@ def _customer_filter(user, prefix: str) -> Q | None:
     reseller = user_reseller(user)
     if reseller is None:
         return None
-    from portal.customers.models import subtree_q
-
     return subtree_q(reseller.path, f"{prefix}path")
 
 
-def _scoped(queryset: QuerySet, user, prefix: str) -> QuerySet:
-    condition = _customer_filter(user, prefix)
+def scoped(user, queryset: QuerySet, via: str) -> QuerySet:
+    """``queryset`` cut to the user's scope; ``via`` is the path from its model to the customer
+    (``"customer__"``, ``"tenant__customer__"``; ``""`` for customers themselves).
+
+    Each app states its own scoped querysets with this (``operations.selectors``,
+    ``usage.selectors``...), so the rule lives here and no app above is imported."""
+    condition = _customer_filter(user, via)
     return queryset if condition is None else queryset.filter(condition)
 
 
 def scoped_customers(user, queryset: QuerySet | None = None) -> QuerySet:
-    from portal.customers.models import Customer
-
-    return _scoped(queryset if queryset is not None else Customer.objects.all(), user, "")
+    return scoped(user, queryset if queryset is not None else Customer.objects.all(), "")
 
 
 def scoped_tenants(user, queryset: QuerySet | None = None) -> QuerySet:
     """Unmatched tenants (no customer yet) are visible to distributor staff only."""
-    from portal.customers.models import Tenant
-
-    return _scoped(queryset if queryset is not None else Tenant.objects.all(), user, "customer__")
+    return scoped(user, queryset if queryset is not None else Tenant.objects.all(), "customer__")
 
 
 def scoped_subscriptions(user, queryset: QuerySet | None = None) -> QuerySet:
-    from portal.customers.models import Subscription
-
     qs = queryset if queryset is not None else Subscription.objects.all()
-    return _scoped(qs, user, "tenant__customer__")
-
-
-def scoped_operations(user, queryset: QuerySet | None = None) -> QuerySet:
-    from portal.operations.models import Operation
-
-    return _scoped(
-        queryset if queryset is not None else Operation.objects.all(), user, "customer__"
-    )
-
-
-def scoped_usage(user, queryset: QuerySet | None = None) -> QuerySet:
-    from portal.usage.models import UsageRecord
-
-    qs = queryset if queryset is not None else UsageRecord.objects.all()
-    return _scoped(qs, user, "tenant__customer__")
-
-
-def scoped_discrepancies(user, queryset: QuerySet | None = None) -> QuerySet:
-    from portal.sync.models import Discrepancy
-
-    qs = queryset if queryset is not None else Discrepancy.objects.all()
-    return _scoped(qs, user, "tenant__customer__")
-
-
-def scoped_audit_events(user, queryset: QuerySet | None = None) -> QuerySet:
-    from portal.audit.models import AuditEvent
-
-    return _scoped(
-        queryset if queryset is not None else AuditEvent.objects.all(), user, "customer__"
-    )
+    return scoped(user, qs, "tenant__customer__")
 
 
 def get_in_scope_or_404(queryset: QuerySet, **lookup) -> Model:

@@ -27,6 +27,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from portal.accounts import scoping
+from portal.audit.selectors import scoped_audit_events
 from portal.audit.services import audit_record
 from portal.catalog.models import Product, VendorConnection
 from portal.core.models import Source
@@ -39,15 +40,17 @@ from portal.operations import services as ops
 from portal.operations.keys import KEY_PATTERN, stored_key
 from portal.operations.models import Operation, OperationBatch
 from portal.operations.options import OptionsInvalid
-from portal.operations.selectors import batch_plan
+from portal.operations.selectors import batch_plan, scoped_operations
 from portal.sync import discrepancies
 from portal.sync.adapters import connection_test
 from portal.sync.adoption import tenant_link
 from portal.sync.enqueue import sync_request, usage_request
 from portal.sync.filters import SyncRunFilterSet
 from portal.sync.models import SyncRun
-from portal.sync.usage import previous_month
+from portal.sync.selectors import scoped_discrepancies
+from portal.usage.collection import previous_month
 from portal.usage.export import usage_csv_response
+from portal.usage.selectors import scoped_usage
 from vendors.types import month_start
 
 from . import serializers as s
@@ -360,7 +363,7 @@ class UsageViewSet(ReadOnly):
         return [JSONRenderer()]
 
     def get_queryset(self):
-        return scoping.scoped_usage(self.request.user).select_related("tenant__connection")
+        return scoped_usage(self.request.user).select_related("tenant__connection")
 
     def handle_exception(self, exc):
         # Errors are JSON ({code, message, details}) whatever format the list was asked in.
@@ -441,7 +444,7 @@ class OperationViewSet(mixins.CreateModelMixin, ReadOnly):
 
     def get_queryset(self):
         return (
-            scoping.scoped_operations(self.request.user)
+            scoped_operations(self.request.user)
             .select_related("connection")
             .order_by("-created_at", "-pk")
         )
@@ -687,7 +690,7 @@ class DiscrepancyViewSet(ReadOnly):
     action_levels = {"resolve": WRITE}
 
     def get_queryset(self):
-        return scoping.scoped_discrepancies(self.request.user)
+        return scoped_discrepancies(self.request.user)
 
     @extend_schema(
         request=s.DiscrepancyResolveSerializer,
@@ -732,7 +735,7 @@ class AuditEventViewSet(ReadOnly):
     ordering = ["-at", "-pk"]
 
     def get_queryset(self):
-        return scoping.scoped_audit_events(self.request.user)
+        return scoped_audit_events(self.request.user)
 
 
 # -- outbound webhooks ------------------------------------------------------------------------

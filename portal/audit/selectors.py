@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Model, Q, QuerySet
 
-from portal.accounts.scoping import scoped_audit_events
+from portal.accounts.scoping import scoped
 
 from .filters import AuditEventFilterSet
 from .models import AuditEvent
@@ -36,3 +36,10 @@ def object_history(*, user, obj: Model, limit: int = 20) -> QuerySet:
         user, AuditEvent.objects.filter(condition).select_related("customer")
     )
     return events.order_by("-at", "-pk")[:limit]
+
+
+def scoped_audit_events(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Audit events in the user's scope."""
+    return scoped(
+        user, queryset if queryset is not None else AuditEvent.objects.all(), "customer__"
+    )

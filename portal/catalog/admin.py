@@ -68,7 +68,7 @@ class VendorConnectionAdmin(admin.ModelAdmin):
     @admin.action(description="Collect last month's usage")
     def collect_last_month(self, request, queryset):
         from portal.sync.enqueue import usage_request
-        from portal.sync.usage import previous_month
+        from portal.usage.collection import previous_month
 
         for connection in queryset:
             _report(

@@ -15,8 +15,12 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from portal.core.queues import DEFAULT_QUEUE, send_task
+
 from .models import WebhookDelivery, WebhookSubscription
-from .tasks import deliver_webhook
+
+#: The worker task delivering one webhook (``tasks.deliver_webhook``, its API-app name kept).
+DELIVER_WEBHOOK = "api.deliver_webhook"
 
 logger = logging.getLogger(__name__)
 
@@ -73,4 +77,4 @@ def _deliver(event_type: str, payloads: list[dict[str, Any]], wanted: list[int])
 def deliveries_enqueue(ids: list[int]) -> None:
     """Queue one delivery task per id; call it once the rows have committed (``on_commit``)."""
     for pk in ids:
-        deliver_webhook.delay(pk)
+        send_task(DELIVER_WEBHOOK, args=[pk], queue=DEFAULT_QUEUE)

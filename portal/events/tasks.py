@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .deliveries import webhook_deliver
+from .outbound import DELIVER_WEBHOOK
+
 
 # The name it had in the API app: queued messages and any beat entry still find it.
-@shared_task(name="api.deliver_webhook", ignore_result=True)
+@shared_task(name=DELIVER_WEBHOOK, ignore_result=True)
 def deliver_webhook(delivery_id: int) -> str:
-    from .deliveries import webhook_deliver  # deliveries -> outbound -> this module
-
     outcome = webhook_deliver(delivery_id)
     if outcome.retry_in is not None:
         deliver_webhook.apply_async(args=[delivery_id], countdown=outcome.retry_in)

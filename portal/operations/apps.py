@@ -6,5 +6,6 @@ class OperationsConfig(AppConfig):
     label = "operations"
 
     def ready(self) -> None:
-        # Each kind's request service registers itself on its spec (kinds.request_service).
-        from . import services  # noqa: F401
+        # Each kind's request service registers itself on its spec (kinds.request_service);
+        # operation outcomes become outbound events (signals).
+        from . import services, signals  # noqa: F401

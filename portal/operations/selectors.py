@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from portal.accounts.scoping import scoped
 from portal.customers.models import Customer, Tenant, subtree_q
 
 from . import rules
@@ -106,3 +107,8 @@ def batch_progress(*, batch: OperationBatch) -> BatchProgress:
     counts = Counter(batch.operations.values_list("state", flat=True))
     skipped = sum(1 for item in batch.plan if item.get("action") == "skip")
     return BatchProgress(total=sum(counts.values()), by_state=dict(counts), skipped=skipped)
+
+
+def scoped_operations(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Operations in the user's scope."""
+    return scoped(user, queryset if queryset is not None else Operation.objects.all(), "customer__")

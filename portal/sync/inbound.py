@@ -12,13 +12,17 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from portal.catalog.models import VendorConnection
-from portal.core.queues import vendor_queue
+from portal.core.queues import send_task, vendor_queue
 from portal.sync.adapters import connection_adapter
 from portal.sync.mirror import mirror_tenant
 from vendors.errors import VendorError, VendorNotFound, VendorUnsupported
 from vendors.registry import get_adapter_class
 
+from .enqueue import sync_request
 from .models import WebhookEvent
+
+#: The worker task applying one stored event (``tasks.apply_webhook_event``).
+APPLY_WEBHOOK_EVENT = "portal.sync.apply_webhook_event"
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +67,7 @@ def webhook_receive(request: HttpRequest, connection_id: int) -> JsonResponse:
 
 
 def _enqueue_apply(event: WebhookEvent) -> None:
-    from .tasks import apply_webhook_event
-
-    apply_webhook_event.apply_async(args=[event.pk], queue=vendor_queue(event.connection.vendor))
+    send_task(APPLY_WEBHOOK_EVENT, args=[event.pk], queue=vendor_queue(event.connection.vendor))
 
 
 def webhook_event_apply(event_id: int) -> dict:
@@ -80,8 +82,6 @@ def webhook_event_apply(event_id: int) -> dict:
             vendor_tenant = connection_adapter(connection).get_tenant(tenant_id)
             mirror_tenant(connection, vendor_tenant)
         else:
-            from .enqueue import sync_request
-
             sync_request(connection, triggered_by=f"webhook {event.event_type}")
     except VendorNotFound:
         pass  # gone at the vendor: the next complete sync marks it missing

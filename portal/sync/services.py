@@ -259,7 +259,7 @@ def prefetched(pages: Iterator[list], depth: int = 2) -> Iterator[list]:
 def _finish(run: SyncRun, claim: Claim, status: str, message: str, exc: Exception) -> None:
     run.status = status
     run.error = message[:2000]
-    run.errors = [*run.errors, {"page": run.pages_done + 1, **_error_detail(exc)}]
+    run.errors = [*run.errors, {"page": run.pages_done + 1, **error_detail(exc)}]
     run.finished_at = timezone.now()
     run.save()
     connection_status = SyncStatus.PARTIAL if status == SyncRunStatus.PARTIAL else SyncStatus.FAILED
@@ -268,7 +268,7 @@ def _finish(run: SyncRun, claim: Claim, status: str, message: str, exc: Exceptio
                          "scope": run.scope, "error": run.error})  # fmt: skip
 
 
-def _error_detail(exc: Exception) -> dict:
+def error_detail(exc: Exception) -> dict:
     if isinstance(exc, VendorError):
         detail = exc.as_dict()
         detail["body"] = str(detail["body"])[:1000] if detail["body"] is not None else None

@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
-from portal.accounts.scoping import scoped_usage
 from portal.core.admin_utils import RawPayloadMixin
 from portal.core.models import Source
+from portal.usage.selectors import scoped_usage
 
 from .models import MonthClose, UsageAdjustment, UsageRecord
 from .services import UsageCloseError, usage_month_reopen

@@ -32,9 +32,9 @@ from django.template.defaultfilters import floatformat
 from portal.accounts.scoping import (
     can_view,
     customer_scope,
+    scoped,
     scoped_customers,
     scoped_tenants,
-    scoped_usage,
     user_reseller,
 )
 from portal.catalog.models import VendorConnection
@@ -672,4 +672,11 @@ def usage_adjustments(*, user, filters: ReviewFilter) -> QuerySet:
     qs = UsageAdjustment.objects.filter(period=filters.period, tenant__in=filters.tenants(user))
     return qs.select_related("tenant", "tenant__customer", "tenant__connection").order_by(
         "-detected_at"
+    )
+
+
+def scoped_usage(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Usage records in the user's scope."""
+    return scoped(
+        user, queryset if queryset is not None else UsageRecord.objects.all(), "tenant__customer__"
     )

@@ -18,11 +18,11 @@ from portal.accounts.scoping import (
     can_write,
     get_in_scope_or_404,
     scoped_customers,
-    scoped_usage,
     user_reseller,
 )
 from portal.catalog.models import VendorConnection
-from portal.sync.usage import previous_month
+from portal.usage.collection import previous_month
+from portal.usage.selectors import scoped_usage
 from portal.web.templatetags.portal_tags import query
 from portal.web.views.common import manager_required, viewer_required, writer_required
 from portal.web.widgets import options

@@ -12,22 +12,22 @@ from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from portal.accounts.scoping import (
-    scoped_audit_events,
     scoped_customers,
-    scoped_discrepancies,
-    scoped_operations,
     scoped_subscriptions,
     scoped_tenants,
-    scoped_usage,
     user_reseller,
 )
+from portal.audit.selectors import scoped_audit_events
 from portal.catalog.models import VendorConnection
 from portal.customers.models import ConnectionTotals, Customer, Subscription, Tenant
 from portal.customers.totals import Contribution, live_totals
 from portal.operations import rules
 from portal.operations.kinds import SUBSCRIPTION_KINDS, TENANT_KINDS
 from portal.operations.models import OPEN_STATES, Operation, OperationKind, OperationState
+from portal.operations.selectors import scoped_operations
 from portal.sync.models import DiscrepancyStatus, SyncRun, SyncRunStatus, VendorCallStat
+from portal.sync.selectors import scoped_discrepancies
+from portal.usage.selectors import scoped_usage
 from vendors.registry import DISPLAY_NAMES, get_adapter_class
 from vendors.types import ProductKind
 

@@ -89,6 +89,21 @@ def badge(status: object, label: object = "") -> SafeString:
     return markup('<span class="badge badge-{}">{}</span>', value, label or value.replace("_", " "))
 
 
+def query_string(request, **changes) -> str:
+    """The request's query string with some parameters replaced; a new sort or filter goes
+    back to the first page."""
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    if "page" not in changes:
+        params.pop("page", None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
 def local(value):
     """A datetime in the current time zone, as templates show it (dates pass unchanged)."""
     return timezone.localtime(value) if hasattr(value, "tzinfo") and value.tzinfo else value
@@ -446,12 +461,8 @@ class Table:
         for column in self.shown:
             attrs, url = column.header_attrs, ""
             if column.sort and self.request is not None:
-                from .templatetags.portal_tags import query
-
                 descending = ordering == column.sort
-                url = query(
-                    {"request": self.request}, ordering=("-" if descending else "") + column.sort
-                )
+                url = query_string(self.request, ordering=("-" if descending else "") + column.sort)
                 if ordering in (column.sort, f"-{column.sort}"):
                     sort = "descending" if ordering.startswith("-") else "ascending"
                     attrs = SafeString(attrs + attributes({"aria-sort": sort}))

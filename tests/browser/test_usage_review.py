@@ -7,7 +7,7 @@ import io
 from decimal import Decimal
 
 from portal.customers.models import Tenant
-from portal.sync.usage import connection_collect_usage, previous_month
+from portal.usage.collection import connection_collect_usage, previous_month
 from portal.usage.models import UsageRecord
 from tests.browser.conftest import screenshot
 from tests.factories import CustomerFactory, ResellerFactory

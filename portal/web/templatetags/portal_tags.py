@@ -9,30 +9,21 @@ from html import escape
 from django import template
 from django.utils.safestring import SafeString
 
+from .. import tables
+
 register = template.Library()
 
 
 @register.simple_tag
 def badge(status, label: str = ""):
     """One colour per status everywhere (classes in static/css/portal.css)."""
-    from ..tables import badge as markup
-
-    return markup(status, label)
+    return tables.badge(status, label)
 
 
 @register.simple_tag(takes_context=True)
 def query(context, **changes) -> str:
     """The current query string with some parameters replaced (sorting, paging links)."""
-    params = context["request"].GET.copy()
-    for key, value in changes.items():
-        if value is None or value == "":
-            params.pop(key, None)
-        else:
-            params[key] = value
-    if "page" not in changes:
-        params.pop("page", None)
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else "?"
+    return tables.query_string(context["request"], **changes)
 
 
 @register.simple_tag

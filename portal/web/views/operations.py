@@ -14,13 +14,12 @@ from portal.accounts.scoping import (
     can_write,
     get_in_scope_or_404,
     scoped_customers,
-    scoped_operations,
 )
 from portal.operations import services as ops
 from portal.operations.filters import OperationFilterSet
 from portal.operations.models import OperationBatch, OperationKind
 from portal.operations.options import OptionsInvalid
-from portal.operations.selectors import batch_plan, batch_progress
+from portal.operations.selectors import batch_plan, batch_progress, scoped_operations
 
 from .. import forms, selectors
 from ..lists import AttemptTable, BatchOperationTable, BulkPlanTable, OperationTable

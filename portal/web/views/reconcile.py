@@ -13,13 +13,13 @@ from portal.accounts.scoping import (
     can_write,
     get_in_scope_or_404,
     scoped_customers,
-    scoped_discrepancies,
 )
 from portal.core.models import Source
 from portal.operations import services as ops
 from portal.sync import adoption, discrepancies
 from portal.sync.filters import DiscrepancyFilterSet
 from portal.sync.models import DiscrepancyStatus
+from portal.sync.selectors import scoped_discrepancies
 
 from .. import forms, selectors
 from ..lists import DiscrepancyTable, UnmatchedTable

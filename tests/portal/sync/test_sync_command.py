@@ -22,7 +22,7 @@ def test_it_syncs_the_named_connection_and_reports_counts(sandbox, connect):
 
 
 def test_it_collects_a_month_of_usage(sandbox, connect):
-    from portal.sync.usage import previous_month
+    from portal.usage.collection import previous_month
 
     connection = connect("redstor")
     call_command("sync", connection.name, "--no-progress", stdout=StringIO())

@@ -204,7 +204,7 @@ def test_it_links_tenants_that_carry_our_customer_reference(sandbox, connect):
 
 
 def test_a_usage_collection_waits_while_the_connection_is_busy(sandbox, connect):
-    from portal.sync.tasks import collect_usage
+    from portal.usage.tasks import collect_usage
 
     connection = connect("redstor")
     sync_claim(connection)

@@ -8,7 +8,7 @@ from portal.customers.models import Tenant
 from portal.sync.adapters import connection_adapter
 from portal.sync.models import SyncRunStatus
 from portal.sync.services import connection_sync
-from portal.sync.usage import (
+from portal.usage.collection import (
     COLLECTED_STATUSES,
     connection_collect_usage,
     default_period,

@@ -10,7 +10,7 @@ from portal.accounts.models import Role
 from portal.audit.models import AuditEvent
 from portal.customers.models import Tenant
 from portal.sync.services import connection_sync
-from portal.sync.usage import connection_collect_usage, previous_month
+from portal.usage.collection import connection_collect_usage, previous_month
 from portal.usage.models import MonthClose, UsageAdjustment, UsageRecord
 from portal.usage.services import (
     UsageCloseError,

@@ -16,7 +16,7 @@ import pytest
 from portal.customers.models import Tenant
 from portal.sync.models import SyncRunStatus
 from portal.sync.services import connection_sync
-from portal.sync.usage import COLLECTED_STATUSES, connection_collect_usage, default_period
+from portal.usage.collection import COLLECTED_STATUSES, connection_collect_usage, default_period
 from portal.usage.models import UsageRecord
 from vendors.registry import ADAPTERS
 

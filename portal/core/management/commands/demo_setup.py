@@ -17,7 +17,7 @@ from portal.catalog.models import VendorConnection
 from portal.customers.models import Customer, CustomerKind, Tenant
 from portal.sync.enqueue import sync_request, usage_request
 from portal.sync.models import SyncRun, SyncRunStatus
-from portal.sync.usage import previous_month
+from portal.usage.collection import previous_month
 from vendors.registry import DISPLAY_NAMES
 from vendors.types import Capability
 

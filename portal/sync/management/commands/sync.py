@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from portal.catalog.models import VendorConnection
 from portal.sync.services import SyncAlreadyRunning, connection_sync
-from portal.sync.usage import connection_collect_usage
+from portal.usage.collection import connection_collect_usage
 
 
 class Command(BaseCommand):

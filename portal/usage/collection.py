@@ -18,12 +18,14 @@ from django.utils import timezone
 from portal.catalog.models import VendorConnection
 from portal.customers.models import Subscription, Tenant
 from portal.sync.adapters import connection_adapter
+from portal.sync.models import SyncRun, SyncRunStatus, SyncScope
+from portal.sync.services import Claim, error_detail, sync_claim, sync_heartbeat, sync_release
 from vendors.errors import VendorAuthError, VendorError, VendorNotFound
 from vendors.registry import get_adapter_class
 from vendors.types import TenantStatus, VendorUsage, month_start
 
-from .models import SyncRun, SyncRunStatus, SyncScope
-from .services import Claim, _error_detail, sync_claim, sync_heartbeat, sync_release
+from .models import UsageRecord
+from .services import usage_adjustments_record, usage_period_is_closed
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +58,6 @@ def usage_apply(
     A closed month is frozen: what the vendor reports for it now is kept as adjustments beside
     the closed figures (portal.usage.services), never written over them.
     """
-    from portal.usage.models import UsageRecord
-    from portal.usage.services import usage_adjustments_record, usage_period_is_closed
 
     if usage_period_is_closed(connection_id=tenant.connection_id, period=period):
         return usage_adjustments_record(tenant=tenant, period=period, usage=usage)
@@ -141,10 +141,10 @@ def connection_collect_usage(
                 usage = adapter.get_usage(tenant.external_id, period)
             except VendorAuthError as exc:
                 fatal = f"Credentials rejected: {exc}"
-                errors.append({"tenant": tenant.external_id, **_error_detail(exc)})
+                errors.append({"tenant": tenant.external_id, **error_detail(exc)})
                 break
             except (VendorNotFound, VendorError) as exc:
-                errors.append({"tenant": tenant.external_id, **_error_detail(exc)})
+                errors.append({"tenant": tenant.external_id, **error_detail(exc)})
                 continue
             with transaction.atomic():
                 written = usage_apply(tenant, period, usage, subs.get(tenant.pk, {}))
