@@ -6,7 +6,6 @@ Objects outside the user's scope are not in the views' querysets, so they answer
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -28,12 +27,13 @@ from rest_framework.response import Response
 
 from portal.accounts import scoping
 from portal.audit.selectors import scoped_audit_events
-from portal.audit.services import audit_record
+from portal.catalog import services as catalog_services
 from portal.catalog.models import Product, VendorConnection
 from portal.core.models import Source
 from portal.customers import services as customer_services
 from portal.customers.models import Customer, Subscription, Tenant
-from portal.events.deliveries import new_secret, webhook_redeliver, webhook_send_test
+from portal.events import subscriptions
+from portal.events.deliveries import webhook_redeliver, webhook_send_test
 from portal.events.models import WebhookDelivery, WebhookSubscription
 from portal.operations import kinds
 from portal.operations import services as ops
@@ -113,27 +113,17 @@ class ConnectionViewSet(
     def get_queryset(self):
         return VendorConnection.objects.all()
 
-    @transaction.atomic
     def perform_create(self, serializer):
-        connection = serializer.save()
-        audit_record(
-            action="connection.created",
-            source=Source.API,
-            actor=self.request.user,
-            obj=connection,
-            detail={"vendor": connection.vendor, "name": connection.name},
+        serializer.instance = catalog_services.connection_create(
+            actor=self.request.user, source=Source.API, **serializer.validated_data
         )
 
-    @transaction.atomic
     def perform_update(self, serializer):
-        changed = sorted(serializer.validated_data)
-        connection = serializer.save()
-        audit_record(
-            action="connection.updated",
-            source=Source.API,
+        serializer.instance = catalog_services.connection_update(
+            connection=serializer.instance,
             actor=self.request.user,
-            obj=connection,
-            detail={"fields": changed},  # names only: never a credential value
+            source=Source.API,
+            **serializer.validated_data,
         )
 
     @extend_schema(
@@ -245,22 +235,13 @@ class CustomerViewSet(viewsets.ModelViewSet):
             customer=serializer.instance, actor=self.request.user, source=Source.API, **data
         )
 
-    @transaction.atomic
     def perform_destroy(self, instance: Customer):
-        if instance.tenants.exists():
-            raise Conflict(
-                f"{instance.name} still has vendor tenants; unlink or cancel them first.",
-                code="in_use",
+        try:
+            customer_services.customer_delete(
+                customer=instance, actor=self.request.user, source=Source.API
             )
-        audit_record(
-            action="customer.deleted",
-            source=Source.API,
-            actor=self.request.user,
-            obj=instance,
-            customer=None,
-            detail={"reference": instance.reference, "name": instance.name},
-        )
-        instance.delete()  # customers below it or operations: ProtectedError -> 409
+        except customer_services.CustomerInUse as exc:
+            raise Conflict(exc.messages[0], code="in_use") from exc
 
 
 # -- tenants, subscriptions, products ---------------------------------------------------------
@@ -764,18 +745,25 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return WebhookSubscription.objects.all()
 
+    def perform_update(self, serializer):
+        serializer.instance = subscriptions.webhook_subscription_update(
+            subscription=serializer.instance,
+            actor=self.request.user,
+            source=Source.API,
+            **serializer.validated_data,
+        )
+
+    def perform_destroy(self, instance):
+        subscriptions.webhook_subscription_delete(
+            subscription=instance, actor=self.request.user, source=Source.API
+        )
+
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            subscription = serializer.save(secret={"secret": new_secret()}, created_by=request.user)
-            audit_record(
-                action="webhook_subscription.created",
-                source=Source.API,
-                actor=request.user,
-                obj=subscription,
-                detail={"url": subscription.url, "event_types": subscription.event_types},
-            )
+        subscription = subscriptions.webhook_subscription_create(
+            actor=request.user, source=Source.API, **serializer.validated_data
+        )
         data = s.WebhookSubscriptionCreatedSerializer(subscription).data
         return Response(data, status=status.HTTP_201_CREATED)
 

@@ -4,6 +4,7 @@ from portal.core.admin_utils import RawPayloadMixin
 from portal.core.models import Source
 from portal.sync.adapters import connection_test
 
+from . import services
 from .forms import VendorConnectionForm
 from .models import Product, VendorConnection
 
@@ -42,6 +43,24 @@ class VendorConnectionAdmin(admin.ModelAdmin):
         ("Sync", {"fields": readonly_fields}),
     ]
     actions = ["test_connections", "sync_now", "collect_last_month"]
+
+    def save_model(self, request, obj, form, change):
+        """Through the connection services, so the admin audits like the page and the API."""
+        fields = {name: form.cleaned_data[name] for name in VendorConnectionForm.Meta.fields}
+        credentials = form.cleaned_data.get("credentials_value")
+        if change:
+            services.connection_update(
+                connection=VendorConnection.objects.get(pk=obj.pk),
+                credentials=credentials,
+                actor=request.user,
+                source=Source.ADMIN,
+                **fields,
+            )
+        else:
+            obj.pk = services.connection_create(
+                credentials=credentials, actor=request.user, source=Source.ADMIN, **fields
+            ).pk
+        obj.refresh_from_db()
 
     @admin.display(description="Last error")
     def last_error_short(self, obj):

@@ -78,3 +78,25 @@ def customer_update(
         detail={"changed": changed},
     )
     return customer
+
+
+class CustomerInUse(ValidationError):
+    """The customer still holds vendor tenants (or customers, or operations refer to it)."""
+
+
+@transaction.atomic
+def customer_delete(*, customer: Customer, actor=None, source: str = Source.PAGE) -> None:
+    """Delete a customer that owns nothing at any vendor; its audit trail stays."""
+    if customer.tenants.exists():
+        raise CustomerInUse(
+            f"{customer.name} still has vendor tenants; unlink or cancel them first."
+        )
+    audit_record(
+        action="customer.deleted",
+        source=source,
+        actor=actor,
+        obj=customer,
+        customer=None,
+        detail={"reference": customer.reference, "name": customer.name},
+    )
+    customer.delete()  # customers below it or operations: ProtectedError (the API answers 409)

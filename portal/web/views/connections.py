@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from portal.accounts.scoping import can_manage, can_write, user_reseller
 from portal.catalog.forms import VendorConnectionForm
 from portal.catalog.models import VendorConnection
+from portal.catalog.services import connection_create, connection_update
 from portal.core.models import Source
 from portal.sync.adapters import connection_test
 from portal.sync.enqueue import sync_request
@@ -68,19 +69,14 @@ def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     connection = get_object_or_404(VendorConnection, pk=pk) if pk else None
     form = VendorConnectionForm(request.POST or None, instance=connection)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        from portal.audit.services import audit_record
-
-        audit_record(
-            action="connection.created" if connection is None else "connection.updated",
-            source="page",
-            actor=request.user,
-            obj=saved,
-            detail={
-                "fields": sorted(form.changed_data),
-                "credentials_changed": "credentials_value" in form.cleaned_data,
-            },
-        )
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        credentials = form.cleaned_data.get("credentials_value")
+        if connection is None:
+            saved = connection_create(credentials=credentials, actor=request.user, **fields)
+        else:
+            saved = connection_update(
+                connection=connection, credentials=credentials, actor=request.user, **fields
+            )
         messages.success(
             request, f"Connection {saved.name} saved. Test it to check the credentials."
         )
