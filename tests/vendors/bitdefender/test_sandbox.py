@@ -465,6 +465,7 @@ def test_it_answers_monthly_usage_for_a_target_month(sandbox):
     empty = result(
         sandbox, "licensing", "getMonthlyUsage", {"companyId": company_id, "targetMonth": "04/2024"}
     )
+    assert empty.pop("minimumUsage") == {"endpointMonthlyUsage": 0}
     assert set(empty.values()) == {0}
     bad = post(
         sandbox, "licensing", "getMonthlyUsage", {"companyId": company_id, "targetMonth": "2024-03"}

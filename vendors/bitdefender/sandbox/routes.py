@@ -627,7 +627,7 @@ class BitdefenderSandbox(VendorSandbox):
         elif term != (licence.endSubscription, licence.autoRenewPeriod):
             self.mark(request, "change_term", **detail)
 
-    def get_monthly_usage(self, request: Request, raw: Any) -> dict[str, int]:
+    def get_monthly_usage(self, request: Request, raw: Any) -> dict[str, Any]:
         p = Params(
             raw,
             (
@@ -646,7 +646,9 @@ class BitdefenderSandbox(VendorSandbox):
             if not match:
                 raise InvalidParams("Parameter 'targetMonth' must have the format mm/yyyy.")
             month = f"{match.group(2)}-{match.group(1)}"
-        return self.state.monthly_usage(company, month)
+        usage: dict[str, Any] = self.state.monthly_usage(company, month)
+        # C 149: "minimumUsage {endpointMonthlyUsage}" (no minimum is simulated: 0).
+        return {**usage, "minimumUsage": {"endpointMonthlyUsage": 0}}
 
     # -- Network API ----------------------------------------------------------------------------
 
