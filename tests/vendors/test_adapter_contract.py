@@ -12,6 +12,7 @@ from tests.sandbox_fixtures import make_adapter
 from tests.vendors.options import required_options
 from tests.vendors.variants import vendor_variant_params
 from vendors.errors import VendorAuthError, VendorTransientError, VendorUnsupported
+from vendors.ratelimit import RateLimit
 from vendors.registry import ADAPTERS, get_adapter_class
 from vendors.types import (
     Capability,
@@ -27,6 +28,8 @@ from vendors.types import (
 )
 
 VENDORS = list(ADAPTERS)
+#: More tenants than any vendor here puts in one answer (pages and name searches stop at 100).
+PAST_THE_CAP = 130
 pytestmark = pytest.mark.parametrize(("vendor", "variant"), vendor_variant_params(VENDORS))
 
 
@@ -90,6 +93,16 @@ def test_it_iterates_more_tenants_than_a_page_exactly_once(sandbox, vendor):
     assert len(pages) > 1
     assert len(ids) == len(set(ids))
     assert len(ids) == len(sandbox.sandboxes[vendor].snapshot()["tenants"])
+
+
+def test_it_lists_more_tenants_than_one_answer_holds_exactly_once(sandbox, vendor):
+    sandbox.reset([vendor], seed_tenants=PAST_THE_CAP)
+    sandbox.set_rate_limit(vendor, None)  # hundreds of calls: the rate is tested elsewhere
+    adapter = make_adapter(sandbox, vendor)
+    adapter.rate_limit = RateLimit()
+    ids = [t.external_id for t in adapter.iter_tenants()]
+    assert len(ids) == len(set(ids)) == len(sandbox.sandboxes[vendor].snapshot()["tenants"])
+    assert len(ids) >= PAST_THE_CAP
 
 
 def test_it_creates_a_tenant_and_reads_it_back(sandbox, vendor):

@@ -2,50 +2,49 @@
 
 Every call is ``POST {ACCESS_URL}/v1.0/jsonrpc/{api}`` with a JSON-RPC 2.0 body and HTTP Basic
 auth, API key as user name and an empty password (CONTRACTS.md section 2). A company is a tenant;
-its one monthly licence (``getLicenseInfo``) is its subscription; add-ons are licence flags.
-
-Assumptions where the vendor docs are silent (all in one place, mirrored in
-docs/vendors/bitdefender.md):
+its Endpoint Security licence (``getLicenseInfo``) is its subscription; add-ons are licence flags.
+Each line of docs/vendors/bitdefender.md names the document line behind a choice; where the
+documents leave a point open the adapter reads every plausible answer (the sandbox's variants):
 
 - Base URL: the connection holds the ACCESS_URL ending in ``/api``; a URL without it gets
   ``/api`` appended, so the sandbox mount ``http://host/bitdefender`` works as well.
-- Errors: JSON-RPC errors come back with HTTP 200; the code table is unpublished, so codes
-  -32700/-32600/-32601 (our bug) and -32602 (invalid params) map to ``VendorBadRequest``, and
-  -32000 is sorted by the words of ``error.data.details`` ("not found" -> ``VendorNotFound``,
-  "already exists"/"cannot be deleted" -> ``VendorConflict``, else ``VendorBadRequest``).
-  HTTP 401/403 -> ``VendorAuthError``, 429/5xx -> ``VendorTransientError`` with Retry-After.
-- Field errors: a -32602 ``details`` naming ``Parameter 'x'`` becomes ``{"x": [details]}``.
-- Listing: the Companies API has no list method, so tenants are enumerated with the Network
-  API's ``getCompaniesList`` (``parentId``, ``page`` from 1, ``perPage`` up to 100; answer
-  ``{total, page, perPage, pagesCount, items}``), direct children only: the adapter walks the
-  tree breadth first, descending into partner companies (type 0). Each company's licence is one
-  more ``getLicenseInfo`` call, so a full pull costs about N + N/100 calls at 10 per second.
-  A company deleted while a pull runs can shift a later page by one item.
+- Errors: no code table is published. -32700/-32600/-32601 are our bug (``VendorBadRequest``);
+  a method answered -32601 or HTTP 404 is "not offered here" where a fallback exists. On
+  ``getCompanyDetails`` by id any other JSON-RPC error (-32000 "not found" or -32602 naming the
+  id) or a null result means ``VendorNotFound``. Elsewhere -32000 is sorted by its words only
+  to pick ``VendorConflict`` over ``VendorBadRequest``. HTTP 401/403 -> ``VendorAuthError``,
+  429/5xx -> ``VendorTransientError`` with Retry-After.
+- Licence: ``getLicenseInfo`` (``returnAllProducts`` true) answers an array of licence entries;
+  the main one is the entry that is not ``isAddon``; an add-on is on when the main entry or an
+  add-on entry carries its flag. A single object is read as a one-entry array.
+- Listing: ``network.getCompaniesList`` (in no document; paged direct children, walked breadth
+  first) is tried first; when the vendor does not have it, every company is found with
+  ``findCompaniesByName`` over name prefixes (``listing.py``). ``find_tenant`` falls back the
+  same way when the name's own answer reaches the 100 cap. The key's own company is never a
+  tenant, even when the search returns it. Company objects document no parent field: the parent
+  is the walk's, or ``parentId`` when the vendor sends it, else empty.
 - Our reference lives in the company ``address`` as ``portal-ref:<reference>`` (the only free
-  text field createCompany documents; no portal address is sent). ``find_tenant`` matches the
-  exact name with ``findCompaniesByName`` (names are unique at Bitdefender), or, with no name
-  (or when 100 prefix matches may hide the exact name), scans the listing for the reference.
-  A same-name company without our reference is not ours.
-- Seats = the licence's ``reservedSlots`` (``totalSlots`` in getLicenseInfo); 0 means "no
-  reservation, draw on the parent's pool" and is reported as ``seats=None``.
-- ``setMonthlySubscription`` is on the Licensing API (doc page 77211-127106 sits there; the
-  marketplace page says Companies) and: omitted add-on flags mean False (the doc: "include all
-  previous parameters" to keep them), omitted ``reservedSlots``/``endSubscription`` keep their
-  value, and it turns a trial company into a paid monthly subscription. So every call sends the
-  full current flag set, and seat/add-on changes on a trial are refused (convert it first).
-- EDR (``manageEventCorrelator``) requires Sandbox Analyzer and HyperDetect: asking for EDR
-  adds both to the set we send.
-- Trial: ``licenseSubscription.type`` 5 (monthly subscription trial; 4 for a partner company);
-  paid: type 3. Convert = ``setMonthlySubscription`` on the trial company.
+  text field createCompany documents; no portal address is sent). A same-name company without
+  our reference is not ours.
+- Seats = ``totalSlots`` (reserved slots); 0 or none = the parent's pool = usage billing, reported
+  as ``seats=None``. Create option ``billing=usage`` omits ``reservedSlots`` (the guide's note).
+- ``setMonthlySubscription`` sits on the Licensing API (CONTRACTS) or the Companies API (the
+  guide): Licensing first, Companies when the method is not there; the one that answered is
+  kept. Omitted add-on flags may mean False or "unchanged", so every call sends the full set;
+  omitted ``reservedSlots`` keeps its value (documented). It turns a trial into a paid monthly
+  subscription, so seat/add-on changes on a trial are refused (convert it first). Its return
+  value (none, or an id) is not read.
+- EDR (``manageEventCorrelator``) requires Sandbox Analyzer and HyperDetect: asking for EDR adds
+  both. Switching EDR off may switch both off whatever the call sent: a second call restores
+  the ones still wanted.
+- Trial: ``licenseSubscription.type`` 5 (customer) or 4 (partner; a monthly licence trial takes
+  no reserved slots or add-on flags); paid: type 3. Convert = ``setMonthlySubscription``.
 - Cancel = ``setMonthlySubscription`` with ``endSubscription`` = today (UTC) and
-  ``autoRenewPeriod`` 0: the company and its history stay, its licence has ended
-  (``deleteCompany`` is irreversible and loses usage history; staff can still delete in the
-  console). A licence whose ``endSubscription`` is today or earlier without auto-renewal reads
-  as cancelled.
-- Suspend/resume are recursive: an MSP suspended for a contract breach takes its customers along
-  (the doc's reason for ``recursive``), and resuming brings them back.
-- Create options from ``TenantSpec.extra``: ``company_type`` ("customer" default or "partner")
-  and ``parent_external_id`` (a partner company to create under).
+  ``autoRenewPeriod`` 0: the company and its history stay (``deleteCompany`` is irreversible).
+  A licence whose ``endSubscription`` is today or earlier without auto-renewal reads as
+  cancelled. Dates are read from ``YYYY-MM-DD`` or ISO date-times.
+- Suspend/resume are recursive (the guide's reason: an MSP's customers go along). An
+  ``activateCompany`` that refuses ``recursive`` (-32602) is asked again with ``companyId`` only.
 - Bitdefender has no idempotency key; creates are made idempotent by find-before-create.
 """
 
@@ -56,7 +55,7 @@ import datetime as dt
 import re
 import uuid
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -75,12 +74,10 @@ from vendors.ratelimit import RateLimit
 from vendors.types import (
     Capability,
     CapabilityInfo,
-    Metric,
+    CreateOption,
     ProductKind,
     SubscriptionChange,
-    SubscriptionStatus,
     TenantSpec,
-    TenantStatus,
     VendorProduct,
     VendorSubscription,
     VendorTenant,
@@ -90,69 +87,51 @@ from vendors.types import (
     unsupported,
 )
 
-PARTNER, CUSTOMER = 0, 1
-COMPANY_TYPES = {"partner": PARTNER, "customer": CUSTOMER}
-MONTHLY_SUBSCRIPTION = 3
-TRIAL_TYPE = {CUSTOMER: 5, PARTNER: 4}  # monthly subscription trial / monthly licence trial
-REFERENCE_PREFIX = "portal-ref:"
-MAX_FOUND = 100  # findCompaniesByName maxResults ceiling
-
-BASE_PRODUCT_CODE = "endpointSecurity"
-BASE_PRODUCT_NAME = "Cloud Security for MSP - Endpoint Security"
-EDR = "manageEventCorrelator"
-EDR_REQUIRES = ("manageSandboxAnalyzer", "manageHyperDetect")
-#: Add-on products are the licence flags that switch them on (getLicenseInfo/setMonthlySubscription).
-ADDON_NAMES: dict[str, str] = {
-    "manageExchange": "Security for Exchange",
-    "manageEncryption": "Full Disk Encryption",
-    "manageRemoteEnginesScanning": "Security for Virtualized Environments",
-    "manageHyperDetect": "HyperDetect (Advanced Threat Security)",
-    "manageSandboxAnalyzer": "Sandbox Analyzer (Advanced Threat Security)",
-    "managePatchManagement": "Patch Management",
-    EDR: "Endpoint Detection and Response (EDR)",
-}
-
-# licenseSubscription.type -> status while not suspended and not ended (createCompany doc).
-LICENCE_TENANT_STATUS: dict[int, TenantStatus] = {
-    1: TenantStatus.TRIAL,  # trial
-    2: TenantStatus.ACTIVE,  # licence key
-    3: TenantStatus.ACTIVE,  # monthly subscription
-    4: TenantStatus.TRIAL,  # monthly licence trial
-    5: TenantStatus.TRIAL,  # monthly subscription trial
-    6: TenantStatus.ACTIVE,  # FRAT subscription
-}
-LICENCE_SUBSCRIPTION_STATUS: dict[int, SubscriptionStatus] = {
-    1: SubscriptionStatus.TRIAL,
-    2: SubscriptionStatus.ACTIVE,
-    3: SubscriptionStatus.ACTIVE,
-    4: SubscriptionStatus.TRIAL,
-    5: SubscriptionStatus.TRIAL,
-    6: SubscriptionStatus.ACTIVE,
-}
-TRIAL_LICENCES = frozenset(
-    k for k, v in LICENCE_SUBSCRIPTION_STATUS.items() if v is SubscriptionStatus.TRIAL
+from .listing import MAX_FOUND, partition
+from .mapping import (
+    ADDON_NAMES,
+    BASE_PRODUCT_CODE,
+    BASE_PRODUCT_NAME,
+    EDR,
+    MONTHLY_SUBSCRIPTION,
+    MONTHLY_TYPES,
+    PARTNER,
+    REFERENCE_PREFIX,
+    TRIAL_LICENCES,
+    TRIAL_TYPE,
+    USAGE_METRICS,
+    addon_flags,
+    current_flags,
+    licence_ended,
+    main_licence,
+    parse_day,
+    reference_of,
+    seats_of,
+    subscription_status,
+    tenant_status,
+    unexpected,
+    utc_today,
 )
+from .options import CREATE_OPTIONS, create_choices
 
-#: getMonthlyUsage field -> our metric (77211-127109). Other fields stay in ``raw`` only.
-USAGE_METRICS: dict[str, Metric] = {
-    "endpointMonthlyUsage": Metric.ENDPOINTS,
-    "edrMonthlyUsage": Metric.EDR_ENDPOINTS,
-    "encryptionMonthlyUsage": Metric.ENCRYPTION_ENDPOINTS,
-    "exchangeMonthlyUsage": Metric.EXCHANGE_MAILBOXES,
-    "atsMonthlyUsage": Metric.ATS_ENDPOINTS,
-    "patchManagementMonthlyUsage": Metric.PATCH_MANAGEMENT_ENDPOINTS,
-    "sveVsMonthlyUsage": Metric.VIRTUAL_SERVERS,
-    "sveVdiMonthlyUsage": Metric.VDI_ENDPOINTS,
-    "emailSecurityMonthlyUsage": Metric.EMAIL_SECURITY_MAILBOXES,
-    "mobileSecurityMonthlyUsage": Metric.MOBILE_DEVICES,
-    "containerProtectionMonthlyUsage": Metric.CONTAINER_HOSTS,
-}
-
-# -32000 carries the reason only in words; these decide what the caller does next.
+# -32000 carries the reason only in words; they only choose between conflict and bad request.
 NOT_FOUND_HINTS = ("not found", "does not exist")
 CONFLICT_HINTS = ("already exists", "cannot be deleted")
-CALLER_BUG_CODES = frozenset({-32700, -32600, -32601, -32602})
+PROTOCOL_CODES = frozenset({-32700, -32600, -32601})  # our request was wrong, not the data
+METHOD_NOT_FOUND, INVALID_PARAMS = -32601, -32602
 PARAM_RE = re.compile(r"[Pp]arameter '([\w.]+)'")
+SUBSCRIPTION_APIS = ("licensing", "companies")
+
+
+def rpc_code(body: Any) -> int | None:
+    error = body.get("error") if isinstance(body, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, int) else None
+
+
+def method_absent(exc: VendorError) -> bool:
+    """The vendor has no such method: JSON-RPC -32601, or HTTP 404 (the JSON-RPC-over-HTTP way)."""
+    return exc.status == 404 or rpc_code(exc.body) == METHOD_NOT_FOUND
 
 
 class BitdefenderAdapter(HttpVendorAdapter):
@@ -163,14 +142,20 @@ class BitdefenderAdapter(HttpVendorAdapter):
     # Documented: 10 requests/second per API key, then 429 + Retry-After. We keep 20% headroom
     # because our window and theirs start at different moments (network latency, clock).
     rate_limit = RateLimit(per_second=8)
-    page_size = 100  # getCompaniesList perPage maximum
+    page_size = 100  # getCompaniesList perPage (our assumption, like the Network API's lists)
+    create_options: ClassVar[tuple[CreateOption, ...]] = CREATE_OPTIONS
     capabilities: ClassVar[dict[Capability, CapabilityInfo]] = {
         Capability.CATALOG: emulated(
             "GravityZone has no catalog call: the catalog is Endpoint Security plus the add-ons "
             "your own partner licence may enable (read with getLicenseInfo)."
         ),
-        Capability.LIST_TENANTS: native("Companies are listed page by page under each partner."),
-        Capability.CREATE_TENANT: native("createCompany with a monthly subscription licence."),
+        Capability.LIST_TENANTS: emulated(
+            "No documented list call: companies are found by name prefixes (at most 100 per "
+            "answer), or listed page by page where GravityZone offers getCompaniesList."
+        ),
+        Capability.CREATE_TENANT: native(
+            "createCompany with a monthly subscription licence, on reserved seats or on usage."
+        ),
         Capability.CHANGE_SEATS: native("Seats are the reserved slots of the monthly licence."),
         Capability.CHANGE_ADDONS: native(
             "Add-ons are licence switches; EDR also switches on Sandbox Analyzer and HyperDetect."
@@ -196,6 +181,10 @@ class BitdefenderAdapter(HttpVendorAdapter):
         if not self.base_url.endswith("/api"):
             self.base_url += "/api"
         self._own_company_id: str | None = None
+        #: Whether the vendor serves getCompaniesList (None: not asked yet).
+        self._list_served: bool | None = None
+        #: The API that answered setMonthlySubscription.
+        self._subscription_api: str | None = None
 
     # -- HTTP hooks --------------------------------------------------------------------------------
 
@@ -214,11 +203,11 @@ class BitdefenderAdapter(HttpVendorAdapter):
             return self.transient_error(response, message, **kwargs)
         if status in (401, 403):  # bad key / key not enabled for this API (CONTRACTS.md 2)
             return VendorAuthError(message, **kwargs)
-        code = error.get("code") if isinstance(error, dict) else None
+        code = rpc_code(body)
         lowered = message.lower()
-        if code not in CALLER_BUG_CODES and any(h in lowered for h in NOT_FOUND_HINTS):
+        if code not in PROTOCOL_CODES and any(h in lowered for h in NOT_FOUND_HINTS):
             return VendorNotFound(message, **kwargs)
-        if code not in CALLER_BUG_CODES and any(h in lowered for h in CONFLICT_HINTS):
+        if code not in PROTOCOL_CODES and any(h in lowered for h in CONFLICT_HINTS):
             return VendorConflict(message, **kwargs)
         if status == 404 and code is None:
             return VendorNotFound(message, **kwargs)
@@ -250,19 +239,24 @@ class BitdefenderAdapter(HttpVendorAdapter):
             "params": params or {},
         }
         body = self.call("POST", f"/v1.0/jsonrpc/{api}", json=payload, safe=not write)
-        if not isinstance(body, dict) or "result" not in body:
-            # Not a JSON-RPC answer at all: the engine reads a write back once, then fails.
-            raise VendorUnexpectedAnswer(
-                f"unexpected answer from {self.display_name} to {method}: no JSON-RPC result",
-                vendor=self.vendor,
-                body=body,
-            )
-        return body["result"]
+        if isinstance(body, dict) and "result" in body:
+            return body["result"]
+        if isinstance(body, dict) and body.get("jsonrpc") == "2.0":
+            return None  # "does not return any value": an envelope without a result
+        # Not a JSON-RPC answer at all: the engine reads a write back once, then fails.
+        raise VendorUnexpectedAnswer(
+            f"unexpected answer from {self.display_name} to {method}: no JSON-RPC result",
+            vendor=self.vendor,
+            body=body,
+        )
 
     # -- reads -------------------------------------------------------------------------------------
 
     def test_connection(self) -> None:
-        self._own_company_id = self.rpc("companies", "getCompanyDetails")["id"]
+        company = self.rpc("companies", "getCompanyDetails")
+        if not isinstance(company, dict) or not isinstance(company.get("id"), str):
+            raise unexpected("getCompanyDetails", company)
+        self._own_company_id = company["id"]
 
     def own_company_id(self) -> str:
         if self._own_company_id is None:
@@ -270,7 +264,7 @@ class BitdefenderAdapter(HttpVendorAdapter):
         return self._own_company_id or ""
 
     def list_products(self) -> list[VendorProduct]:
-        licence = self.rpc("licensing", "getLicenseInfo")
+        licence = self._licence() or {}
         addons = [flag for flag in ADDON_NAMES if licence.get(flag)]
         base = VendorProduct(
             external_id=BASE_PRODUCT_CODE,
@@ -290,8 +284,23 @@ class BitdefenderAdapter(HttpVendorAdapter):
         for parent, companies in self._company_pages():
             yield [self._tenant(c, self._licence(c["id"]), parent) for c in companies]
 
-    def _company_pages(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-        """(parent id, companies) per getCompaniesList page, walking partners breadth first."""
+    def _company_pages(self) -> Iterator[tuple[str | None, list[dict[str, Any]]]]:
+        """(parent id or None when unknown, companies): getCompaniesList, else name prefixes."""
+        if self._list_served is not False:
+            try:
+                yield from self._walk()
+                return
+            except (VendorBadRequest, VendorNotFound) as exc:
+                if self._list_served or not method_absent(exc):
+                    raise
+                self._list_served = False
+                self.log.info("getCompaniesList not offered: listing by name prefixes")
+        skip = frozenset({self.own_company_id()})
+        for companies in partition(self._find, skip):
+            yield None, companies
+
+    def _walk(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        """getCompaniesList page by page, descending into partner companies breadth first."""
         parents: deque[str] = deque([""])  # "" = the API key's own company
         while parents:
             parent, page = parents.popleft(), 1
@@ -300,32 +309,75 @@ class BitdefenderAdapter(HttpVendorAdapter):
                 if parent:
                     params["parentId"] = parent
                 result = self.rpc("network", "getCompaniesList", params)
-                items = result.get("items") or []
+                self._list_served = True
+                items = result if isinstance(result, list) else (result or {}).get("items") or []
+                items = self._companies(items, "getCompaniesList")
                 parents.extend(c["id"] for c in items if c.get("type") == PARTNER)
                 if items:
                     yield parent, items
-                if not items or page >= int(result.get("pagesCount") or 1):
+                pages = result.get("pagesCount") if isinstance(result, dict) else None
+                if not items or page >= int(pages or 1):
                     break
                 page += 1
 
+    def _find(self, name_filter: str) -> list[dict[str, Any]]:
+        """findCompaniesByName at the cap; a filter the vendor refuses (-32602) finds nothing."""
+        params = {"nameFilter": name_filter, "maxResults": MAX_FOUND}
+        try:
+            found = self.rpc("companies", "findCompaniesByName", params)
+        except VendorBadRequest as exc:
+            if rpc_code(exc.body) != INVALID_PARAMS:
+                raise
+            self.log.info("findCompaniesByName refused %r: %s", name_filter, exc.message)
+            return []
+        return self._companies(found or [], "findCompaniesByName")
+
+    def _companies(self, found: Any, method: str) -> list[dict[str, Any]]:
+        if not isinstance(found, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("id"), str) for c in found
+        ):
+            raise unexpected(method, found)
+        return found
+
     def get_tenant(self, external_id: str) -> VendorTenant:
-        company = self.rpc("companies", "getCompanyDetails", {"companyId": external_id})
-        return self._tenant(company, self._licence(external_id))
+        return self._read(external_id)
+
+    def _read(self, external_id: str, parent: str | None = None) -> VendorTenant:
+        try:
+            company = self.rpc("companies", "getCompanyDetails", {"companyId": external_id})
+        except VendorBadRequest as exc:
+            # The call names one id: any refusal that is not a protocol error is about it.
+            if rpc_code(exc.body) in PROTOCOL_CODES or rpc_code(exc.body) is None:
+                raise
+            raise VendorNotFound(exc.message, vendor=self.vendor, status=exc.status, body=exc.body)
+        if company is None:
+            raise VendorNotFound(f"No company {external_id}.", vendor=self.vendor)
+        if not isinstance(company, dict):
+            raise unexpected("getCompanyDetails", company)
+        company = {**company, "id": company.get("id") or external_id}
+        return self._tenant(company, self._licence(external_id), parent)
 
     def find_tenant(self, reference: str, name: str = "") -> VendorTenant | None:
-        candidates: Iterable[dict[str, Any]] = ()
-        found: list[dict[str, Any]] = []
+        own = self.own_company_id()
         if name:
-            found = self.rpc(
-                "companies", "findCompaniesByName", {"nameFilter": name, "maxResults": MAX_FOUND}
-            )
-            candidates = [c for c in found if c.get("name", "").casefold() == name.casefold()]
-        if not name or (not candidates and len(found) >= MAX_FOUND):
-            # No name, or the exact name may sit beyond the prefix matches: scan the listing.
-            candidates = (c for _, page in self._company_pages() for c in page)
-        for company in candidates:
-            if reference and reference_of(company) == reference:
-                return self._tenant(company, self._licence(company["id"]))
+            found = self._find(name)
+            exact = [
+                c
+                for c in found
+                if c["id"] != own and str(c.get("name", "")).casefold() == name.casefold()
+            ]
+            for company in exact:
+                if reference and reference_of(company) == reference:
+                    return self._tenant(company, self._licence(company["id"]))
+            if exact or len(found) < MAX_FOUND:
+                return None  # names are unique: the exact name is not ours, or not there
+        if not reference:
+            return None
+        # No name, or the exact name may sit beyond the cap: look through every company.
+        for parent, page in self._company_pages():
+            for company in page:
+                if reference_of(company) == reference:
+                    return self._tenant(company, self._licence(company["id"]), parent)
         return None
 
     def get_usage(self, external_id: str, period: dt.date) -> list[VendorUsage]:
@@ -336,6 +388,8 @@ class BitdefenderAdapter(HttpVendorAdapter):
             "getMonthlyUsage",
             {"companyId": external_id, "targetMonth": period.strftime("%m/%Y")},
         )
+        if not isinstance(usage, dict):
+            raise unexpected("getMonthlyUsage", usage)
         return [
             VendorUsage(
                 tenant_external_id=external_id,
@@ -347,7 +401,7 @@ class BitdefenderAdapter(HttpVendorAdapter):
                 raw=usage,
             )
             for field, metric in USAGE_METRICS.items()
-            if isinstance(usage.get(field), int | float)
+            if isinstance(usage.get(field), int | float) and not isinstance(usage[field], bool)
         ]
 
     # -- writes ------------------------------------------------------------------------------------
@@ -359,10 +413,18 @@ class BitdefenderAdapter(HttpVendorAdapter):
                 f"Unknown product {spec.product_code!r}; GravityZone sells {BASE_PRODUCT_CODE}.",
                 vendor=self.vendor,
             )
-        company_type = COMPANY_TYPES.get(str(spec.extra.get("company_type", "customer")))
-        if company_type is None:
+        choices = create_choices(spec.extra)
+        kind = TRIAL_TYPE[choices.company_type] if spec.trial else MONTHLY_SUBSCRIPTION
+        licence: dict[str, Any] = {"type": kind}
+        if kind in MONTHLY_TYPES:  # reservedSlots and add-on flags: types 3 and 5 only
+            licence.update(addon_flags(spec.addons))
+            if not choices.usage_billing and spec.seats:
+                licence["reservedSlots"] = spec.seats
+        elif spec.addons:
             raise VendorBadRequest(
-                "company_type must be 'customer' or 'partner'.", vendor=self.vendor
+                "A partner trial (monthly licence trial) takes no add-ons; convert it first.",
+                vendor=self.vendor,
+                field_errors={"addons": ["not on a partner trial"]},
             )
         existing = self.find_tenant(spec.reference, spec.name)
         if existing is not None:
@@ -370,34 +432,37 @@ class BitdefenderAdapter(HttpVendorAdapter):
                 "create %s: found %s, not creating again", idempotency_key, existing.external_id
             )
             return existing
-        licence: dict[str, Any] = {
-            "type": TRIAL_TYPE[company_type] if spec.trial else MONTHLY_SUBSCRIPTION,
-            **addon_flags(spec.addons, self.vendor),
-        }
-        if spec.seats:
-            licence["reservedSlots"] = spec.seats
         params: dict[str, Any] = {
-            "type": company_type,
+            "type": choices.company_type,
             "name": spec.name,
             "address": REFERENCE_PREFIX + spec.reference,
             "country": spec.country,
+            **choices.params,
             "licenseSubscription": licence,
         }
-        if spec.extra.get("parent_external_id"):
-            params["parentId"] = spec.extra["parent_external_id"]
+        if choices.parent_id:
+            params["parentId"] = choices.parent_id
         if spec.contact.email:
             params["accountEmail"] = spec.contact.email
             full_name = f"{spec.contact.first_name} {spec.contact.last_name}".strip()
             if full_name:
                 params["accountFullName"] = full_name
         company_id = self.rpc("companies", "createCompany", params, write=True)
-        return self.get_tenant(company_id)
+        parent = "" if choices.parent_id in ("", self.own_company_id()) else choices.parent_id
+        if not isinstance(company_id, str) or not company_id:
+            # Created, but the answer is not the documented id string: find it by our reference.
+            found = self.find_tenant(spec.reference, spec.name)
+            if found is None:
+                raise unexpected("createCompany", company_id)
+            company_id = found.external_id
+        return self._read(company_id, parent)
 
     def change_subscription(
         self, external_id: str, change: SubscriptionChange, idempotency_key: str
     ) -> VendorTenant:
         self.require_change(change)
-        licence = self._licence(external_id)
+        wanted = addon_flags(change.addons) if change.addons is not None else None
+        licence = self._licence(external_id) or {}
         if licence.get("subscriptionType") in TRIAL_LICENCES:
             raise VendorConflict(
                 "GravityZone turns a trial into a paid subscription on any licence change; "
@@ -407,10 +472,19 @@ class BitdefenderAdapter(HttpVendorAdapter):
         params = self._subscription_params(external_id, licence)
         if change.seats is not None:
             params["reservedSlots"] = change.seats
-        if change.addons is not None:
-            params.update(addon_flags(change.addons, self.vendor))
-        self.rpc("licensing", "setMonthlySubscription", params, write=True)
-        return self.get_tenant(external_id)
+        if wanted is not None:
+            params.update(wanted)
+        self._set_subscription(params)
+        tenant = self.get_tenant(external_id)
+        if wanted is not None and licence.get(EDR) and not wanted[EDR]:
+            # EDR going off may take Sandbox Analyzer and HyperDetect with it, whatever we sent
+            # ("any change of this parameter's value will automatically set" both): set again,
+            # EDR now unchanged, when one of them is still wanted.
+            got = set(tenant.subscriptions[0].addons) if tenant.subscriptions else set()
+            if got != {f for f, on in wanted.items() if on}:
+                self._set_subscription(params)
+                tenant = self.get_tenant(external_id)
+        return tenant
 
     def suspend(self, external_id: str, idempotency_key: str = "") -> VendorTenant:
         self.require(Capability.SUSPEND)
@@ -420,19 +494,26 @@ class BitdefenderAdapter(HttpVendorAdapter):
 
     def resume(self, external_id: str, idempotency_key: str = "") -> VendorTenant:
         self.require(Capability.RESUME)
-        params = {"companyId": external_id, "recursive": True}
-        self.rpc("companies", "activateCompany", params, write=True)
+        try:
+            params = {"companyId": external_id, "recursive": True}
+            self.rpc("companies", "activateCompany", params, write=True)
+        except VendorBadRequest as exc:
+            # activateCompany's params are not documented (a mirror of suspendCompany is our
+            # reading): refused params changed nothing, so ask with the company id alone.
+            if rpc_code(exc.body) != INVALID_PARAMS:
+                raise
+            self.rpc("companies", "activateCompany", {"companyId": external_id}, write=True)
         return self.get_tenant(external_id)
 
     def cancel(
         self, external_id: str, subscription_id: str = "", idempotency_key: str = ""
     ) -> VendorTenant:
         self.require(Capability.CANCEL)
-        licence = self._licence(external_id)
+        licence = self._licence(external_id) or {}
         if not licence_ended(licence):
             params = self._subscription_params(external_id, licence)
             params.update(endSubscription=utc_today().isoformat(), autoRenewPeriod=0)
-            self.rpc("licensing", "setMonthlySubscription", params, write=True)
+            self._set_subscription(params)
         return self.get_tenant(external_id)
 
     def convert_trial(
@@ -443,114 +524,79 @@ class BitdefenderAdapter(HttpVendorAdapter):
         idempotency_key: str = "",
     ) -> VendorTenant:
         self.require(Capability.CONVERT_TRIAL)
-        licence = self._licence(external_id)
+        licence = self._licence(external_id) or {}
         if licence.get("subscriptionType") in TRIAL_LICENCES:
             params = self._subscription_params(external_id, licence)
             if seats is not None:
                 params["reservedSlots"] = seats
-            self.rpc("licensing", "setMonthlySubscription", params, write=True)
+            self._set_subscription(params)
         return self.get_tenant(external_id)
+
+    def _set_subscription(self, params: dict[str, Any]) -> None:
+        """setMonthlySubscription on the API that has it (Licensing, else Companies)."""
+        apis = [self._subscription_api] if self._subscription_api else list(SUBSCRIPTION_APIS)
+        for api in apis:
+            try:
+                self.rpc(api, "setMonthlySubscription", params, write=True)
+            except (VendorBadRequest, VendorNotFound) as exc:
+                if api == apis[-1] or not method_absent(exc):
+                    raise
+                continue
+            self._subscription_api = api
+            return
 
     # -- mapping -----------------------------------------------------------------------------------
 
-    def _licence(self, company_id: str) -> dict[str, Any]:
-        return self.rpc("licensing", "getLicenseInfo", {"companyId": company_id})
+    def _licence(self, company_id: str = "") -> dict[str, Any] | None:
+        params: dict[str, Any] = {"returnAllProducts": True}
+        if company_id:
+            params["companyId"] = company_id
+        return main_licence(self.rpc("licensing", "getLicenseInfo", params))
 
     @staticmethod
     def _subscription_params(company_id: str, licence: dict[str, Any]) -> dict[str, Any]:
-        """setMonthlySubscription resets omitted add-ons to False: always send them all."""
-        return {"companyId": company_id, **{f: bool(licence.get(f)) for f in ADDON_NAMES}}
+        """Omitted add-ons may be reset to False: always send them all, as they are."""
+        return {"companyId": company_id, **current_flags(licence)}
 
     def _tenant(
-        self, company: dict[str, Any], licence: dict[str, Any], parent: str | None = None
+        self,
+        company: dict[str, Any],
+        licence: dict[str, Any] | None,
+        parent: str | None = None,
     ) -> VendorTenant:
         if parent is None:
-            raw_parent = company.get("parentId") or ""
+            raw_parent = company.get("parentId")
+            raw_parent = raw_parent if isinstance(raw_parent, str) else ""
             parent = "" if raw_parent == self.own_company_id() else raw_parent
-        kind = licence.get("subscriptionType")
-        if licence_ended(licence):
-            status = TenantStatus.CANCELLED
-        elif company.get("isSuspended"):
-            status = TenantStatus.SUSPENDED
-        else:
-            status = LICENCE_TENANT_STATUS.get(kind, TenantStatus.UNKNOWN)
         return VendorTenant(
             external_id=company["id"],
-            name=company.get("name", ""),
-            status=status,
+            name=str(company.get("name") or ""),
+            status=tenant_status(company, licence),
             reference=reference_of(company),
             parent_external_id=parent,
-            subscriptions=(self._subscription(company, licence),),
+            subscriptions=() if licence is None else (self._subscription(company, licence),),
             raw={"company": company, "licence": licence},
         )
 
     @staticmethod
     def _subscription(company: dict[str, Any], licence: dict[str, Any]) -> VendorSubscription:
-        kind = licence.get("subscriptionType")
-        is_trial = kind in TRIAL_LICENCES
-        expires = parse_day(licence.get("expiryDate"))
+        is_trial = licence.get("subscriptionType") in TRIAL_LICENCES
         ends = parse_day(licence.get("endSubscription"))
-        if licence_ended(licence):
-            status = SubscriptionStatus.CANCELLED
-        elif is_trial and expires is not None and expires < utc_today():
-            status = SubscriptionStatus.EXPIRED
-        elif company.get("isSuspended"):
-            status = SubscriptionStatus.SUSPENDED
-        else:
-            status = LICENCE_SUBSCRIPTION_STATUS.get(kind, SubscriptionStatus.UNKNOWN)
         renew = licence.get("autoRenewPeriod") or 0
+        used = licence.get("usedSlots")
         return VendorSubscription(
             external_id=company["id"],  # one licence per company: it shares the company's id
             product_code=BASE_PRODUCT_CODE,
             product_name=BASE_PRODUCT_NAME,
-            status=status,
-            seats=licence.get("totalSlots") or None,
-            seats_used=licence.get("usedSlots"),
+            status=subscription_status(company, licence),
+            seats=seats_of(licence),
+            seats_used=used if isinstance(used, int) and not isinstance(used, bool) else None,
             term="monthly",
             auto_renew=True if ends is None else renew > 0,
             is_trial=is_trial,
-            trial_ends=expires if is_trial else None,
+            trial_ends=parse_day(licence.get("expiryDate")) if is_trial else None,
             starts=parse_day(company.get("createdAt")),
             ends=ends,
-            addons=tuple(f for f in ADDON_NAMES if licence.get(f)),
+            addons=tuple(f for f in ADDON_NAMES if licence.get(f) is True),
             raw=licence,
         )
-
-
-def addon_flags(addons: tuple[str, ...], vendor: str) -> dict[str, bool]:
-    """The full flag set for ``addons`` (product codes are the flag names); EDR brings its two."""
-    unknown = sorted(set(addons) - set(ADDON_NAMES))
-    if unknown:
-        raise VendorBadRequest(
-            f"Unknown add-on(s) {', '.join(unknown)}; known: {', '.join(ADDON_NAMES)}.",
-            vendor=vendor,
-            field_errors={"addons": [f"unknown: {', '.join(unknown)}"]},
-        )
-    wanted = set(addons)
-    if EDR in wanted:
-        wanted.update(EDR_REQUIRES)
-    return {flag: flag in wanted for flag in ADDON_NAMES}
-
-
-def reference_of(company: dict[str, Any]) -> str:
-    address = company.get("address") or ""
-    return address[len(REFERENCE_PREFIX) :] if address.startswith(REFERENCE_PREFIX) else ""
-
-
-def utc_today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
-def parse_day(value: Any) -> dt.date | None:
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-def licence_ended(licence: dict[str, Any]) -> bool:
-    """Ended: an end date today or earlier with no auto-renewal (then the licence rolls on)."""
-    ends = parse_day(licence.get("endSubscription"))
-    return ends is not None and not licence.get("autoRenewPeriod") and ends <= utc_today()

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from tests.sandbox_fixtures import make_adapter
+from tests.vendors.variants import readings
 from vendors.bitdefender.adapter import BitdefenderAdapter
 from vendors.errors import (
     VendorAuthError,
@@ -17,7 +18,9 @@ from vendors.errors import (
     VendorConflict,
     VendorNotFound,
     VendorOutcomeUnknown,
+    VendorUnexpectedAnswer,
 )
+from vendors.ratelimit import RateLimit
 from vendors.types import (
     Contact,
     Metric,
@@ -229,6 +232,7 @@ def test_it_suspends_and_resumes_a_partner_with_its_customers(sandbox, adapter):
 
 
 def test_it_walks_partner_companies_to_list_every_tenant_once_within_the_rate(sandbox):
+    sandbox.set_variant(VENDOR, companies_list="served", parent_field="parentId")
     sandbox.reset([VENDOR], seed_tenants=40)
     adapter = make_adapter(sandbox, VENDOR)
     adapter.page_size = 7
@@ -281,3 +285,170 @@ def test_it_reads_seeded_usage_exactly_as_the_sandbox_holds_it(sandbox, adapter)
     usage = {u.vendor_field: u.quantity for u in adapter.get_usage(seeded["id"], period)}
     for name, value in figures.items():
         assert usage[name] == value
+
+
+# -- readings the documents leave open (the sandbox's variants) --------------------------------
+
+READINGS = [
+    pytest.param(r, id=",".join(f"{k}={v}" for k, v in r.items()) or "default")
+    for r in readings(VENDOR)
+]
+LISTING_READINGS = [
+    {},
+    {"companies_list": "absent_404"},
+    {"companies_list": "served"},
+    {"name_match": "case_sensitive"},
+    {"own_in_find": "included"},
+]
+
+
+def unthrottled_adapter(sandbox):
+    """Both sides without a rate limit, for tests that list hundreds of companies."""
+    sandbox.set_rate_limit(VENDOR, None)
+    adapter = make_adapter(sandbox, VENDOR)
+    adapter.rate_limit = RateLimit()
+    return adapter
+
+
+def test_it_declares_the_create_options_the_document_lets_a_company_carry():
+    options = {o.name: o for o in BitdefenderAdapter.create_options}
+    assert [v for v, _ in options["billing"].choices] == ["seats", "usage"]
+    assert [v for v, _ in options["company_type"].choices] == ["customer", "partner"]
+    assert {"parent_external_id", "state", "phone", "industry", "skip_2fa_period"} <= set(options)
+    assert options["phone"].max_value == 32
+    assert not any(o.required for o in options.values())
+
+
+@pytest.mark.parametrize("variant", READINGS)
+def test_it_creates_reads_and_changes_a_company_in_every_reading(sandbox, variant):
+    if variant:
+        sandbox.set_variant(VENDOR, **variant)
+    adapter = make_adapter(sandbox, VENDOR)
+    created = adapter.create_tenant(spec(addons=("manageExchange",)), str(uuid.uuid4()))
+    sub = created.subscriptions[0]
+    assert created.status is TenantStatus.ACTIVE and sub.seats == 10
+    assert sub.addons == ("manageExchange",) and sub.starts is not None
+    changed = adapter.change_subscription(
+        created.external_id, SubscriptionChange(seats=12, addons=(EDR,)), "k"
+    )
+    assert changed.subscriptions[0].seats == 12
+    assert set(changed.subscriptions[0].addons) == {EDR, SA, HD}
+    assert adapter.suspend(created.external_id).status is TenantStatus.SUSPENDED
+    assert adapter.resume(created.external_id).status is TenantStatus.ACTIVE
+    with pytest.raises(VendorNotFound):
+        adapter.get_tenant("f" * 24)
+
+
+def test_it_reads_the_main_licence_and_the_addons_from_their_own_entries(sandbox):
+    sandbox.set_variant(VENDOR, licence_info="addon_entries")
+    adapter = make_adapter(sandbox, VENDOR)
+    tenant = adapter.create_tenant(spec(addons=("manageEncryption",)), str(uuid.uuid4()))
+    assert tenant.subscriptions[0].addons == ("manageEncryption",)
+    assert tenant.subscriptions[0].seats == 10 and tenant.status is TenantStatus.ACTIVE
+    assert {p.code for p in adapter.list_products()} >= {"endpointSecurity", EDR}
+
+
+def test_it_fails_clearly_on_a_licence_answer_of_no_documented_shape(sandbox, adapter):
+    tenant = adapter.create_tenant(spec(), str(uuid.uuid4()))
+    sandbox.sandboxes[VENDOR].methods["licensing", "getLicenseInfo"] = lambda request, raw: "x"
+    with pytest.raises(VendorUnexpectedAnswer):
+        adapter.get_tenant(tenant.external_id)
+
+
+def test_it_creates_a_usage_billed_company_without_reserved_slots(sandbox, adapter):
+    tenant = adapter.create_tenant(spec(seats=5, extra={"billing": "usage"}), str(uuid.uuid4()))
+    assert tenant.subscriptions[0].seats is None and tenant.status is TenantStatus.ACTIVE
+    assert state(sandbox).companies[tenant.external_id].licence.reservedSlots == 0
+
+
+def test_it_creates_a_partner_trial_without_slots_or_flags_and_under_a_parent(sandbox, adapter):
+    msp = adapter.create_tenant(
+        spec(trial=True, extra={"company_type": "partner", "state": "GB-LND", "industry": "30"}),
+        str(uuid.uuid4()),
+    )
+    company = state(sandbox).companies[msp.external_id]
+    assert company.licence.subscriptionType == 4 and company.licence.reservedSlots == 0
+    assert company.type == 0 and company.state == "GB-LND" and company.industry == 30
+    child = adapter.create_tenant(
+        spec(extra={"parent_external_id": msp.external_id}), str(uuid.uuid4())
+    )
+    assert child.parent_external_id == msp.external_id  # known from the create, parentId or not
+
+
+def test_it_refuses_an_option_value_outside_its_declaration_before_any_call(sandbox, adapter):
+    with pytest.raises(VendorBadRequest) as caught:
+        adapter.create_tenant(spec(extra={"billing": "monthly", "color": "red"}), "k")
+    assert set(caught.value.field_errors) == {"billing", "color"}
+    assert sandbox.journal.entries(VENDOR) == []
+
+
+@pytest.mark.parametrize("variant", LISTING_READINGS, ids=lambda v: str(v) or "default")
+def test_it_lists_past_the_search_cap_with_names_sharing_long_prefixes(sandbox, variant):
+    sandbox.set_variant(VENDOR, **variant)
+    sandbox.reset([VENDOR], seed_tenants=20)
+    adapter = unthrottled_adapter(sandbox)
+    for index in range(230):
+        adapter.create_tenant(spec(name=f"Acme Shared Prefix {index:03d}"), str(index))
+    tenants = [t for page in adapter.iter_tenant_pages() for t in page]
+    expected = {t["id"] for t in sandbox.sandboxes[VENDOR].snapshot()["tenants"]}
+    assert len(tenants) == len(expected) == 250
+    assert {t.external_id for t in tenants} == expected
+
+
+def test_it_finds_a_company_by_reference_when_its_name_is_beyond_the_cap(sandbox):
+    sandbox.set_variant(VENDOR, companies_list="served")
+    adapter = unthrottled_adapter(sandbox)
+    for index in range(101):
+        adapter.create_tenant(spec(name=f"Crowded {index:03d}"), str(index))
+    wanted = spec(name="Crowded")
+    created = adapter.create_tenant(wanted, "k")
+    found = adapter.find_tenant(wanted.reference, wanted.name)
+    assert found is not None and found.external_id == created.external_id
+
+
+def test_it_never_creates_twice_a_company_the_documented_search_cannot_reach(sandbox):
+    """Without getCompaniesList, a name with over 100 longer namesakes answered before it is
+    out of reach (listing.py); createCompany's unique name still refuses a second one."""
+    adapter = unthrottled_adapter(sandbox)
+    for index in range(101):
+        adapter.create_tenant(spec(name=f"Crowded {index:03d}"), str(index))
+    wanted = spec(name="Crowded")
+    adapter.create_tenant(wanted, "k")
+    with pytest.raises(VendorConflict):
+        adapter.create_tenant(wanted, "k")
+    assert sandbox.journal.count_actions(VENDOR, "create_tenant") == 102
+
+
+def test_it_sets_the_subscription_on_the_companies_api_when_licensing_has_no_such_method(sandbox):
+    sandbox.set_variant(VENDOR, subscription_api="companies")
+    adapter = make_adapter(sandbox, VENDOR)
+    tenant = adapter.create_tenant(spec(), str(uuid.uuid4()))
+    adapter.change_subscription(tenant.external_id, SubscriptionChange(seats=14), "k")
+    adapter.change_subscription(tenant.external_id, SubscriptionChange(seats=15), "k")
+    paths = [e.path for e in sandbox.journal.entries(VENDOR) if e.write]
+    assert paths.count("/api/v1.0/jsonrpc/licensing") == 1  # asked once, then remembered
+    assert adapter.get_tenant(tenant.external_id).subscriptions[0].seats == 15
+
+
+def test_it_keeps_sandbox_analyzer_when_edr_goes_off_whatever_the_rule_does(sandbox):
+    sandbox.set_variant(VENDOR, edr_rule="edr_wins")
+    adapter = make_adapter(sandbox, VENDOR)
+    tenant = adapter.create_tenant(spec(addons=(EDR,)), str(uuid.uuid4()))
+    changed = adapter.change_subscription(tenant.external_id, SubscriptionChange(addons=(SA,)), "k")
+    assert changed.subscriptions[0].addons == (SA,)
+
+
+def test_it_resumes_with_the_company_id_alone_when_recursive_is_refused(sandbox):
+    sandbox.set_variant(VENDOR, activate_params="company_only")
+    adapter = make_adapter(sandbox, VENDOR)
+    tenant = adapter.create_tenant(spec(), str(uuid.uuid4()))
+    adapter.suspend(tenant.external_id)
+    assert adapter.resume(tenant.external_id).status is TenantStatus.ACTIVE
+    assert sandbox.journal.count_actions(VENDOR, "resume") == 1
+
+
+def test_it_never_lists_the_keys_own_company(sandbox):
+    sandbox.set_variant(VENDOR, own_in_find="included")
+    adapter = make_adapter(sandbox, VENDOR)
+    own = sandbox.sandboxes[VENDOR].snapshot()["root_company_id"]
+    assert own not in {t.external_id for t in adapter.iter_tenants()}

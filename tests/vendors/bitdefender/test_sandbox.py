@@ -60,7 +60,9 @@ def create(sandbox, name: str, **params) -> str:
 
 
 def licence(sandbox, company_id: str) -> dict:
-    return result(sandbox, "licensing", "getLicenseInfo", {"companyId": company_id})
+    """The main (not add-on) entry of getLicenseInfo's array."""
+    entries = result(sandbox, "licensing", "getLicenseInfo", {"companyId": company_id})
+    return next(e for e in entries if not e["isAddon"])
 
 
 def details(sandbox, company_id: str) -> dict:
@@ -239,6 +241,7 @@ def test_it_finds_companies_by_prefix_or_by_contained_text(sandbox, unthrottled)
 
 
 def test_it_pages_the_companies_list_visiting_each_company_once(sandbox):
+    sandbox.set_variant(VENDOR, companies_list="served")
     sandbox.reset([VENDOR], seed_tenants=0)
     sandbox.set_rate_limit(VENDOR, None)
     for index in range(23):
@@ -257,6 +260,7 @@ def test_it_pages_the_companies_list_visiting_each_company_once(sandbox):
 
 
 def test_it_lists_only_the_direct_children_of_the_given_parent(sandbox):
+    sandbox.set_variant(VENDOR, companies_list="served", parent_field="parentId")
     sandbox.reset([VENDOR], seed_tenants=0)
     msp = create(sandbox, "MSP One", type=0)
     child = create(sandbox, "MSP One Customer", parentId=msp)
@@ -436,12 +440,15 @@ def test_it_ends_a_subscription_on_the_given_day(sandbox):
     error(past, -32602)
 
 
-def test_it_answers_licence_info_for_all_products_as_a_list(sandbox):
-    company_id = create(sandbox, "All Products")
-    listed = result(
-        sandbox, "licensing", "getLicenseInfo", {"companyId": company_id, "returnAllProducts": True}
+def test_it_answers_licence_info_as_an_array_of_entries_with_the_flags_on_the_main_one(sandbox):
+    company_id = create(
+        sandbox, "All Products", licenseSubscription={"type": 3, "manageExchange": True}
     )
-    assert isinstance(listed, list) and listed[0]["subscriptionType"] == 3
+    for params in ({"companyId": company_id}, {"companyId": company_id, "returnAllProducts": True}):
+        listed = result(sandbox, "licensing", "getLicenseInfo", params)
+        assert isinstance(listed, list) and len(listed) == 1
+        assert listed[0]["isAddon"] is False and listed[0]["subscriptionType"] == 3
+        assert listed[0]["manageExchange"] is True and listed[0]["manageEncryption"] is False
 
 
 def test_it_answers_monthly_usage_for_a_target_month(sandbox):
@@ -458,6 +465,7 @@ def test_it_answers_monthly_usage_for_a_target_month(sandbox):
     empty = result(
         sandbox, "licensing", "getMonthlyUsage", {"companyId": company_id, "targetMonth": "04/2024"}
     )
+    assert empty.pop("minimumUsage") == {"endpointMonthlyUsage": 0}
     assert set(empty.values()) == {0}
     bad = post(
         sandbox, "licensing", "getMonthlyUsage", {"companyId": company_id, "targetMonth": "2024-03"}
@@ -537,5 +545,9 @@ def test_it_moves_the_companies_of_a_removed_partner_up_to_its_parent(sandbox):
     msp = create(sandbox, "Removed MSP", type=0)
     child = create(sandbox, "Orphaned Child", parentId=msp)
     state.remove_tenant(msp)
-    assert details(sandbox, child)["parentId"] == state.snapshot()["root_company_id"]
+    snapshot = state.snapshot()
+    assert (
+        next(t for t in snapshot["tenants"] if t["id"] == child)["parentId"]
+        == (snapshot["root_company_id"])
+    )
     assert [t["id"] for t in state.snapshot()["tenants"]].count(child) == 1

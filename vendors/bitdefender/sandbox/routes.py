@@ -12,13 +12,14 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from vendors.sandbox.base import VendorSandbox
 
+from . import answers
 from .errors import (
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
@@ -154,6 +155,38 @@ class BitdefenderSandbox(VendorSandbox):
     # "limited to maximum 10 requests per second per API key ... 429" (77209-125280).
     rate_limit_per_second = 10
     rate_limit_per_day = None  # no daily quota is documented
+    #: Readings of what the documents leave open (docs/vendors/bitdefender.md, "Variants").
+    variants: ClassVar[dict[str, tuple[str, ...]]] = {
+        # getLicenseInfo "Returns array of license entries" with the add-on switches among the
+        # entry fields; or the add-ons as their own isAddon entries; or one object.
+        "licence_info": ("array", "addon_entries", "object"),
+        # network.getCompaniesList is in no document: a method the API does not have (-32601,
+        # or HTTP 404 for every unknown method), or served (paged, direct children).
+        "companies_list": ("absent", "absent_404", "served"),
+        # Company objects list no parent field ("..."): absent, or parentId.
+        "parent_field": ("absent", "parentId"),
+        # An unknown companyId: no error table, so -32000 "not found" or -32602 invalid params.
+        "unknown_company": ("server_error", "invalid_params"),
+        # setMonthlySubscription: Licensing API (CONTRACTS) or Companies API (the guide).
+        "subscription_api": ("licensing", "companies"),
+        # EDR changed in a call that also sends Sandbox Analyzer / HyperDetect: the rule sets
+        # both to EDR's value, or what the call sent for them stands.
+        "edr_rule": ("edr_wins", "sent_wins"),
+        # An add-on flag omitted from setMonthlySubscription: False ("include all previous
+        # parameters"), or kept.
+        "omitted_addons": ("reset", "keep"),
+        # setMonthlySubscription "does not return any value", or the company id (the guide's
+        # copied createCompany line).
+        "subscription_result": ("null", "company_id"),
+        # activateCompany: a mirror of suspendCompany (companyId, recursive) or companyId only.
+        "activate_params": ("mirror", "company_only"),
+        # findCompaniesByName's nameFilter: case-insensitive or case-sensitive.
+        "name_match": ("case_insensitive", "case_sensitive"),
+        # findCompaniesByName searches the companies below the key's own, or includes it.
+        "own_in_find": ("excluded", "included"),
+        # Dates: YYYY-MM-DD, or ISO date-times in UTC (createdAt "UTC").
+        "dates": ("iso_date", "iso_datetime"),
+    }
 
     def __init__(self, rng_seed: int = 0, variant: dict[str, str] | None = None) -> None:
         super().__init__(rng_seed, variant)
@@ -162,6 +195,7 @@ class BitdefenderSandbox(VendorSandbox):
             API_KEY: KNOWN_APIS,
             COMPANIES_ONLY_KEY: frozenset({"companies"}),
         }
+        subscription_api = self.variant["subscription_api"]
         self.methods: dict[tuple[str, str], Handler] = {
             ("companies", "createCompany"): self.create_company,
             ("companies", "getCompanyDetails"): self.get_company_details,
@@ -171,10 +205,11 @@ class BitdefenderSandbox(VendorSandbox):
             ("companies", "activateCompany"): self.activate_company,
             ("companies", "deleteCompany"): self.delete_company,
             ("licensing", "getLicenseInfo"): self.get_license_info,
-            ("licensing", "setMonthlySubscription"): self.set_monthly_subscription,
+            (subscription_api, "setMonthlySubscription"): self.set_monthly_subscription,
             ("licensing", "getMonthlyUsage"): self.get_monthly_usage,
-            ("network", "getCompaniesList"): self.get_companies_list,
         }
+        if self.variant["companies_list"] == "served":
+            self.methods["network", "getCompaniesList"] = self.get_companies_list
 
     # -- the VendorSandbox contract ------------------------------------------------------------
 
@@ -195,7 +230,7 @@ class BitdefenderSandbox(VendorSandbox):
         self.state.seed(count, seed)
 
     def snapshot(self) -> dict[str, Any]:
-        return self.state.snapshot()
+        return answers.snapshot(self.state)
 
     def credential_id(self, request: Request) -> str:
         auth = request.authorization
@@ -256,7 +291,10 @@ class BitdefenderSandbox(VendorSandbox):
             request_id = call["id"]
             handler = self.methods.get((api, call["method"]))
             if handler is None:
-                raise MethodNotFound(f"Method '{call['method']}' does not exist in the {api} API.")
+                details = f"Method '{call['method']}' does not exist in the {api} API."
+                if self.variant["companies_list"] == "absent_404":
+                    return self.json(error_body(request_id, METHOD_NOT_FOUND, details), 404)
+                raise MethodNotFound(details)
             with self.lock:
                 result = handler(request, call.get("params"))
         except RpcError as exc:
@@ -285,6 +323,8 @@ class BitdefenderSandbox(VendorSandbox):
             return self.state.root
         company = self.state.get(company_id)
         if company is None:
+            if self.variant["unknown_company"] == "invalid_params":
+                raise InvalidParams(f"Parameter 'companyId' names no company: {company_id}.")
             raise company_not_found(company_id)
         return company
 
@@ -387,7 +427,7 @@ class BitdefenderSandbox(VendorSandbox):
         for name in LICENCE_FLAGS:
             p.bool(name)
         licence.flags = flags_from(p.raw)
-        apply_edr_rule({}, licence.flags, EDR_FLAG in p)
+        apply_edr_rule({}, licence.flags, p.raw, self.variant["edr_rule"] == "edr_wins")
         self._check_edr(licence.flags)
         if kind in (1, 4, 5):
             licence.expiryDate = (today() + dt.timedelta(days=TRIAL_DAYS)).isoformat()
@@ -427,21 +467,25 @@ class BitdefenderSandbox(VendorSandbox):
 
     def get_company_details(self, request: Request, raw: Any) -> dict[str, Any]:
         p = Params(raw, ("companyId",))
-        return self._company(p.company_id()).details()
+        return answers.company(self._company(p.company_id()), self.variant)
 
     def find_companies_by_name(self, request: Request, raw: Any) -> list[dict[str, Any]]:
         p = Params(raw, ("nameFilter", "maxResults"))
         name_filter = p.str("nameFilter", required=True)
         limit = p.int("maxResults", low=1, high=100) or 25
         contains = name_filter.startswith("*")
-        needle = name_filter.lstrip("*").casefold()
+        fold = str.casefold if self.variant["name_match"] == "case_insensitive" else str
+        needle = fold(name_filter[1:] if contains else name_filter)
         if not needle:
             raise InvalidParams("Parameter 'nameFilter' must contain at least one character.")
+        companies = self.state.tenants()
+        if self.variant["own_in_find"] == "included":
+            companies.insert(0, self.state.root)
         found = []
-        for company in self.state.tenants():
-            name = company.name.casefold()
+        for company in companies:
+            name = fold(company.name)
             if (needle in name) if contains else name.startswith(needle):
-                found.append(company.details())
+                found.append(answers.company(company, self.variant))
                 if len(found) == limit:
                     break
         return found
@@ -487,10 +531,12 @@ class BitdefenderSandbox(VendorSandbox):
         if changes:
             self.mark(request, "update_tenant", company_id=company.id, **changes)
 
-    def _set_suspended(self, request: Request, raw: Any, suspended: bool) -> None:
-        p = Params(raw, ("companyId", "recursive"))
+    def _set_suspended(
+        self, request: Request, raw: Any, suspended: bool, with_recursive: bool = True
+    ) -> None:
+        p = Params(raw, ("companyId", "recursive") if with_recursive else ("companyId",))
         company = self._company(p.company_id(required=True), allow_own=False)
-        recursive = p.bool("recursive", required=True)
+        recursive = p.bool("recursive", required=True) if with_recursive else False
         targets = [company, *(self.state.descendants(company.id) if recursive else [])]
         changed = [c.id for c in targets if c.isSuspended != suspended]
         for target in targets:
@@ -503,7 +549,9 @@ class BitdefenderSandbox(VendorSandbox):
         self._set_suspended(request, raw, True)
 
     def activate_company(self, request: Request, raw: Any) -> None:
-        self._set_suspended(request, raw, False)
+        self._set_suspended(
+            request, raw, False, with_recursive=self.variant["activate_params"] == "mirror"
+        )
 
     def delete_company(self, request: Request, raw: Any) -> None:
         p = Params(raw, ("companyId",))
@@ -517,10 +565,10 @@ class BitdefenderSandbox(VendorSandbox):
 
     def get_license_info(self, request: Request, raw: Any) -> Any:
         p = Params(raw, ("companyId", "returnAllProducts"))
-        info = self._company(p.company_id()).licence.as_dict()
-        return [info] if p.bool("returnAllProducts") else info
+        licence = self._company(p.company_id()).licence
+        return answers.licence_info(licence, self.variant, bool(p.bool("returnAllProducts")))
 
-    def set_monthly_subscription(self, request: Request, raw: Any) -> None:
+    def set_monthly_subscription(self, request: Request, raw: Any) -> str | None:
         p = Params(
             raw,
             (
@@ -540,8 +588,9 @@ class BitdefenderSandbox(VendorSandbox):
         remove = p.bool("removeReservedSlots")
         for name in LICENCE_FLAGS:
             p.bool(name)
-        flags = flags_from(p.raw)
-        apply_edr_rule(licence.flags, flags, EDR_FLAG in p)
+        kept = licence.flags if self.variant["omitted_addons"] == "keep" else None
+        flags = flags_from(p.raw, kept)
+        apply_edr_rule(licence.flags, flags, p.raw, self.variant["edr_rule"] == "edr_wins")
         self._check_edr(flags)
         before = (
             licence.subscriptionType,
@@ -559,6 +608,7 @@ class BitdefenderSandbox(VendorSandbox):
         if licence.is_trial:  # the company now inherits a paid monthly subscription
             licence.subscriptionType, licence.expiryDate = MONTHLY_SUBSCRIPTION, ""
         self._mark_subscription_changes(request, company, before, term)
+        return company.id if self.variant["subscription_result"] == "company_id" else None
 
     def _mark_subscription_changes(
         self, request: Request, company: Company, before: tuple[Any, ...], term: tuple[str, int]
@@ -577,7 +627,7 @@ class BitdefenderSandbox(VendorSandbox):
         elif term != (licence.endSubscription, licence.autoRenewPeriod):
             self.mark(request, "change_term", **detail)
 
-    def get_monthly_usage(self, request: Request, raw: Any) -> dict[str, int]:
+    def get_monthly_usage(self, request: Request, raw: Any) -> dict[str, Any]:
         p = Params(
             raw,
             (
@@ -596,7 +646,9 @@ class BitdefenderSandbox(VendorSandbox):
             if not match:
                 raise InvalidParams("Parameter 'targetMonth' must have the format mm/yyyy.")
             month = f"{match.group(2)}-{match.group(1)}"
-        return self.state.monthly_usage(company, month)
+        usage: dict[str, Any] = self.state.monthly_usage(company, month)
+        # C 149: "minimumUsage {endpointMonthlyUsage}" (no minimum is simulated: 0).
+        return {**usage, "minimumUsage": {"endpointMonthlyUsage": 0}}
 
     # -- Network API ----------------------------------------------------------------------------
 
@@ -607,7 +659,10 @@ class BitdefenderSandbox(VendorSandbox):
         per_page = p.int("perPage", low=1, high=100) or 30
         children = self.state.children[parent.id]
         start = (page - 1) * per_page
-        items = [self.state.companies[c].details() for c in children[start : start + per_page]]
+        items = [
+            answers.company(self.state.companies[c], self.variant)
+            for c in children[start : start + per_page]
+        ]
         return {
             "total": len(children),
             "page": page,

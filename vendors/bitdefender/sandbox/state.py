@@ -118,11 +118,19 @@ def month_key(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def apply_edr_rule(old: dict[str, bool], new: dict[str, bool], edr_sent: bool) -> None:
-    """EDR needs Sandbox Analyzer and HyperDetect: a change of EDR sets both to its value."""
-    if edr_sent and new[EDR_FLAG] != old.get(EDR_FLAG, False):
+def apply_edr_rule(
+    old: dict[str, bool], new: dict[str, bool], sent: Iterable[str], edr_wins: bool = True
+) -> None:
+    """EDR needs Sandbox Analyzer and HyperDetect: a change of EDR sets both to its value.
+
+    ``edr_wins``: the rule overrides what the same call sent for the two; otherwise only the
+    ones the call did not send follow EDR.
+    """
+    sent = set(sent)
+    if EDR_FLAG in sent and new[EDR_FLAG] != old.get(EDR_FLAG, False):
         for flag in EDR_REQUIRES:
-            new[flag] = new[EDR_FLAG]
+            if edr_wins or flag not in sent:
+                new[flag] = new[EDR_FLAG]
 
 
 @dataclass(slots=True)
@@ -147,21 +155,6 @@ class Licence:
     def is_trial(self) -> bool:
         return self.subscriptionType in TRIAL_TYPES
 
-    def as_dict(self) -> dict[str, Any]:
-        """The getLicenseInfo shape for this company's Endpoint Security licence."""
-        return {
-            "subscriptionType": self.subscriptionType,
-            "isAddon": False,
-            "assignedProductType": 0,
-            "expiryDate": self.expiryDate or None,
-            "usedSlots": self.usedSlots,
-            "totalSlots": self.reservedSlots,
-            "licenseKey": self.licenseKey or None,
-            "endSubscription": self.endSubscription,
-            "autoRenewPeriod": self.autoRenewPeriod,
-            **self.flags,
-        }
-
 
 @dataclass(slots=True)
 class Company:
@@ -182,26 +175,6 @@ class Company:
     createdAt: str = ""
     contactPerson: dict[str, str] = field(default_factory=dict)
     usage: dict[str, dict[str, int]] = field(default_factory=dict)  # "YYYY-MM" -> field -> n
-
-    def details(self) -> dict[str, Any]:
-        """The getCompanyDetails / findCompaniesByName shape."""
-        return {
-            "id": self.id,
-            "type": self.type,
-            "name": self.name,
-            "parentId": self.parentId or None,
-            "address": self.address,
-            "phone": self.phone,
-            "country": self.country,
-            "state": self.state,
-            "industry": self.industry,
-            "canBeManagedByAbove": self.canBeManagedByAbove,
-            "enforce2FA": self.enforce2FA,
-            "skip2FAPeriod": self.skip2FAPeriod,
-            "isSuspended": self.isSuspended,
-            "createdAt": self.createdAt,
-            "contactPerson": dict(self.contactPerson),
-        }
 
     def status(self) -> str:
         """The normalized status the sandbox means, for tests and snapshots."""
@@ -415,37 +388,11 @@ class BitdefenderState:
             record = self.companies[company_id].usage.setdefault(month_key(period), {})
             record.update({METRIC_ALIASES.get(k, k): int(v) for k, v in values.items()})
 
-    # -- snapshot ----------------------------------------------------------------------------------
 
-    def snapshot(self) -> dict[str, Any]:
-        with self.lock:
-            return {
-                "root_company_id": self.root.id,
-                "tenants": [self._snapshot_tenant(c) for c in self.tenants()],
-                "products": [dict(p) for p in PRODUCTS],
-            }
-
-    @staticmethod
-    def _snapshot_tenant(company: Company) -> dict[str, Any]:
-        licence = company.licence
-        return {
-            **company.details(),
-            "status": company.status(),
-            "subscriptions": [
-                {
-                    "id": company.id,
-                    "product_code": PRODUCTS[0]["code"],
-                    **licence.as_dict(),
-                    "reservedSlots": licence.reservedSlots,
-                    "is_trial": licence.is_trial,
-                    "ended": licence.ended(),
-                    "addons": sorted(flag for flag, on in licence.flags.items() if on),
-                }
-            ],
-            "usage": {month: dict(values) for month, values in sorted(company.usage.items())},
-        }
-
-
-def flags_from(params: dict[str, Any], names: Iterable[str] = LICENCE_FLAGS) -> dict[str, bool]:
-    """Add-on switches as sent: omitted ones take the documented default, False."""
-    return {name: bool(params.get(name, False)) for name in names}
+def flags_from(params: dict[str, Any], kept: dict[str, bool] | None = None) -> dict[str, bool]:
+    """Add-on switches as sent: omitted ones take the documented default, False, or keep their
+    value (``kept``, the other reading of "Default value is False")."""
+    return {
+        name: bool(params[name]) if name in params else bool((kept or {}).get(name, False))
+        for name in LICENCE_FLAGS
+    }
