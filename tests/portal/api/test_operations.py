@@ -9,6 +9,7 @@ from portal.operations.models import Operation, OperationBatch, OperationState
 from tests.factories import CustomerFactory, OperationFactory, TenantFactory
 from tests.portal.api.conftest import client_for
 from tests.portal.operations.conftest import base_product, connect
+from tests.vendors.options import connection_options as vendor_options
 
 
 @pytest.fixture
@@ -31,6 +32,7 @@ def provision_body(lookout):
         "connection": lookout.pk,
         "product_code": base_product(lookout).code,
         "seats": 10,
+        "options": vendor_options(lookout),
     }
 
 

@@ -29,8 +29,7 @@ def test_it_reuses_the_connection_adapter_and_its_token_in_the_next_run(sandbox)
     first = tenant.operations.order_by("pk").first()
     assert _token_calls(first) == 1
 
-    sub = tenant.subscriptions.get()
-    second = settle(subscription_seats_change(subscription=sub, seats=3))
+    second = settle(tenant_suspend(tenant=tenant))
 
     assert second.state == "succeeded", second.last_error
     assert _token_calls(second) == 0

@@ -16,7 +16,7 @@ from tests.vendors.options import connection_options as vendor_options
 from .conftest import base_product, connect
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
-VENDOR = "redstor"
+VENDOR = "trendmicro"
 DEADLINE = 3
 
 
