@@ -18,8 +18,9 @@ from .conftest import base_product, connect, provision
 
 pytestmark = pytest.mark.django_db
 VENDOR = "redstor"
-#: Seat limits need a vendor that shows seat counts (Redstor's documents carry none).
-SEATS_VENDOR = "trendmicro"
+#: Seat limits need a vendor that shows seat counts (Redstor's documents carry none) and
+#: declares no ceiling of its own (Trend Micro does).
+SEATS_VENDOR = "lookout"
 
 
 def refused(call) -> str:
