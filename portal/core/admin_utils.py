@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 
-from django.utils.html import format_html
+from django.template.loader import render_to_string
 
 
 def pretty_json(value) -> str:
     """Render JSON read-only and escaped, so a vendor payload cannot inject markup."""
-    return format_html(
-        '<pre style="max-height:30em;overflow:auto;white-space:pre-wrap">{}</pre>',
-        json.dumps(value, indent=2, sort_keys=True, default=str),
-    )
+    text = json.dumps(value, indent=2, sort_keys=True, default=str)
+    return render_to_string("admin/portal/pretty_json.html", {"text": text})
 
 
 class RawPayloadMixin:

@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.utils.html import format_html_join
 
 from portal.core.admin_utils import RawPayloadMixin
 from portal.core.models import Source
@@ -97,7 +96,7 @@ class TenantAdmin(RawPayloadMixin, admin.ModelAdmin):
             return (
                 "No customer with this name; use the action 'Create a customer from each tenant'."
             )
-        return format_html_join(", ", "{} ({})", ((c.name, why) for c, why in found))
+        return ", ".join(f"{c.name} ({why})" for c, why in found)  # the admin escapes it
 
     def save_model(self, request, obj, form, change):
         """Linking a tenant to a customer goes through the adoption service, which audits it."""
