@@ -1,13 +1,19 @@
-"""What the API's serializers share: the descriptions of the columns every table has."""
+"""The base of the API's model serializers: field descriptions come from the models.
+
+A model field's ``help_text`` is its one description, shared by the admin, the page forms and
+the OpenAPI schema (ModelSerializer copies it onto the field it builds), so serializers describe
+only the fields they declare themselves, and ``id``, which Django adds to every model undeclared.
+"""
 
 from __future__ import annotations
 
-
-def described(**descriptions: str) -> dict[str, dict[str, str]]:
-    """``Meta.extra_kwargs`` giving each named field its schema description."""
-    return {name: {"help_text": text} for name, text in descriptions.items()}
-
+from rest_framework import serializers
 
 ID = "Unique identifier."
-CREATED = "When the row was created (ISO 8601)."
-UPDATED = "When the row last changed (ISO 8601)."
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    def get_extra_kwargs(self) -> dict:
+        extra = super().get_extra_kwargs()
+        extra.setdefault("id", {}).setdefault("help_text", ID)
+        return extra

@@ -13,7 +13,7 @@ from portal.operations.options import connection_options
 from vendors.registry import get_adapter_class
 from vendors.types import OptionType
 
-from .base import CREATED, ID, UPDATED, described
+from .base import ModelSerializer
 
 
 class CreateOptionSerializer(serializers.Serializer):
@@ -38,7 +38,7 @@ class CreateOptionSerializer(serializers.Serializer):
     )
 
 
-class ConnectionSerializer(serializers.ModelSerializer):
+class ConnectionSerializer(ModelSerializer):
     credentials = serializers.DictField(
         child=serializers.CharField(),
         write_only=True,
@@ -66,19 +66,6 @@ class ConnectionSerializer(serializers.ModelSerializer):
             "sync_status", "last_synced_at", "last_success_at", "last_error", "created_at",
             "updated_at",
         ]  # fmt: skip
-        extra_kwargs = described(
-            id=ID,
-            vendor="Vendor of this account (one of the registered vendors).",
-            name="Unique name of the connection.",
-            base_url="The vendor API's base URL (production or sandbox).",
-            enabled="Disabled connections are neither synced nor used for operations.",
-            sync_status="Outcome of the latest sync.",
-            last_synced_at="When the latest sync finished.",
-            last_success_at="When a sync last succeeded.",
-            last_error="The latest sync or credential error, for staff.",
-            created_at=CREATED,
-            updated_at=UPDATED,
-        )
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_has_credentials(self, obj) -> bool:
@@ -114,7 +101,7 @@ class ConnectionTestResultSerializer(serializers.Serializer):
     message = serializers.CharField(help_text="Why it failed (or that it works), for staff.")
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(ModelSerializer):
     vendor = serializers.CharField(
         source="connection.vendor", read_only=True, help_text="Vendor selling it."
     )
@@ -126,16 +113,3 @@ class ProductSerializer(serializers.ModelSerializer):
             "trial_available", "addons", "is_active", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
-        extra_kwargs = described(
-            id=ID,
-            connection="The connection whose catalog lists it.",
-            external_id="The vendor's id.",
-            code="Product code used in operations (product_code).",
-            name="Product name.",
-            kind="base or addon.",
-            trial_available="Whether a trial can be started.",
-            addons="Add-on codes that can be enabled on it.",
-            is_active="False when the vendor no longer lists it.",
-            created_at=CREATED,
-            updated_at=UPDATED,
-        )

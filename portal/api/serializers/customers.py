@@ -6,10 +6,10 @@ from rest_framework import serializers
 
 from portal.customers.models import Customer, Subscription, Tenant
 
-from .base import CREATED, ID, UPDATED, described
+from .base import ModelSerializer
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ModelSerializer):
     parent = serializers.PrimaryKeyRelatedField(
         queryset=Customer.objects.none(),
         allow_null=True,
@@ -29,23 +29,6 @@ class CustomerSerializer(serializers.ModelSerializer):
             "country", "notes", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["reference", "path", "created_at", "updated_at"]
-        extra_kwargs = described(
-            id=ID,
-            reference="The portal's stable reference, sent to vendors that keep one.",
-            name="Company name.",
-            kind="reseller (may have customers below it) or end_customer.",
-            path="Materialized path of ids from the top, e.g. /1/5/9/.",
-            status="active, suspended or inactive.",
-            external_ref="The CRM/PSA's identifier (unique when set).",
-            contact_name="Contact person (first and last name).",
-            contact_email="Contact email; required before a vendor account is opened.",
-            contact_phone="Contact phone.",
-            address="Postal address.",
-            country="ISO 3166-1 alpha-2 country code.",
-            notes="Free text for staff.",
-            created_at=CREATED,
-            updated_at=UPDATED,
-        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,28 +39,6 @@ class CustomerSerializer(serializers.ModelSerializer):
             self.fields["parent"].queryset = scoped_customers(request.user)
 
 
-SUBSCRIPTION_DESCRIPTIONS = described(
-    id=ID,
-    tenant="The vendor tenant it belongs to.",
-    external_id="The vendor's id for the subscription.",
-    product="The mirrored catalog product, when known.",
-    product_code="The vendor's product code.",
-    product_name="The vendor's product name.",
-    status="Status at the vendor (active, trial, suspended, cancelled, …).",
-    seats="Seats purchased (reserved).",
-    seats_used="Seats in use, as last reported.",
-    term="Billing term, as the vendor states it.",
-    auto_renew="Whether it renews automatically (null: unknown).",
-    is_trial="True for a trial.",
-    trial_ends="When the trial ends.",
-    starts="Start date.",
-    ends="End date.",
-    addons="Add-on codes enabled.",
-    last_seen_at="When sync last saw it at the vendor.",
-    missing_since="Set when the vendor stopped listing it.",
-    created_at=CREATED,
-    updated_at=UPDATED,
-)
 SUBSCRIPTION_FIELDS = [
     "id", "tenant", "external_id", "product", "product_code", "product_name", "status", "seats",
     "seats_used", "term", "auto_renew", "is_trial", "trial_ends", "starts", "ends", "addons",
@@ -85,15 +46,14 @@ SUBSCRIPTION_FIELDS = [
 ]  # fmt: skip
 
 
-class SubscriptionSerializer(serializers.ModelSerializer):
+class SubscriptionSerializer(ModelSerializer):
     class Meta:
         model = Subscription
         fields = SUBSCRIPTION_FIELDS
         read_only_fields = SUBSCRIPTION_FIELDS
-        extra_kwargs = SUBSCRIPTION_DESCRIPTIONS
 
 
-class TenantSerializer(serializers.ModelSerializer):
+class TenantSerializer(ModelSerializer):
     vendor = serializers.CharField(
         source="connection.vendor", read_only=True, help_text="Vendor of the tenant."
     )
@@ -109,21 +69,6 @@ class TenantSerializer(serializers.ModelSerializer):
             "last_seen_at", "missing_since", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
-        extra_kwargs = described(
-            id=ID,
-            connection="The vendor connection holding the tenant.",
-            customer="The customer it belongs to; null while unmatched (not adopted).",
-            external_id="The vendor's id for the tenant.",
-            name="Name at the vendor.",
-            status="Status at the vendor (active, suspended, cancelled, missing, …).",
-            vendor_reference="The reference the vendor record carries (ours when we created it).",
-            parent_external_id="The vendor's id of its parent account, if any.",
-            first_seen_at="When sync first saw it.",
-            last_seen_at="When sync last saw it.",
-            missing_since="Set when the vendor stopped listing it.",
-            created_at=CREATED,
-            updated_at=UPDATED,
-        )
 
 
 class TenantLinkSerializer(serializers.Serializer):

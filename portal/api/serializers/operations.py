@@ -10,10 +10,10 @@ from portal.operations import kinds
 from portal.operations.keys import public_key
 from portal.operations.models import Operation, OperationBatch, OperationKind
 
-from .base import CREATED, ID, UPDATED, described
+from .base import ModelSerializer
 
 
-class OperationSerializer(serializers.ModelSerializer):
+class OperationSerializer(ModelSerializer):
     url = serializers.SerializerMethodField(help_text="Follow this URL until the state is final.")
     vendor = serializers.CharField(
         source="connection.vendor", read_only=True, help_text="Vendor the change is sent to."
@@ -31,28 +31,6 @@ class OperationSerializer(serializers.ModelSerializer):
             "created_at", "started_at", "finished_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
-        extra_kwargs = described(
-            id=ID,
-            kind="What is changed at the vendor.",
-            state="pending, running, verifying, succeeded, failed or cancelled.",
-            connection="The vendor connection it runs against.",
-            customer="The customer concerned.",
-            tenant="The vendor tenant concerned (set once created, for create_tenant).",
-            subscription="The subscription concerned, for subscription changes.",
-            batch="The bulk batch it belongs to, if any.",
-            params="What is sent to the vendor, normalized.",
-            source="Where it was requested: api, page, admin, …",
-            attempts="Attempts made so far.",
-            max_attempts="Attempts allowed before it fails.",
-            last_error="Why the latest attempt failed, for staff.",
-            error_detail="The vendor's error (status, code, field errors), redacted.",
-            result="What the vendor answered on success (tenant and subscription ids).",
-            next_attempt_at="When the next attempt is due, while retrying.",
-            created_at=CREATED,
-            started_at="When a worker first picked it up.",
-            finished_at="When it reached a final state.",
-            updated_at=UPDATED,
-        )
 
     def get_url(self, obj) -> str:
         path = reverse("api:operation-detail", args=[obj.pk])
@@ -165,7 +143,7 @@ class BatchProgressSerializer(serializers.Serializer):
     done = serializers.BooleanField(help_text="True when every operation is final.")
 
 
-class OperationBatchSerializer(serializers.ModelSerializer):
+class OperationBatchSerializer(ModelSerializer):
     progress = serializers.SerializerMethodField(help_text="How far the batch has come.")
 
     class Meta:
@@ -175,16 +153,6 @@ class OperationBatchSerializer(serializers.ModelSerializer):
             "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
-        extra_kwargs = described(
-            id=ID,
-            kind="suspend or resume.",
-            customer="The customer the batch was requested for.",
-            description="What the batch does, for people.",
-            plan="The plan confirmed at creation (one line per tenant, with skips and reasons).",
-            source="Where it was requested.",
-            created_at=CREATED,
-            updated_at=UPDATED,
-        )
 
     @extend_schema_field(BatchProgressSerializer)
     def get_progress(self, obj) -> dict:

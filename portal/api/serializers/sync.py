@@ -9,11 +9,11 @@ from rest_framework import serializers
 
 from portal.sync.models import Discrepancy, Resolution, SyncRun
 
-from .base import CREATED, ID, described
+from .base import ModelSerializer
 from .operations import OperationSerializer
 
 
-class SyncRunSerializer(serializers.ModelSerializer):
+class SyncRunSerializer(ModelSerializer):
     vendor = serializers.CharField(
         source="connection.vendor", read_only=True, help_text="Vendor of the connection."
     )
@@ -25,26 +25,6 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "items_total", "created_count", "updated_count", "unchanged_count", "missing_count",
             "error", "errors", "triggered_by", "created_at", "started_at", "finished_at",
         ]  # fmt: skip
-        extra_kwargs = described(
-            id=ID,
-            connection="The connection synced.",
-            scope="What the run pulls: full (catalog, tenants, subscriptions) or usage.",
-            period="First day of the month, for usage runs.",
-            status="queued, running, succeeded, partial or failed.",
-            pages_done="Vendor pages processed so far.",
-            items_seen="Tenants seen so far.",
-            items_total="Tenants expected, when known.",
-            created_count="Rows created.",
-            updated_count="Rows changed.",
-            unchanged_count="Rows seen unchanged.",
-            missing_count="Tenants no longer listed by the vendor (marked missing).",
-            error="Why the run stopped or was partial.",
-            errors="Per-page or per-tenant errors (vendor, status, message).",
-            triggered_by="Who or what asked for the run.",
-            created_at=CREATED,
-            started_at="When the worker started it.",
-            finished_at="When it ended.",
-        )
 
 
 class SyncRequestSerializer(serializers.Serializer):
@@ -65,7 +45,7 @@ class UsageRequestSerializer(serializers.Serializer):
     )
 
 
-class DiscrepancySerializer(serializers.ModelSerializer):
+class DiscrepancySerializer(ModelSerializer):
     resolution = serializers.ChoiceField(
         choices=Resolution.choices,
         allow_blank=True,
@@ -80,18 +60,6 @@ class DiscrepancySerializer(serializers.ModelSerializer):
             "resolution", "first_seen_at", "last_seen_at", "resolved_at",
         ]  # fmt: skip
         read_only_fields = fields
-        extra_kwargs = described(
-            id=ID,
-            tenant="The tenant where the values differ.",
-            subscription="The subscription concerned, if any.",
-            field="The field that differs (seats, addons, status, …).",
-            ours="The value the portal set.",
-            vendor_value="The value the vendor reports.",
-            status="open or resolved.",
-            first_seen_at="When sync first saw the difference.",
-            last_seen_at="When sync last saw it.",
-            resolved_at="When it was resolved.",
-        )
 
 
 class DiscrepancyResolveSerializer(serializers.Serializer):

@@ -6,10 +6,10 @@ from rest_framework import serializers
 
 from portal.usage.models import UsageRecord
 
-from .base import ID, described
+from .base import ModelSerializer
 
 
-class UsageRecordSerializer(serializers.ModelSerializer):
+class UsageRecordSerializer(ModelSerializer):
     customer = serializers.IntegerField(
         source="tenant.customer_id",
         read_only=True,
@@ -27,16 +27,3 @@ class UsageRecordSerializer(serializers.ModelSerializer):
             "metric", "quantity", "unit", "vendor_field", "source", "collected_at",
         ]  # fmt: skip
         read_only_fields = fields
-        extra_kwargs = described(
-            id=ID,
-            tenant="The vendor tenant measured.",
-            subscription="The subscription measured (null: a tenant-level figure).",
-            subscription_key="The subscription's external id, or empty for tenant-level figures.",
-            period="First day of the month measured.",
-            metric="What is counted (seats, devices, storage, …).",
-            quantity="The amount, as a decimal string.",
-            unit="Unit of the quantity.",
-            vendor_field="The vendor's own name for the figure.",
-            source="vendor (reported) or computed.",
-            collected_at="When it was last collected.",
-        )
