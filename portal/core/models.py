@@ -10,12 +10,8 @@ from django.db import models
 
 
 class TimeStamped(models.Model):
-    created_at = models.DateTimeField(
-        auto_now_add=True, db_index=True, help_text="When the row was created (ISO 8601)."
-    )
-    updated_at = models.DateTimeField(
-        auto_now=True, help_text="When the row last changed (ISO 8601)."
-    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         abstract = True

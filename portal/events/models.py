@@ -93,9 +93,7 @@ class WebhookDelivery(models.Model):
     last_status_code = models.IntegerField(
         null=True, blank=True, help_text="The receiver's latest HTTP status."
     )
-    created_at = models.DateTimeField(
-        auto_now_add=True, db_index=True, help_text="When the row was created (ISO 8601)."
-    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     delivered_at = models.DateTimeField(null=True, blank=True, help_text="When a 2xx answer came.")
 
     class Meta:

@@ -63,9 +63,7 @@ class SyncRun(models.Model):
     triggered_by = models.CharField(
         max_length=100, blank=True, help_text="Who or what asked for the run."
     )
-    created_at = models.DateTimeField(
-        auto_now_add=True, db_index=True, help_text="When the row was created (ISO 8601)."
-    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(
         null=True, blank=True, help_text="When the worker started it."
     )
