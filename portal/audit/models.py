@@ -9,18 +9,29 @@ from portal.core.models import Source
 
 
 class AuditEvent(models.Model):
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When it happened.")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The user who did it (null: the system).",
     )
     actor_label = models.CharField(
-        max_length=150, blank=True, help_text="Username, or the system part."
+        max_length=150, blank=True, help_text="Username, or the system part that acted."
     )
-    source = models.CharField(max_length=16, choices=Source.choices)
-    action = models.CharField(max_length=64, db_index=True)
-    object_type = models.CharField(max_length=64, blank=True, help_text="app_label.model")
-    object_id = models.CharField(max_length=64, blank=True)
-    object_repr = models.CharField(max_length=300, blank=True)
+    source = models.CharField(
+        max_length=16, choices=Source.choices, help_text="Where: page, api, admin, worker, …"
+    )
+    action = models.CharField(
+        max_length=64, db_index=True, help_text="What was done, e.g. operation.requested."
+    )
+    object_type = models.CharField(
+        max_length=64, blank=True, help_text="The kind of object (app_label.model)."
+    )
+    object_id = models.CharField(max_length=64, blank=True, help_text="The object's id.")
+    object_repr = models.CharField(max_length=300, blank=True, help_text="The object as text.")
     customer = models.ForeignKey(
         "customers.Customer",
         null=True,
@@ -30,7 +41,7 @@ class AuditEvent(models.Model):
         help_text="The customer concerned, for per-customer history and scoped views.",
     )
     #: Already redacted when written: never a credential or token.
-    detail = models.JSONField(default=dict, blank=True)
+    detail = models.JSONField(default=dict, blank=True, help_text="Redacted details of the change.")
 
     class Meta:
         ordering = ["-at"]

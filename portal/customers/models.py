@@ -42,9 +42,12 @@ def new_reference() -> str:
 class Customer(TimeStamped):
     """A company the distributor serves; ``path`` makes subtree queries one indexed prefix match."""
 
-    name = models.CharField(max_length=200, db_index=True)
+    name = models.CharField(max_length=200, db_index=True, help_text="Company name.")
     kind = models.CharField(
-        max_length=16, choices=CustomerKind.choices, default=CustomerKind.END_CUSTOMER
+        max_length=16,
+        choices=CustomerKind.choices,
+        default=CustomerKind.END_CUSTOMER,
+        help_text="reseller (may have customers below it) or end_customer.",
     )
     parent = models.ForeignKey(
         "self",
@@ -55,20 +58,47 @@ class Customer(TimeStamped):
         limit_choices_to={"kind": CustomerKind.RESELLER},
     )
     status = models.CharField(
-        max_length=16, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE
+        max_length=16,
+        choices=CustomerStatus.choices,
+        default=CustomerStatus.ACTIVE,
+        help_text="active, suspended or inactive.",
     )
     #: Our stable reference, sent to vendors where they keep one (makes creation idempotent).
-    reference = models.CharField(max_length=40, unique=True, default=new_reference, editable=False)
+    reference = models.CharField(
+        max_length=40,
+        unique=True,
+        default=new_reference,
+        editable=False,
+        help_text="The portal's stable reference, sent to vendors that keep one.",
+    )
     #: The CRM/PSA's identifier, for billing exports.
-    external_ref = models.CharField("CRM/PSA reference", max_length=100, blank=True, db_index=True)
-    contact_name = models.CharField(max_length=200, blank=True)
-    contact_email = models.EmailField(blank=True)
-    contact_phone = models.CharField(max_length=40, blank=True)
-    address = models.CharField(max_length=300, blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
-    notes = models.TextField(blank=True)
+    external_ref = models.CharField(
+        "CRM/PSA reference",
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text="The CRM/PSA's identifier (unique when set).",
+    )
+    contact_name = models.CharField(
+        max_length=200, blank=True, help_text="Contact person (first and last name)."
+    )
+    contact_email = models.EmailField(
+        blank=True, help_text="Contact email; required before a vendor account is opened."
+    )
+    contact_phone = models.CharField(max_length=40, blank=True, help_text="Contact phone.")
+    address = models.CharField(max_length=300, blank=True, help_text="Postal address.")
+    country = models.CharField(
+        max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 country code."
+    )
+    notes = models.TextField(blank=True, help_text="Free text for staff.")
     #: Materialized path of ids, "/1/5/9/": ancestors are prefixes, the subtree is subtree_q(path).
-    path = models.CharField(max_length=1000, editable=False, db_index=True, default="")
+    path = models.CharField(
+        max_length=1000,
+        editable=False,
+        db_index=True,
+        default="",
+        help_text="Materialized path of ids from the top, e.g. /1/5/9/.",
+    )
     #: normalized_name(name), kept by save(): adoption suggestions are one indexed lookup.
     name_key = models.CharField(max_length=200, editable=False, db_index=True, default="")
 
@@ -134,7 +164,10 @@ class Tenant(TimeStamped):
     """A customer's account at one vendor connection, mirrored from the vendor."""
 
     connection = models.ForeignKey(
-        "catalog.VendorConnection", on_delete=models.PROTECT, related_name="tenants"
+        "catalog.VendorConnection",
+        on_delete=models.PROTECT,
+        related_name="tenants",
+        help_text="The vendor connection holding the tenant.",
     )
     customer = models.ForeignKey(
         Customer,
@@ -142,27 +175,37 @@ class Tenant(TimeStamped):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tenants",
-        help_text="Empty while the tenant is not adopted (unmatched).",
+        help_text="The customer it belongs to; null while unmatched (not adopted).",
     )
-    external_id = models.CharField(max_length=200)
+    external_id = models.CharField(max_length=200, help_text="The vendor's id for the tenant.")
     #: Other identifiers the vendor uses for the same tenant (e.g. a GUID beside a partner id).
     external_ids = models.JSONField(default=dict, blank=True)
-    name = models.CharField(max_length=200, db_index=True)
+    name = models.CharField(max_length=200, db_index=True, help_text="Name at the vendor.")
     status = models.CharField(
         max_length=16,
         choices=[(s.value, s.value.replace("_", " ").title()) for s in TenantStatus],
         default=TenantStatus.UNKNOWN,
+        help_text="Status at the vendor (active, suspended, cancelled, missing, …).",
     )
     #: The reference the vendor record carries (ours, when the portal created it).
-    vendor_reference = models.CharField(max_length=100, blank=True, db_index=True)
-    parent_external_id = models.CharField(max_length=200, blank=True)
+    vendor_reference = models.CharField(
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text="The reference the vendor record carries (ours when we created it).",
+    )
+    parent_external_id = models.CharField(
+        max_length=200, blank=True, help_text="The vendor's id of its parent account, if any."
+    )
     #: Values the portal set through operations; sync compares them with the vendor's (drift).
     intended = models.JSONField(default=dict, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
-    first_seen_at = models.DateTimeField(null=True, blank=True)
-    last_seen_at = models.DateTimeField(null=True, blank=True)
-    missing_since = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(null=True, blank=True, help_text="When sync first saw it.")
+    last_seen_at = models.DateTimeField(null=True, blank=True, help_text="When sync last saw it.")
+    missing_since = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the vendor stopped listing it."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -196,36 +239,61 @@ class Tenant(TimeStamped):
 class Subscription(TimeStamped):
     """One product of a tenant, with seats purchased (reserved) and used."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="subscriptions")
-    external_id = models.CharField(max_length=200)
+    tenant = models.ForeignKey(
+        Tenant,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        help_text="The vendor tenant it belongs to.",
+    )
+    external_id = models.CharField(
+        max_length=200, help_text="The vendor's id for the subscription."
+    )
     product = models.ForeignKey(
         "catalog.Product",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="subscriptions",
+        help_text="The mirrored catalog product, when known.",
     )
-    product_code = models.CharField(max_length=120, blank=True)
-    product_name = models.CharField(max_length=200, blank=True)
+    product_code = models.CharField(
+        max_length=120, blank=True, help_text="The vendor's product code."
+    )
+    product_name = models.CharField(
+        max_length=200, blank=True, help_text="The vendor's product name."
+    )
     status = models.CharField(
         max_length=16,
         choices=[(s.value, s.value.replace("_", " ").title()) for s in SubscriptionStatus],
         default=SubscriptionStatus.UNKNOWN,
+        help_text="Status at the vendor (active, trial, suspended, cancelled, …).",
     )
-    seats = models.IntegerField("seats purchased", null=True, blank=True)
-    seats_used = models.IntegerField(null=True, blank=True)
-    term = models.CharField(max_length=40, blank=True)
-    auto_renew = models.BooleanField(null=True, blank=True)
-    is_trial = models.BooleanField(default=False)
-    trial_ends = models.DateField(null=True, blank=True)
-    starts = models.DateField(null=True, blank=True)
-    ends = models.DateField(null=True, blank=True)
-    addons = models.JSONField(default=list, blank=True)
+    seats = models.IntegerField(
+        "seats purchased", null=True, blank=True, help_text="Seats purchased (reserved)."
+    )
+    seats_used = models.IntegerField(
+        null=True, blank=True, help_text="Seats in use, as last reported."
+    )
+    term = models.CharField(
+        max_length=40, blank=True, help_text="Billing term, as the vendor states it."
+    )
+    auto_renew = models.BooleanField(
+        null=True, blank=True, help_text="Whether it renews automatically (null: unknown)."
+    )
+    is_trial = models.BooleanField(default=False, help_text="True for a trial.")
+    trial_ends = models.DateField(null=True, blank=True, help_text="When the trial ends.")
+    starts = models.DateField(null=True, blank=True, help_text="Start date.")
+    ends = models.DateField(null=True, blank=True, help_text="End date.")
+    addons = models.JSONField(default=list, blank=True, help_text="Add-on codes enabled.")
     intended = models.JSONField(default=dict, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
-    last_seen_at = models.DateTimeField(null=True, blank=True)
-    missing_since = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(
+        null=True, blank=True, help_text="When sync last saw it at the vendor."
+    )
+    missing_since = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the vendor stopped listing it."
+    )
 
     class Meta:
         ordering = ["tenant", "product_name"]

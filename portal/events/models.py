@@ -62,21 +62,39 @@ class WebhookDelivery(models.Model):
     """One event for one subscription; retried with backoff until delivered or out of attempts."""
 
     subscription = models.ForeignKey(
-        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookSubscription,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        help_text="The subscription it is for.",
     )
-    event_id = models.UUIDField(default=uuid.uuid4, editable=False)
-    event_type = models.CharField(max_length=64, db_index=True)
-    payload = models.JSONField(default=dict)
+    event_id = models.UUIDField(
+        default=uuid.uuid4,
+        editable=False,
+        help_text="The event's id, sent as X-Portal-Delivery (stable across retries).",
+    )
+    event_type = models.CharField(
+        max_length=64, db_index=True, help_text="The event type, sent as X-Portal-Event."
+    )
+    payload = models.JSONField(default=dict, help_text="The event's data (the body's data member).")
     status = models.CharField(
-        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+        max_length=16,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        help_text="pending (will be retried), delivered or failed (gave up).",
     )
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, help_text="Attempts made.")
     #: Raised by a redelivery, so a delivery that gave up gets a fresh round of retries.
-    max_attempts = models.PositiveIntegerField(default=_default_max_attempts)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_status_code = models.IntegerField(null=True, blank=True)
+    max_attempts = models.PositiveIntegerField(
+        default=_default_max_attempts, help_text="Attempts allowed (a redelivery raises it)."
+    )
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next retry is due."
+    )
+    last_status_code = models.IntegerField(
+        null=True, blank=True, help_text="The receiver's latest HTTP status."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True, help_text="When a 2xx answer came.")
 
     class Meta:
         db_table = "api_webhookdelivery"
@@ -94,12 +112,18 @@ class WebhookAttempt(models.Model):
     delivery = models.ForeignKey(
         WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
     )
-    number = models.PositiveIntegerField()
-    at = models.DateTimeField(auto_now_add=True)
-    status_code = models.IntegerField(null=True, blank=True)
-    response_body = models.TextField(blank=True)
-    error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
+    number = models.PositiveIntegerField(help_text="1 for the first attempt, and so on.")
+    at = models.DateTimeField(auto_now_add=True, help_text="When it was sent.")
+    status_code = models.IntegerField(
+        null=True,
+        blank=True,
+        help_text="The receiver's HTTP status (null when it could not be reached).",
+    )
+    response_body = models.TextField(blank=True, help_text="The start of the receiver's answer.")
+    error = models.TextField(blank=True, help_text="Connection error, when there was no answer.")
+    duration_ms = models.PositiveIntegerField(
+        default=0, help_text="How long the receiver took, in milliseconds."
+    )
 
     class Meta:
         db_table = "api_webhookattempt"

@@ -23,29 +23,52 @@ class SyncRunStatus(models.TextChoices):
 
 class SyncRun(models.Model):
     connection = models.ForeignKey(
-        "catalog.VendorConnection", on_delete=models.CASCADE, related_name="sync_runs"
+        "catalog.VendorConnection",
+        on_delete=models.CASCADE,
+        related_name="sync_runs",
+        help_text="The connection synced.",
     )
-    scope = models.CharField(max_length=16, choices=SyncScope.choices, default=SyncScope.FULL)
+    scope = models.CharField(
+        max_length=16,
+        choices=SyncScope.choices,
+        default=SyncScope.FULL,
+        help_text="What the run pulls: full (catalog, tenants, subscriptions) or usage.",
+    )
     period = models.DateField(
         null=True, blank=True, help_text="First day of the month, for usage runs."
     )
     status = models.CharField(
-        max_length=16, choices=SyncRunStatus.choices, default=SyncRunStatus.QUEUED
+        max_length=16,
+        choices=SyncRunStatus.choices,
+        default=SyncRunStatus.QUEUED,
+        help_text="queued, running, succeeded, partial or failed.",
     )
-    pages_done = models.PositiveIntegerField(default=0)
-    items_seen = models.PositiveIntegerField(default=0)
-    items_total = models.PositiveIntegerField(null=True, blank=True)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    unchanged_count = models.PositiveIntegerField(default=0)
-    missing_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
-    triggered_by = models.CharField(max_length=100, blank=True)
+    pages_done = models.PositiveIntegerField(default=0, help_text="Vendor pages processed so far.")
+    items_seen = models.PositiveIntegerField(default=0, help_text="Tenants seen so far.")
+    items_total = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Tenants expected, when known."
+    )
+    created_count = models.PositiveIntegerField(default=0, help_text="Rows created.")
+    updated_count = models.PositiveIntegerField(default=0, help_text="Rows changed.")
+    unchanged_count = models.PositiveIntegerField(default=0, help_text="Rows seen unchanged.")
+    missing_count = models.PositiveIntegerField(
+        default=0, help_text="Tenants no longer listed by the vendor (marked missing)."
+    )
+    errors = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Per-page or per-tenant errors (vendor, status, message).",
+    )
+    error = models.TextField(blank=True, help_text="Why the run stopped or was partial.")
+    triggered_by = models.CharField(
+        max_length=100, blank=True, help_text="Who or what asked for the run."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the worker started it."
+    )
     heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When it ended.")
 
     class Meta:
         ordering = ["-created_at"]
@@ -80,7 +103,10 @@ class Discrepancy(models.Model):
     """A value the portal set that the vendor now reports differently."""
 
     tenant = models.ForeignKey(
-        "customers.Tenant", on_delete=models.CASCADE, related_name="discrepancies"
+        "customers.Tenant",
+        on_delete=models.CASCADE,
+        related_name="discrepancies",
+        help_text="The tenant where the values differ.",
     )
     subscription = models.ForeignKey(
         "customers.Subscription",
@@ -88,17 +114,27 @@ class Discrepancy(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="discrepancies",
+        help_text="The subscription concerned, if any.",
     )
-    field = models.CharField(max_length=64)
-    ours = models.JSONField(null=True, blank=True)
-    vendor_value = models.JSONField(null=True, blank=True)
+    field = models.CharField(
+        max_length=64, help_text="The field that differs (seats, addons, status, …)."
+    )
+    ours = models.JSONField(null=True, blank=True, help_text="The value the portal set.")
+    vendor_value = models.JSONField(
+        null=True, blank=True, help_text="The value the vendor reports."
+    )
     status = models.CharField(
-        max_length=16, choices=DiscrepancyStatus.choices, default=DiscrepancyStatus.OPEN
+        max_length=16,
+        choices=DiscrepancyStatus.choices,
+        default=DiscrepancyStatus.OPEN,
+        help_text="open or resolved.",
     )
     resolution = models.CharField(max_length=16, choices=Resolution.choices, blank=True)
-    first_seen_at = models.DateTimeField(auto_now_add=True)
-    last_seen_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(
+        auto_now_add=True, help_text="When sync first saw the difference."
+    )
+    last_seen_at = models.DateTimeField(auto_now_add=True, help_text="When sync last saw it.")
+    resolved_at = models.DateTimeField(null=True, blank=True, help_text="When it was resolved.")
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

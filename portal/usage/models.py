@@ -17,27 +17,49 @@ class UsageSource(models.TextChoices):
 
 
 class UsageRecord(models.Model):
-    tenant = models.ForeignKey("customers.Tenant", on_delete=models.CASCADE, related_name="usage")
+    tenant = models.ForeignKey(
+        "customers.Tenant",
+        on_delete=models.CASCADE,
+        related_name="usage",
+        help_text="The vendor tenant measured.",
+    )
     subscription = models.ForeignKey(
         "customers.Subscription",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="usage",
+        help_text="The subscription measured (null: a tenant-level figure).",
     )
     #: The subscription's external id or "" for tenant-level figures; part of the unique key
     #: (a nullable FK cannot be, since NULLs are distinct in SQL unique constraints).
-    subscription_key = models.CharField(max_length=200, blank=True, default="")
-    period = models.DateField(help_text="First day of the month.")
-    metric = models.CharField(max_length=32, choices=METRIC_CHOICES)
-    quantity = models.DecimalField(max_digits=24, decimal_places=4)
-    unit = models.CharField(max_length=16)
-    vendor_field = models.CharField(max_length=100, blank=True)
+    subscription_key = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="The subscription's external id, or empty for tenant-level figures.",
+    )
+    period = models.DateField(help_text="First day of the month measured.")
+    metric = models.CharField(
+        max_length=32,
+        choices=METRIC_CHOICES,
+        help_text="What is counted (seats, devices, storage, …).",
+    )
+    quantity = models.DecimalField(
+        max_digits=24, decimal_places=4, help_text="The amount, as a decimal string."
+    )
+    unit = models.CharField(max_length=16, help_text="Unit of the quantity.")
+    vendor_field = models.CharField(
+        max_length=100, blank=True, help_text="The vendor's own name for the figure."
+    )
     source = models.CharField(
-        max_length=16, choices=UsageSource.choices, default=UsageSource.VENDOR
+        max_length=16,
+        choices=UsageSource.choices,
+        default=UsageSource.VENDOR,
+        help_text="vendor (reported) or computed.",
     )
     raw = models.JSONField(default=dict, blank=True)
-    collected_at = models.DateTimeField(auto_now=True)
+    collected_at = models.DateTimeField(auto_now=True, help_text="When it was last collected.")
 
     class Meta:
         ordering = ["-period", "tenant", "metric"]
