@@ -123,6 +123,16 @@ class Operation(TimeStamped):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    @property
+    def refused_for_good(self) -> bool:
+        """Failed on a vendor refusal that sending the same request again cannot change (bad
+        input, a conflict, something the vendor does not do): staff edit it, not resend it."""
+        return self.state == OperationState.FAILED and self.error_detail.get("kind") in (
+            "VendorBadRequest",
+            "VendorConflict",
+            "VendorUnsupported",
+        )
+
 
 class OperationAttempt(models.Model):
     """One try at the vendor, with what came back."""

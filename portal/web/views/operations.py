@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -15,10 +17,11 @@ from portal.accounts.scoping import (
     get_in_scope_or_404,
     scoped_customers,
 )
+from portal.operations import kinds
 from portal.operations import services as ops
 from portal.operations.filters import OperationFilterSet
 from portal.operations.models import OperationBatch, OperationKind
-from portal.operations.options import OptionsInvalid
+from portal.operations.options import FIELD_PREFIX, OptionsInvalid
 from portal.operations.selectors import batch_plan, batch_progress, scoped_operations
 
 from .. import forms, selectors
@@ -27,6 +30,42 @@ from ..widgets import list_selects
 from .common import error_text, flash_refusal, paginate, viewer_required, writer_required
 
 SEARCH_LIMIT = 20
+
+
+def _initial(request: HttpRequest, customer) -> dict:
+    """The form's starting values: a chosen connection, or a refused request to edit
+    (``?edit=<operation>``: its product, seats, trial, add-ons and the vendor's options)."""
+    initial = {"connection": request.GET.get("connection")}
+    refused = (
+        scoped_operations(request.user)
+        .filter(
+            pk=request.GET.get("edit") or 0, customer=customer, kind=OperationKind.CREATE_TENANT
+        )
+        .first()
+        if (request.GET.get("edit") or "").isdigit()
+        else None
+    )
+    if refused is not None:
+        p = refused.params
+        initial.update(
+            connection=refused.connection_id,
+            product_code=p.get("product_code"),
+            seats=p.get("seats"),
+            trial=p.get("trial", False),
+            addons=p.get("addons", []),
+        )
+        initial.update({f"{FIELD_PREFIX}{k}": v for k, v in p.get("options", {}).items()})
+    return initial
+
+
+def edit_url(operation) -> str:
+    """Where staff correct a request the vendor refused for good ('' where nothing is editable)."""
+    if operation.kind == OperationKind.CREATE_TENANT and operation.customer_id:
+        query = urlencode({"customer": operation.customer_id, "edit": operation.pk})
+        return f"{reverse('web:provision')}?{query}"
+    if operation.kind in kinds.SUBSCRIPTION_KINDS and operation.subscription_id:
+        return reverse("web:subscription-action", args=[operation.subscription_id, operation.kind])
+    return ""
 
 
 @writer_required
@@ -49,9 +88,7 @@ def provision(request: HttpRequest) -> HttpResponse:
         customer = get_in_scope_or_404(customers.select_related("parent"), pk=int(customer_id))
     except ValueError:
         raise Http404("No such customer.") from None
-    form = forms.ProvisionForm(
-        request.POST or None, initial={"connection": request.GET.get("connection")}
-    )
+    form = forms.ProvisionForm(request.POST or None, initial=_initial(request, customer))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -124,6 +161,7 @@ def operation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "op": operation,
             "attempts": AttemptTable(operation.attempt_log.order_by("number")),
             "writable": can_write(request.user),
+            "edit_url": edit_url(operation),
         },
     )
 
@@ -139,6 +177,7 @@ def operation_status(request: HttpRequest, pk: int) -> HttpResponse:
             "op": operation,
             "attempts": AttemptTable(operation.attempt_log.order_by("number")),
             "writable": can_write(request.user),
+            "edit_url": edit_url(operation),
         },
     )
 
