@@ -35,28 +35,52 @@ OPEN_STATES = (OperationState.PENDING, OperationState.RUNNING, OperationState.VE
 class OperationBatch(TimeStamped):
     """A group of operations requested together (bulk suspend/resume of a customer subtree)."""
 
-    kind = models.CharField(max_length=32, choices=OperationKind.choices)
-    customer = models.ForeignKey("customers.Customer", null=True, on_delete=models.SET_NULL)
-    description = models.CharField(max_length=300, blank=True)
+    kind = models.CharField(
+        max_length=32, choices=OperationKind.choices, help_text="suspend or resume."
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        on_delete=models.SET_NULL,
+        help_text="The customer the batch was requested for.",
+    )
+    description = models.CharField(
+        max_length=300, blank=True, help_text="What the batch does, for people."
+    )
     plan = models.JSONField(
-        default=list, blank=True, help_text="The dry-run preview that was confirmed."
+        default=list,
+        blank=True,
+        help_text="The plan confirmed at creation (one line per tenant, with skips and reasons).",
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PAGE)
+    source = models.CharField(
+        max_length=16,
+        choices=Source.choices,
+        default=Source.PAGE,
+        help_text="Where it was requested.",
+    )
 
     def __str__(self) -> str:
         return f"Batch #{self.pk}: {self.get_kind_display()} {self.description}"
 
 
 class Operation(TimeStamped):
-    kind = models.CharField(max_length=32, choices=OperationKind.choices)
+    kind = models.CharField(
+        max_length=32, choices=OperationKind.choices, help_text="What is changed at the vendor."
+    )
     state = models.CharField(
-        max_length=16, choices=OperationState.choices, default=OperationState.PENDING
+        max_length=16,
+        choices=OperationState.choices,
+        default=OperationState.PENDING,
+        help_text="pending, running, verifying, succeeded, failed or cancelled.",
     )
     connection = models.ForeignKey(
-        "catalog.VendorConnection", on_delete=models.PROTECT, related_name="operations"
+        "catalog.VendorConnection",
+        on_delete=models.PROTECT,
+        related_name="operations",
+        help_text="The vendor connection it runs against.",
     )
     customer = models.ForeignKey(
         "customers.Customer",
@@ -64,6 +88,7 @@ class Operation(TimeStamped):
         blank=True,
         on_delete=models.PROTECT,
         related_name="operations",
+        help_text="The customer concerned.",
     )
     tenant = models.ForeignKey(
         "customers.Tenant",
@@ -71,6 +96,7 @@ class Operation(TimeStamped):
         blank=True,
         on_delete=models.PROTECT,
         related_name="operations",
+        help_text="The vendor tenant concerned (set once created, for create_tenant).",
     )
     subscription = models.ForeignKey(
         "customers.Subscription",
@@ -78,11 +104,19 @@ class Operation(TimeStamped):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="operations",
+        help_text="The subscription concerned, for subscription changes.",
     )
     batch = models.ForeignKey(
-        OperationBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="operations"
+        OperationBatch,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="operations",
+        help_text="The bulk batch it belongs to, if any.",
     )
-    params = models.JSONField(default=dict, blank=True)
+    params = models.JSONField(
+        default=dict, blank=True, help_text="What is sent to the vendor, normalized."
+    )
     #: Sent to the vendor (Lookout transactionId) or used to find an earlier create: never reused.
     idempotency_key = models.CharField(max_length=100, unique=True)
     #: Hash of the request body that created it, so an API replay with another body is a 409.
@@ -90,16 +124,37 @@ class Operation(TimeStamped):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PAGE)
-    attempts = models.PositiveIntegerField(default=0)
-    max_attempts = models.PositiveIntegerField(default=5)
-    last_error = models.TextField(blank=True)
-    error_detail = models.JSONField(default=dict, blank=True)
-    result = models.JSONField(default=dict, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(
+        max_length=16,
+        choices=Source.choices,
+        default=Source.PAGE,
+        help_text="Where it was requested: api, page, admin, …",
+    )
+    attempts = models.PositiveIntegerField(default=0, help_text="Attempts made so far.")
+    max_attempts = models.PositiveIntegerField(
+        default=5, help_text="Attempts allowed before it fails."
+    )
+    last_error = models.TextField(blank=True, help_text="Why the latest attempt failed, for staff.")
+    error_detail = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The vendor's error (status, code, field errors), redacted.",
+    )
+    result = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the vendor answered on success (tenant and subscription ids).",
+    )
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next attempt is due, while retrying."
+    )
     claimed_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker first picked it up."
+    )
+    finished_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it reached a final state."
+    )
 
     class Meta:
         ordering = ["-created_at"]

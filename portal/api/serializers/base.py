@@ -17,11 +17,6 @@ COMMON = {
 }
 
 
-def described(**descriptions: str) -> dict[str, dict[str, str]]:
-    """``Meta.extra_kwargs`` describing model fields whose models do not (yet) describe them."""
-    return {name: {"help_text": text} for name, text in descriptions.items()}
-
-
 class ModelSerializer(serializers.ModelSerializer):
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)

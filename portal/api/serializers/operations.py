@@ -1,8 +1,5 @@
-"""Operations, their requests, and bulk batches with their plans and progress.
-
-Operation and OperationBatch still describe their model fields here (``described``): the
-operations app's models were out of this change's reach; the texts belong on their help_text.
-"""
+"""Operations, their requests, and bulk batches with their plans and progress (the model
+fields describe themselves: their help_text is the schema's text)."""
 
 from __future__ import annotations
 
@@ -14,7 +11,7 @@ from portal.operations import kinds
 from portal.operations.keys import public_key
 from portal.operations.models import Operation, OperationBatch, OperationKind
 
-from .base import ModelSerializer, described
+from .base import ModelSerializer
 
 
 class OperationSerializer(ModelSerializer):
@@ -35,25 +32,6 @@ class OperationSerializer(ModelSerializer):
             "created_at", "started_at", "finished_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
-        extra_kwargs = described(
-            kind="What is changed at the vendor.",
-            state="pending, running, verifying, succeeded, failed or cancelled.",
-            connection="The vendor connection it runs against.",
-            customer="The customer concerned.",
-            tenant="The vendor tenant concerned (set once created, for create_tenant).",
-            subscription="The subscription concerned, for subscription changes.",
-            batch="The bulk batch it belongs to, if any.",
-            params="What is sent to the vendor, normalized.",
-            source="Where it was requested: api, page, admin, …",
-            attempts="Attempts made so far.",
-            max_attempts="Attempts allowed before it fails.",
-            last_error="Why the latest attempt failed, for staff.",
-            error_detail="The vendor's error (status, code, field errors), redacted.",
-            result="What the vendor answered on success (tenant and subscription ids).",
-            next_attempt_at="When the next attempt is due, while retrying.",
-            started_at="When a worker first picked it up.",
-            finished_at="When it reached a final state.",
-        )
 
     def get_url(self, obj) -> str:
         path = reverse("api:operation-detail", args=[obj.pk])
@@ -176,13 +154,6 @@ class OperationBatchSerializer(ModelSerializer):
             "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
-        extra_kwargs = described(
-            kind="suspend or resume.",
-            customer="The customer the batch was requested for.",
-            description="What the batch does, for people.",
-            plan="The plan confirmed at creation (one line per tenant, with skips and reasons).",
-            source="Where it was requested.",
-        )
 
     @extend_schema_field(BatchProgressSerializer)
     def get_progress(self, obj) -> dict:
