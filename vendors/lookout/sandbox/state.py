@@ -17,9 +17,9 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from random import Random
-from collections.abc import Collection
 from typing import Any, Literal, overload
 
 from vendors.lookout import enums
