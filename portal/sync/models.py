@@ -46,6 +46,8 @@ class SyncRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: Set on a finished full sync for benchmarks; not a column (declared for the type checker).
+    rows_written: int
 
     class Meta:
         ordering = ["-created_at"]
