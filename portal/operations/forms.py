@@ -6,6 +6,7 @@ Each form takes the subscription and what the connection's catalog offers (``pla
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -58,10 +59,12 @@ class PlanForm(KindForm):
     product_code = forms.ChoiceField(choices=(), label="New plan")
 
     def __init__(
-        self, data: Any = None, *, plans: list[tuple[str, str]] = (), **context: Any
-    ) -> None:  # type: ignore[assignment]
+        self, data: Any = None, *, plans: Sequence[tuple[str, str]] = (), **context: Any
+    ) -> None:
         super().__init__(data, **context)
-        self.fields["product_code"].choices = plans  # type: ignore[attr-defined]
+        product_code = self.fields["product_code"]
+        assert isinstance(product_code, forms.ChoiceField)  # declared above
+        product_code.choices = plans
 
     def initial_for(self, subscription: Subscription) -> dict[str, Any]:
         return {"product_code": subscription.product_code}
