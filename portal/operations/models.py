@@ -100,6 +100,10 @@ class Operation(TimeStamped):
     claimed_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Set by the engine during a run, not columns (declared for the type checker): the step at
+    # the vendor ("read_back" or "send") and the milliseconds spent inside the adapter.
+    stage: str
+    adapter_ms: float
 
     class Meta:
         ordering = ["-created_at"]
