@@ -25,8 +25,8 @@ class KindForm(forms.Form):
         data: Any = None,
         *,
         subscription: Subscription,
-        plans: list[tuple[str, str]] = (),  # type: ignore[assignment]
-        addons: list[str] = (),  # type: ignore[assignment]
+        plans: Sequence[tuple[str, str]] = (),
+        addons: Sequence[str] = (),
     ) -> None:
         super().__init__(data, initial=self.initial_for(subscription))
         self.subscription = subscription
@@ -47,9 +47,11 @@ class AddonsForm(KindForm):
         required=False, choices=(), widget=forms.CheckboxSelectMultiple, label="Add-ons"
     )
 
-    def __init__(self, data: Any = None, *, addons: list[str] = (), **context: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, data: Any = None, *, addons: Sequence[str] = (), **context: Any) -> None:
         super().__init__(data, **context)
-        self.fields["addons"].choices = [(a, a) for a in addons]  # type: ignore[attr-defined]
+        field = self.fields["addons"]
+        assert isinstance(field, forms.ChoiceField)  # declared above
+        field.choices = [(a, a) for a in addons]
 
     def initial_for(self, subscription: Subscription) -> dict[str, Any]:
         return {"addons": subscription.addons}
