@@ -33,9 +33,10 @@ browser:
 	    apt-get update -q && apt-get install -y -q --no-install-recommends chromium; \
 	  else echo "chromium is missing: install it (apt-get install chromium) or browser tests skip"; fi; }
 
-## test: lint, then the whole suite (SQLite + filesystem broker unless DATABASE_URL/REDIS_URL are set).
+## test: lint, type-check (mypy), then the whole suite (SQLite + filesystem broker unless DATABASE_URL/REDIS_URL are set).
 test: $(VENV)/.installed-dev browser
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

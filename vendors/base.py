@@ -127,7 +127,7 @@ class VendorAdapter(ABC):
             method = cls.__dict__.get(name)
             if callable(method) and not getattr(method, "_reads_answers", False):
                 wrapped = unexpected_answers(method)
-                wrapped._reads_answers = True  # type: ignore[attr-defined]
+                setattr(wrapped, "_reads_answers", True)  # noqa: B010 - a mark on a function
                 setattr(cls, name, wrapped)
 
     @classmethod

@@ -78,7 +78,7 @@ class HttpVendorAdapter(VendorAdapter):
     connect_timeout: ClassVar[float] = 5.0
     read_timeout: ClassVar[float] = 30.0
     #: Safe calls are retried this many times on transient errors before giving up.
-    max_retries: ClassVar[int] = 5
+    max_retries: int = 5  # per instance too: the constructor may lower it
     backoff_base: ClassVar[float] = 0.25
     backoff_cap: ClassVar[float] = 8.0
     #: Statuses after which cached auth is refreshed and the request sent once more.
@@ -238,7 +238,17 @@ class HttpVendorAdapter(VendorAdapter):
     def remaining_daily_calls(self) -> int | None:
         return self.rate_limiter.remaining_today(self.limit_key, self.rate_limit)
 
-    def _send_once(self, method, path, params, json, data, headers, safe, attempt):
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None,
+        json: Any,
+        data: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        safe: bool,
+        attempt: int,
+    ) -> tuple[requests.Response, Any]:
         body_bytes = None
         merged_headers = dict(headers or {})
         if json is not None:
@@ -269,11 +279,14 @@ class HttpVendorAdapter(VendorAdapter):
                 continue
             if error is not None:
                 raise error
+            assert response is not None  # every path without a response sets an error
             return response, body
 
-    def _exchange(self, prepared, method, path, safe, attempt):
+    def _exchange(
+        self, prepared: requests.PreparedRequest, method: str, path: str, safe: bool, attempt: int
+    ) -> tuple[requests.Response | None, Any, VendorError | None]:
         started = time.monotonic()
-        response = None
+        response: requests.Response | None = None
         error: VendorError | None = None
         body: Any = None
         try:
@@ -324,7 +337,15 @@ class HttpVendorAdapter(VendorAdapter):
                 body=text,
             )
 
-    def _record(self, method, path, response, latency_ms, error, attempt) -> None:
+    def _record(
+        self,
+        method: str,
+        path: str,
+        response: requests.Response | None,
+        latency_ms: float,
+        error: VendorError | None,
+        attempt: int,
+    ) -> None:
         status = response.status_code if response is not None else None
         outcome = "ok" if error is None else type(error).__name__
         self.log.info(

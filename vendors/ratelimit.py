@@ -11,6 +11,7 @@ import datetime as dt
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -50,7 +51,11 @@ def _day_key(now: float) -> str:
 class InProcessRateLimiter:
     """Thread-safe sliding window for one process."""
 
-    def __init__(self, clock=time.monotonic, sleep=time.sleep) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._lock = threading.Lock()
         self._calls: dict[str, deque[float]] = defaultdict(deque)
         self._day_counts: dict[tuple[str, str], int] = defaultdict(int)
@@ -121,7 +126,12 @@ return 0
 class RedisRateLimiter:
     """Sliding window shared by all processes through Redis."""
 
-    def __init__(self, url: str, prefix: str = "portal:ratelimit", sleep=time.sleep) -> None:
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "portal:ratelimit",
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         import redis
 
         self._redis = redis.Redis.from_url(url)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
+from typing import Any
 
 from .base import VendorAdapter
 
@@ -67,7 +68,7 @@ DISPLAY_NAMES: dict[str, str] = {key: entry.display_name for key, entry in VENDO
 SANDBOXES: dict[str, str] = {key: entry.sandbox for key, entry in VENDORS.items()}
 
 
-def _load(dotted: str):
+def _load(dotted: str) -> Any:
     module, _, name = dotted.rpartition(".")
     return getattr(import_module(module), name)
 
@@ -75,9 +76,10 @@ def _load(dotted: str):
 @cache
 def get_adapter_class(vendor: str) -> type[VendorAdapter]:
     try:
-        return _load(ADAPTERS[vendor])
+        adapter_class: type[VendorAdapter] = _load(ADAPTERS[vendor])
     except KeyError:
         raise KeyError(f"unknown vendor {vendor!r}; known: {', '.join(ADAPTERS)}") from None
+    return adapter_class
 
 
 def vendor_choices() -> list[tuple[str, str]]:

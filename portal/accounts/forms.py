@@ -27,7 +27,9 @@ class RoleScopeForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reseller"].queryset = _resellers()
+        reseller = self.fields["reseller"]
+        assert isinstance(reseller, forms.ModelChoiceField)  # declared on the form
+        reseller.queryset = _resellers()
 
     def clean(self):
         cleaned = super().clean()

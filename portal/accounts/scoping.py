@@ -8,12 +8,17 @@ objects outside it are simply not found (404, not 403). Superusers count as admi
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from portal.customers.models import Customer, Subscription, Tenant, subtree_q
 
 from .models import Profile, Role
+
+_M = TypeVar("_M", bound=Model)
 
 
 def profile_of(user) -> Profile | None:
@@ -99,9 +104,9 @@ def scoped_subscriptions(user, queryset: QuerySet | None = None) -> QuerySet:
     return scoped(user, qs, "tenant__customer__")
 
 
-def get_in_scope_or_404(queryset: QuerySet, **lookup) -> Model:
+def get_in_scope_or_404(queryset: QuerySet[_M], **lookup: Any) -> _M:
     """Fetch from an already scoped queryset; outside the scope is 'not found', never 'forbidden'."""
     try:
         return queryset.get(**lookup)
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:  # the queryset's model's DoesNotExist
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None

@@ -53,7 +53,7 @@ def _describe(profile: Profile) -> dict[str, object]:
     return {
         "role": profile.role,
         "reseller": profile.reseller_id,
-        "reseller_name": profile.reseller.name if profile.reseller_id else "",
+        "reseller_name": profile.reseller.name if profile.reseller is not None else "",
     }
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from portal.core.models import Source
@@ -11,12 +12,25 @@ from portal.core.redaction import redact
 
 from .models import AuditEvent
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+#: Who asks for a change: a signed-in user, an anonymous request, or None (the system).
+Actor: TypeAlias = "User | AnonymousUser | None"
+
+
+def acting_user(actor: Actor) -> User | None:
+    """The user to record as the one who asked; None for the system or an anonymous request."""
+    if actor is None or isinstance(actor, AnonymousUser) or not actor.pk:
+        return None
+    return actor
+
 
 def audit_record(
     *,
     action: str,
     source: str = Source.SYSTEM,
-    actor=None,
+    actor: Actor = None,
     obj: models.Model | None = None,
     customer=None,
     detail: dict[str, Any] | None = None,
@@ -34,11 +48,12 @@ def audit_record(
     if customer is None and obj is not None:
         # The id, so an object whose customer is not loaded costs no query.
         customer_id = getattr(obj, "customer_id", None)
+    user = acting_user(actor)
     return AuditEvent.objects.create(
         action=action,
         source=source,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=actor_label or (actor.get_username() if getattr(actor, "pk", None) else source),
+        actor=user,
+        actor_label=actor_label or (user.get_username() if user is not None else source),
         object_type=obj._meta.label_lower if obj is not None else object_type,
         object_id=str(obj.pk) if obj is not None else object_id,
         object_repr=str(obj)[:300] if obj is not None else object_repr[:300],

@@ -47,7 +47,9 @@ def _customer_of(entry: LogEntry):
 def audit_admin_change(sender, instance: LogEntry, created: bool, **kwargs) -> None:
     if not created or instance.content_type_id is None:
         return
-    model = instance.content_type.model_class()
+    content_type = instance.content_type
+    assert content_type is not None  # content_type_id is set
+    model = content_type.model_class()
     if model is AuditEvent:
         return
     audit_record(
@@ -55,7 +57,7 @@ def audit_admin_change(sender, instance: LogEntry, created: bool, **kwargs) -> N
         source=Source.ADMIN,
         actor=instance.user,
         customer=_customer_of(instance),
-        object_type=f"{instance.content_type.app_label}.{instance.content_type.model}",
+        object_type=f"{content_type.app_label}.{content_type.model}",
         object_id=str(instance.object_id or ""),
         object_repr=instance.object_repr,
         detail={"fields": _changed_fields(instance)},

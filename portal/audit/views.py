@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -38,6 +38,6 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @viewer_required
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     _, events = audit_event_list(user=request.user, params=request.GET, request=request)
     return audit_csv_response(events)

@@ -29,7 +29,7 @@ class VendorConnectionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["vendor", "enabled", "sync_status"]
     search_fields = ["name", "base_url"]
-    readonly_fields = [
+    readonly_fields = (
         "sync_status",
         "last_synced_at",
         "last_success_at",
@@ -37,7 +37,7 @@ class VendorConnectionAdmin(admin.ModelAdmin):
         "sync_claimed_at",
         "created_at",
         "updated_at",
-    ]
+    )
     fieldsets = [
         (None, {"fields": ["vendor", "name", "base_url", "enabled", "new_credentials"]}),
         ("Sync", {"fields": readonly_fields}),

@@ -4,13 +4,13 @@ they changed)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from portal.audit.services import audit_record
+from portal.audit.services import Actor, audit_record
 from portal.core.models import Source
 from vendors.registry import get_adapter_class
 
@@ -32,7 +32,14 @@ def _check(fields: Mapping[str, Any], credentials: Mapping[str, str] | None, ven
             )
 
 
-def _audit(connection: VendorConnection, action: str, fields, credentials, actor, source) -> None:
+def _audit(
+    connection: VendorConnection,
+    action: str,
+    fields: Iterable[str],
+    credentials: Mapping[str, str] | None,
+    actor: Actor,
+    source: str,
+) -> None:
     audit_record(
         action=action,
         source=source,
@@ -47,7 +54,7 @@ def _audit(connection: VendorConnection, action: str, fields, credentials, actor
 def connection_create(
     *,
     credentials: Mapping[str, str],
-    actor=None,
+    actor: Actor = None,
     source: str = Source.PAGE,
     **fields: Any,
 ) -> VendorConnection:
@@ -65,7 +72,7 @@ def connection_update(
     *,
     connection: VendorConnection,
     credentials: Mapping[str, str] | None = None,
-    actor=None,
+    actor: Actor = None,
     source: str = Source.PAGE,
     **fields: Any,
 ) -> VendorConnection:

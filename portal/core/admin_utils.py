@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.contrib import admin
 from django.template.loader import render_to_string
 
 
@@ -16,7 +17,6 @@ def pretty_json(value) -> str:
 class RawPayloadMixin:
     """Adds a read-only ``raw_pretty`` field for models with a ``raw`` JSON payload."""
 
+    @admin.display(description="Raw vendor payload")
     def raw_pretty(self, obj) -> str:
         return pretty_json(obj.raw)
-
-    raw_pretty.short_description = "Raw vendor payload"

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from . import crypto
 
+if TYPE_CHECKING:  # django-stubs: the model attribute holds a dict, not a TextField's str
+    _EncryptedBase = models.TextField[dict[str, Any], dict[str, Any]]
+else:  # Django's fields cannot be subscripted at runtime
+    _EncryptedBase = models.TextField
 
-class EncryptedJSONField(models.TextField):
+
+class EncryptedJSONField(_EncryptedBase):
     """A JSON value stored as a Fernet token: the column never holds the plaintext.
 
     Lookups on the value are impossible by design; the field is never editable through forms

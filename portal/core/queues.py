@@ -34,4 +34,8 @@ def send_task(
     app = current_app
     if name not in app.tasks:
         app.loader.import_default_modules()
-    app.tasks[name].apply_async(args=list(args), queue=queue, countdown=countdown)
+    app.tasks[name].apply_async(
+        args=tuple(args),
+        queue=queue,
+        countdown=countdown,  # type: ignore[arg-type]  # celery-types says float; celery takes None
+    )

@@ -8,7 +8,7 @@ from .models import ConnectionTotals, Customer, Subscription, Tenant
 
 class TenantInline(admin.TabularInline):
     model = Tenant
-    fields = ["name", "connection", "external_id", "status", "last_seen_at"]
+    fields = ("name", "connection", "external_id", "status", "last_seen_at")
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -17,7 +17,7 @@ class TenantInline(admin.TabularInline):
 
 class SubscriptionInline(admin.TabularInline):
     model = Subscription
-    fields = [
+    fields = (
         "product_name",
         "product_code",
         "status",
@@ -25,7 +25,7 @@ class SubscriptionInline(admin.TabularInline):
         "seats_used",
         "is_trial",
         "trial_ends",
-    ]
+    )
     readonly_fields = fields
     extra = 0
     show_change_link = True

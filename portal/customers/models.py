@@ -127,7 +127,7 @@ class Customer(TimeStamped):
             if self.pk is None:
                 super().save(*args, **kwargs)
                 kwargs = {}
-            self.path = (self.parent.path if self.parent_id else "/") + f"{self.pk}/"
+            self.path = (self.parent.path if self.parent is not None else "/") + f"{self.pk}/"
             super().save(*args, **kwargs)
             if old_path and old_path != self.path:
                 # Moved: rewrite every descendant's path prefix in one UPDATE.

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from portal.audit.services import audit_record
+from portal.audit.services import Actor, audit_record
 from portal.core.models import Source
 
 from .models import Customer, CustomerKind
@@ -30,7 +30,7 @@ def _check_parent(customer: Customer) -> None:
 
 
 @transaction.atomic
-def customer_create(*, actor=None, source: str = Source.PAGE, **fields: Any) -> Customer:
+def customer_create(*, actor: Actor = None, source: str = Source.PAGE, **fields: Any) -> Customer:
     """Create a customer anywhere in the reseller hierarchy."""
     unknown = set(fields) - set(EDITABLE)
     if unknown:
@@ -52,7 +52,7 @@ def customer_create(*, actor=None, source: str = Source.PAGE, **fields: Any) -> 
 
 @transaction.atomic
 def customer_update(
-    *, customer: Customer, actor=None, source: str = Source.PAGE, **fields: Any
+    *, customer: Customer, actor: Actor = None, source: str = Source.PAGE, **fields: Any
 ) -> Customer:
     """Change a customer's details; moving it moves its whole subtree (one UPDATE)."""
     unknown = set(fields) - set(EDITABLE)
@@ -85,7 +85,7 @@ class CustomerInUse(ValidationError):
 
 
 @transaction.atomic
-def customer_delete(*, customer: Customer, actor=None, source: str = Source.PAGE) -> None:
+def customer_delete(*, customer: Customer, actor: Actor = None, source: str = Source.PAGE) -> None:
     """Delete a customer that owns nothing at any vendor; its audit trail stays."""
     if customer.tenants.exists():
         raise CustomerInUse(

@@ -87,9 +87,9 @@ def tenant_contribution(*, tenant_id: int | None) -> Contribution:
         )
         .values_list("status", "live_seats", "live_used")
     )
-    if not (rows := list(rows)):
+    if not (found := list(rows)):
         return Contribution()
-    status, seats, used = rows[0]
+    status, seats, used = found[0]
     return Contribution(0 if status in GONE_TENANT else 1, seats or 0, used or 0)
 
 

@@ -18,7 +18,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
-    fields = ["number", "at", "status_code", "duration_ms", "error"]
+    fields = ("number", "at", "status_code", "duration_ms", "error")
     readonly_fields = fields
     extra = 0
     can_delete = False

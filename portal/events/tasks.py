@@ -18,5 +18,5 @@ from .outbound import DELIVER_WEBHOOK
 def deliver_webhook(delivery_id: int) -> str:
     outcome = webhook_deliver(delivery_id)
     if outcome.retry_in is not None:
-        deliver_webhook.apply_async(args=[delivery_id], countdown=outcome.retry_in)
+        deliver_webhook.apply_async(args=(delivery_id,), countdown=outcome.retry_in)
     return outcome.status

@@ -7,7 +7,7 @@ from .models import Operation, OperationAttempt, OperationBatch
 
 class AttemptInline(admin.TabularInline):
     model = OperationAttempt
-    fields = ["number", "started_at", "finished_at", "outcome", "vendor_status", "error"]
+    fields = ("number", "started_at", "finished_at", "outcome", "vendor_status", "error")
     readonly_fields = fields
     extra = 0
     can_delete = False

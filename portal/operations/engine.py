@@ -44,6 +44,7 @@ from portal.sync.call_stats import record_call
 from portal.sync.mirror import apply_tenants
 from vendors.errors import (
     VendorAuthError,
+    VendorBadRequest,
     VendorError,
     VendorOutcomeUnknown,
     VendorTransientError,
@@ -69,7 +70,7 @@ class LostClaim(Exception):
 @dataclass(frozen=True)
 class RunOutcome:
     operation_id: int
-    state: str
+    state: str | None  # None: the row was deleted while a lost run was busy
     #: Seconds until the engine runs it again (already enqueued on commit), None when settled.
     rerun_in: float | None = None
 
@@ -463,7 +464,7 @@ def _fail(
     before: Callable[[], dict[str, Any]] | None = None,
 ) -> RunOutcome:
     error_detail = redact(_jsonable(exc.as_dict())) if isinstance(exc, VendorError) else {}
-    if isinstance(exc, VendorError) and getattr(exc, "field_errors", None):
+    if isinstance(exc, VendorBadRequest) and exc.field_errors:
         error_detail["field_errors"] = exc.field_errors
     return _close(
         operation,

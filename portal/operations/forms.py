@@ -6,6 +6,7 @@ Each form takes the subscription and what the connection's catalog offers (``pla
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -24,8 +25,8 @@ class KindForm(forms.Form):
         data: Any = None,
         *,
         subscription: Subscription,
-        plans: list[tuple[str, str]] = (),  # type: ignore[assignment]
-        addons: list[str] = (),  # type: ignore[assignment]
+        plans: Sequence[tuple[str, str]] = (),
+        addons: Sequence[str] = (),
     ) -> None:
         super().__init__(data, initial=self.initial_for(subscription))
         self.subscription = subscription
@@ -46,9 +47,11 @@ class AddonsForm(KindForm):
         required=False, choices=(), widget=forms.CheckboxSelectMultiple, label="Add-ons"
     )
 
-    def __init__(self, data: Any = None, *, addons: list[str] = (), **context: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, data: Any = None, *, addons: Sequence[str] = (), **context: Any) -> None:
         super().__init__(data, **context)
-        self.fields["addons"].choices = [(a, a) for a in addons]  # type: ignore[attr-defined]
+        field = self.fields["addons"]
+        assert isinstance(field, forms.ChoiceField)  # declared above
+        field.choices = [(a, a) for a in addons]
 
     def initial_for(self, subscription: Subscription) -> dict[str, Any]:
         return {"addons": subscription.addons}
@@ -58,10 +61,12 @@ class PlanForm(KindForm):
     product_code = forms.ChoiceField(choices=(), label="New plan")
 
     def __init__(
-        self, data: Any = None, *, plans: list[tuple[str, str]] = (), **context: Any
-    ) -> None:  # type: ignore[assignment]
+        self, data: Any = None, *, plans: Sequence[tuple[str, str]] = (), **context: Any
+    ) -> None:
         super().__init__(data, **context)
-        self.fields["product_code"].choices = plans  # type: ignore[attr-defined]
+        product_code = self.fields["product_code"]
+        assert isinstance(product_code, forms.ChoiceField)  # declared above
+        product_code.choices = plans
 
     def initial_for(self, subscription: Subscription) -> dict[str, Any]:
         return {"product_code": subscription.product_code}

@@ -99,11 +99,13 @@ class KindSpec:
 
 
 def _ext(operation: Operation) -> str:
+    assert operation.tenant is not None  # kinds that call the vendor target a tenant or below
     return operation.tenant.external_id
 
 
 def _sub_id(operation: Operation) -> str:
-    return operation.params.get("subscription_id", "")
+    sub_id: str = operation.params.get("subscription_id", "")
+    return sub_id
 
 
 def _subscription(tenant: VendorTenant, sub_id: str) -> VendorSubscription | None:

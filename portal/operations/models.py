@@ -62,6 +62,9 @@ class OperationBatch(TimeStamped):
         help_text="Where it was requested.",
     )
 
+    #: Operations per state, set by the API's batch list (not a column; declared for mypy).
+    state_counts: dict[str, int]
+
     def __str__(self) -> str:
         return f"Batch #{self.pk}: {self.get_kind_display()} {self.description}"
 
@@ -155,6 +158,10 @@ class Operation(TimeStamped):
     finished_at = models.DateTimeField(
         null=True, blank=True, help_text="When it reached a final state."
     )
+    # Set by the engine during a run, not columns (declared for the type checker): the step at
+    # the vendor ("read_back" or "send") and the milliseconds spent inside the adapter.
+    stage: str
+    adapter_ms: float
 
     class Meta:
         ordering = ["-created_at"]

@@ -107,7 +107,8 @@ def open_operation(
         if subscription is not None:
             ops = ops.filter(subscription=subscription)
     else:
-        ops = ops.filter(customer_id=customer_id, connection=connection, tenant__isnull=True)
+        # django-stubs types this exact lookup as str | int; Django reads None as IS NULL.
+        ops = ops.filter(customer_id=customer_id, connection=connection, tenant__isnull=True)  # type: ignore[misc]
     return ops.order_by("pk").first()
 
 

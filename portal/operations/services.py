@@ -11,7 +11,7 @@ or a retried API call); with a different request it is refused (OperationKeyReus
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from portal.audit.services import audit_record
+from portal.audit.services import Actor, acting_user, audit_record
 from portal.catalog.models import VendorConnection
 from portal.core.models import Source, fingerprint
 from portal.customers.models import Customer, Subscription, Tenant
@@ -73,7 +73,7 @@ def _operation_create(
     subscription: Subscription | None,
     params: dict[str, Any],
     request_fingerprint: str,
-    actor,
+    actor: Actor,
     source: str,
     idempotency_key: str,
     batch: OperationBatch | None = None,
@@ -87,7 +87,7 @@ def _operation_create(
         params=params,
         idempotency_key=idempotency_key or f"op-{uuid.uuid4()}",
         request_fingerprint=request_fingerprint,
-        requested_by=actor if getattr(actor, "pk", None) else None,
+        requested_by=acting_user(actor),
         source=source,
         batch=batch,
         max_attempts=settings.OPERATIONS_MAX_ATTEMPTS,
@@ -123,8 +123,8 @@ def _request(
     tenant: Tenant | None = None,
     subscription: Subscription | None = None,
     params: dict[str, Any],
-    problems,
-    actor,
+    problems: Callable[[], str],
+    actor: Actor,
     source: str,
     idempotency_key: str,
     batch: OperationBatch | None = None,
@@ -191,7 +191,7 @@ def tenant_create(
     trial: bool = False,
     addons: Sequence[str] = (),
     options: Mapping[str, Any] | None = None,
-    actor=None,
+    actor: Actor = None,
     source: str = Source.PAGE,
     idempotency_key: str = "",
 ) -> Operation:
@@ -252,7 +252,11 @@ def tenant_create(
 
 
 def _subscription_request(
-    kind: str, subscription: Subscription, params: dict[str, Any], problems, **kwargs
+    kind: str,
+    subscription: Subscription,
+    params: dict[str, Any],
+    problems: Callable[[], str],
+    **kwargs: Any,
 ) -> Operation:
     tenant = subscription.tenant
     params = {"subscription_id": subscription.external_id, **params}
@@ -282,7 +286,7 @@ def subscription_seats_change(
     *,
     subscription: Subscription,
     seats: int,
-    actor=None,
+    actor: Actor = None,
     source: str = Source.PAGE,
     idempotency_key: str = "",
 ) -> Operation:
@@ -312,7 +316,7 @@ def subscription_addons_change(
     *,
     subscription: Subscription,
     addons: Sequence[str],
-    actor=None,
+    actor: Actor = None,
     source: str = Source.PAGE,
     idempotency_key: str = "",
 ) -> Operation:
@@ -343,7 +347,7 @@ def subscription_plan_change(
     *,
     subscription: Subscription,
     product_code: str,
-    actor=None,
+    actor: Actor = None,
     source: str = Source.PAGE,
     idempotency_key: str = "",
 ) -> Operation:
@@ -373,7 +377,7 @@ def subscription_trial_convert(
     *,
     subscription: Subscription,
     seats: int | None = None,
-    actor=None,
+    actor: Actor = None,
     source: str = Source.PAGE,
     idempotency_key: str = "",
 ) -> Operation:
@@ -400,7 +404,7 @@ def _tenant_request(
     kind: str,
     tenant: Tenant,
     *,
-    actor,
+    actor: Actor,
     source: str,
     idempotency_key: str,
     subscription: Subscription | None = None,
@@ -431,7 +435,7 @@ def _tenant_request(
 @request_service(OperationKind.SUSPEND)
 @transaction.atomic
 def tenant_suspend(
-    *, tenant: Tenant, actor=None, source: str = Source.PAGE, idempotency_key: str = ""
+    *, tenant: Tenant, actor: Actor = None, source: str = Source.PAGE, idempotency_key: str = ""
 ) -> Operation:
     """Suspend an active tenant at its vendor (service stops, data is kept)."""
     return _tenant_request(
@@ -442,7 +446,7 @@ def tenant_suspend(
 @request_service(OperationKind.RESUME)
 @transaction.atomic
 def tenant_resume(
-    *, tenant: Tenant, actor=None, source: str = Source.PAGE, idempotency_key: str = ""
+    *, tenant: Tenant, actor: Actor = None, source: str = Source.PAGE, idempotency_key: str = ""
 ) -> Operation:
     """Resume a suspended tenant."""
     return _tenant_request(
@@ -456,7 +460,7 @@ def tenant_cancel(
     *,
     tenant: Tenant,
     subscription: Subscription | None = None,
-    actor=None,
+    actor: Actor = None,
     source: str = Source.PAGE,
     idempotency_key: str = "",
 ) -> Operation:
@@ -478,10 +482,11 @@ def tenant_cancel(
 
 @transaction.atomic
 def discrepancy_reapply(
-    *, discrepancy: Discrepancy, actor=None, source: str = Source.PAGE
+    *, discrepancy: Discrepancy, actor: Actor = None, source: str = Source.PAGE
 ) -> Operation:
     """Send our value to the vendor again, as an Operation; the discrepancy closes as reapplied."""
-    tenant, field, ours = discrepancy.tenant, discrepancy.field, discrepancy.ours
+    tenant, field = discrepancy.tenant, discrepancy.field
+    ours: Any = discrepancy.ours  # JSON: the value the portal holds for the field
     if field == "seats":
         operation = subscription_seats_change(
             subscription=discrepancy.subscription, seats=int(ours), actor=actor, source=source
@@ -506,7 +511,9 @@ def discrepancy_reapply(
 
 
 @transaction.atomic
-def operation_retry(*, operation: Operation, actor=None, source: str = Source.PAGE) -> Operation:
+def operation_retry(
+    *, operation: Operation, actor: Actor = None, source: str = Source.PAGE
+) -> Operation:
     """Send a failed operation again with the same key; the engine reads the vendor back first."""
     operation = (
         Operation.objects.select_for_update().select_related("connection").get(pk=operation.pk)
@@ -540,7 +547,9 @@ def operation_retry(*, operation: Operation, actor=None, source: str = Source.PA
 
 
 @transaction.atomic
-def operation_cancel(*, operation: Operation, actor=None, source: str = Source.PAGE) -> Operation:
+def operation_cancel(
+    *, operation: Operation, actor: Actor = None, source: str = Source.PAGE
+) -> Operation:
     """Withdraw an operation no worker has picked up yet (nothing was sent)."""
     now = timezone.now()
     cancelled = Operation.objects.filter(pk=operation.pk, state=OperationState.PENDING).update(
@@ -569,7 +578,7 @@ BULK_KINDS = (OperationKind.SUSPEND, OperationKind.RESUME)
 
 @transaction.atomic
 def batch_create(
-    *, customer: Customer, kind: str, actor=None, source: str = Source.PAGE
+    *, customer: Customer, kind: str, actor: Actor = None, source: str = Source.PAGE
 ) -> OperationBatch:
     """Suspend or resume a customer everywhere (a reseller: its whole subtree), as one batch.
 
@@ -593,7 +602,7 @@ def batch_create(
         description=f"{OperationKind(kind).label} {customer.name}"
         + (" and its customers" if customer.children.exists() else ""),
         plan=[item.as_dict() for item in plan],
-        requested_by=actor if getattr(actor, "pk", None) else None,
+        requested_by=acting_user(actor),
         source=source,
     )
     audit_record(
@@ -617,7 +626,7 @@ def batch_create(
 
 @transaction.atomic
 def batch_resume(
-    *, batch: OperationBatch, actor=None, source: str = Source.PAGE
+    *, batch: OperationBatch, actor: Actor = None, source: str = Source.PAGE
 ) -> list[Operation]:
     """Retry the failed operations of a partly failed batch (same keys, new attempts)."""
     failed = list(batch.operations.filter(state=OperationState.FAILED).order_by("pk"))

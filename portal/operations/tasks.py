@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
     time_limit=settings.OPERATIONS_RUN_TIME_LIMIT,
     soft_time_limit=settings.OPERATIONS_RUN_SOFT_TIME_LIMIT,
 )
-def run_operation(operation_id: int) -> str:
+def run_operation(operation_id: int) -> str | None:
     return operation_run(operation_id).state
 
 

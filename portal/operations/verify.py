@@ -31,6 +31,7 @@ def read_back(operation: Operation, adapter: VendorAdapter) -> VendorTenant | No
             return None
         tenant = found if found.subscriptions else adapter.get_tenant(found.external_id)
     else:
+        assert operation.tenant is not None  # every other target names a tenant
         tenant = adapter.get_tenant(operation.tenant.external_id)
     return tenant if effect_holds(operation, tenant) else None
 

@@ -14,6 +14,7 @@ from portal.catalog.models import SyncStatus, VendorConnection
 from portal.core.models import Source
 from vendors.base import VendorAdapter
 from vendors.errors import VendorAuthError, VendorError, VendorNotFound, VendorTransientError
+from vendors.http import HttpVendorAdapter
 from vendors.ratelimit import get_rate_limiter
 from vendors.registry import get_adapter_class
 
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 def connection_adapter(connection: VendorConnection, **kwargs) -> VendorAdapter:
     """The adapter for a connection, sharing one rate limit across all worker processes."""
     adapter_class = get_adapter_class(connection.vendor)
+    assert issubclass(adapter_class, HttpVendorAdapter)  # every registered adapter speaks HTTP
     # The creation time keeps the key unique when a database is recreated and ids are reused.
     created = int(connection.created_at.timestamp()) if connection.created_at else 0
     kwargs.setdefault("limit_key", f"connection:{connection.pk}:{created}")

@@ -8,6 +8,7 @@ pages, not its tenants.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import defaultdict
 
@@ -21,7 +22,7 @@ from vendors.http import CallRecord
 from .models import VendorCallStat
 
 _lock = threading.Lock()
-_pending: dict[tuple[int, object], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
+_pending: dict[tuple[int, dt.datetime], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
 
 
 def record_call(connection_id: int, record: CallRecord) -> None:

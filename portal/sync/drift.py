@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from portal.customers.models import Subscription, Tenant
@@ -22,7 +22,7 @@ def reconcile_intended(
     tenants: Sequence[Tenant],
     *,
     now: dt.datetime,
-    subscriptions: Sequence[Subscription] | None = None,
+    subscriptions: Iterable[Subscription] | None = None,
 ) -> int:
     """Open, refresh or self-heal discrepancies for tenants whose vendor data just changed.
 

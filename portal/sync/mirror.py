@@ -242,9 +242,10 @@ def _apply_subscriptions(
     old_ids = [t.pk for t, _ in pairs if t.pk not in new_tenant_ids]
     existing: dict[tuple[int, str], Subscription] = {}
     if old_ids:
-        for sub in Subscription.objects.filter(tenant_id__in=old_ids):
-            existing[(sub.tenant_id, sub.external_id)] = sub
-    to_create, to_update = [], []
+        for row in Subscription.objects.filter(tenant_id__in=old_ids):
+            existing[(row.tenant_id, row.external_id)] = row
+    to_create: list[Subscription] = []
+    to_update: list[Subscription] = []
     seen: set[tuple[int, str]] = set()
     written: list[Subscription] = []  # rows whose product is (re)set from its code
     for tenant, vt in pairs:

@@ -69,6 +69,8 @@ class SyncRun(models.Model):
     )
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True, help_text="When it ended.")
+    #: Set on a finished full sync for benchmarks; not a column (declared for the type checker).
+    rows_written: int
 
     class Meta:
         ordering = ["-created_at"]

@@ -22,6 +22,8 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
+    Field,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -232,7 +234,7 @@ def _rows_statement(
     filters: ReviewFilter,
     source: str,
     customer: str,
-    where: tuple[str, list],
+    where: tuple[str, list[object]],
     page: tuple[str, list] = ("", []),
     limit: tuple[str, list] = ("", []),
 ) -> tuple[str, list]:
@@ -306,7 +308,7 @@ def usage_review_customer_rows(
     if narrowing is None:
         return [], False
     tenants, page_params = "", [filters.period, str(Metric.SEATS_PURCHASED)]
-    where = (_PAGE_JOIN, [])
+    where: tuple[str, list[object]] = (_PAGE_JOIN, [])
     if narrowing.vendor:
         tenants = (
             " AND t.connection_id IN (SELECT id FROM catalog_vendorconnection WHERE vendor = %s)"
@@ -361,7 +363,7 @@ def _flagged_page(*, user, filters: ReviewFilter, page: int, size: int) -> tuple
     narrowing = _narrowing(user=user, filters=filters)
     if narrowing is None:
         return [], False
-    where = (_PAGE_JOIN, [])
+    where: tuple[str, list[object]] = (_PAGE_JOIN, [])
     if narrowing.vendor:
         where = (_PAGE_JOIN + " AND vc.vendor = %s", [narrowing.vendor])
     wanted = page * size + 1
@@ -582,6 +584,13 @@ ORDER BY vc.vendor, vc.name
 """
 
 
+def _column(model: type[Model], name: str) -> str:
+    """The database column of a model's concrete field."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column is not None  # a concrete field
+    return field.column
+
+
 def usage_connections_state(*, user, filters: ReviewFilter, missing: dict[int, int]) -> list[dict]:
     """Each connection with tenants in scope: its state for the month (open, closed or reopened,
     with when and by whom), its missing count and its corrections since the close."""
@@ -597,7 +606,7 @@ def usage_connections_state(*, user, filters: ReviewFilter, missing: dict[int, i
     users = get_user_model()
     sql = _CONNECTIONS_SQL.format(
         users=connection.ops.quote_name(users._meta.db_table),
-        username=connection.ops.quote_name(users._meta.get_field(users.USERNAME_FIELD).column),
+        username=connection.ops.quote_name(_column(users, users.USERNAME_FIELD)),
         # Narrowed to a reseller (the user's or the filter's): only the tenants of its subtree,
         # found from its customers (CROSS JOIN keeps that order on SQLite, which otherwise read
         # every tenant of the connection); else every tenant counts, unmatched ones too (as

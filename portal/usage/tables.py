@@ -54,7 +54,7 @@ class TotalsTable(Table):
     metric = Column("Metric")
     total = Column("Total", "total_text", css="num")
     unit = Column("Unit")
-    rows = Column("Figures", css="num")
+    figures = Column("Figures", "rows", css="num")  # reads "rows": Table.rows keeps its name
 
 
 def _when(c: dict) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.contrib import messages
@@ -31,7 +32,7 @@ from vendors.registry import vendor_choices
 from . import selectors
 from .export import usage_csv_response
 from .filters import UsageFilterSet, parse_period
-from .models import UsageRecord
+from .models import UsageAdjustment, UsageRecord
 from .selectors import FLAGS, ReviewFilter
 from .services import UsageCloseError, UsageCloseRefused, usage_month_close, usage_month_reopen
 from .tables import AdjustmentTable, ChecklistTable, MissingTable, ReviewTable, TotalsTable
@@ -100,6 +101,7 @@ def usage_review(request: HttpRequest) -> HttpResponse:
     )
     # A correction belongs to a tenant of a listed connection, which counts it: when none
     # counts any, the list is empty without asking (the usual month; saves a five-table query).
+    adjustments: Iterable[UsageAdjustment]  # a list, or a sliced queryset
     if distributor and not any(c["adjustments"] for c in connections):
         adjustments = []
     else:

@@ -32,15 +32,17 @@ class CustomerForm(forms.ModelForm):
         parents = selectors.reseller_choices(user=user)
         if self.instance.pk:
             parents = parents.exclude(subtree_q(self.instance.path))
-        self.fields["parent"].queryset = parents
-        self.fields["parent"].label = "Reseller (parent)"
-        self.fields["parent"].empty_label = "— none (top level) —"
+        parent = self.fields["parent"]
+        assert isinstance(parent, forms.ModelChoiceField)  # the parent ForeignKey's field
+        parent.queryset = parents
+        parent.label = "Reseller (parent)"
+        parent.empty_label = "— none (top level) —"
         from portal.accounts.scoping import user_reseller
 
         if user_reseller(user) is not None:
             # A scoped user's customers must stay inside their reseller's subtree.
-            self.fields["parent"].required = True
-            self.fields["parent"].empty_label = None
+            parent.required = True
+            parent.empty_label = None
 
     def changed_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -68,8 +70,11 @@ class ProvisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         connection = self._chosen_connection()
         products, addons = product_choices(connection)
-        self.fields["product_code"].choices = [("", "Choose a product…"), *products]
-        self.fields["addons"].choices = [(a, a) for a in addons]
+        product_code, addon_field = self.fields["product_code"], self.fields["addons"]
+        assert isinstance(product_code, forms.ChoiceField)  # declared on the form
+        assert isinstance(addon_field, forms.ChoiceField)
+        product_code.choices = [("", "Choose a product…"), *products]
+        addon_field.choices = [(a, a) for a in addons]
         if not products:
             self.fields["product_code"].help_text = (
                 "Choose a connection first; its mirrored catalog lists the products."
@@ -102,7 +107,9 @@ class ProvisionForm(forms.Form):
         if isinstance(key, VendorConnection):
             return key
         try:
-            return self.fields["connection"].queryset.filter(pk=int(key)).first() if key else None
+            field = self.fields["connection"]
+            assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
+            return field.queryset.filter(pk=int(key)).first() if key else None
         except (TypeError, ValueError):
             return None
 
@@ -156,7 +163,9 @@ class AdoptNewForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = selectors.reseller_choices(user=user)
+        parent = self.fields["parent"]
+        assert isinstance(parent, forms.ModelChoiceField)  # the parent ForeignKey's field
+        parent.queryset = selectors.reseller_choices(user=user)
 
 
 class CustomerSearchForm(forms.Form):

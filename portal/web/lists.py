@@ -13,7 +13,7 @@ from django.template.defaultfilters import date as date_filter
 from portal.core.models import Source
 from portal.customers.models import CustomerKind
 from portal.operations.models import OperationKind
-from portal.sync.models import Discrepancy, SyncScope
+from portal.sync.models import Resolution, SyncScope
 
 from .tables import (
     Badge,
@@ -83,9 +83,7 @@ class DiscrepancyTable(Table):
     status = Column(
         "Status",
         cell=Badge(),
-        note=Column(
-            value="resolution", cell=Choice(Discrepancy._meta.get_field("resolution").choices)
-        ),
+        note=Column(value="resolution", cell=Choice(Resolution.choices)),
     )
     seen = Column(
         "Seen",

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connections
 from django.db.models import Count, Max, Prefetch, QuerySet, Sum
@@ -135,7 +136,8 @@ def capped_counts(querysets: dict[str, QuerySet], *, cap: int = DASHBOARD_COUNT_
     """Several capped counts in one round trip: ``SELECT (SELECT COUNT(*) FROM (q1 LIMIT
     cap+1)), (SELECT COUNT(*) FROM (q2 LIMIT cap+1)), ...``, each subquery compiled by the ORM
     with its own parameters (the dashboard's four counts were four queries)."""
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []  # the ORM's own query parameters
     for queryset in querysets.values():
         sql, sub_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")  # noqa: S608 - ORM-compiled

@@ -362,11 +362,13 @@ class Column:
 
     def render(self, row, table: Table) -> str:
         """The cell's content."""
+        assert self.read is not None  # a value, or the attribute name set by __set_name__
         value = self.read(row)
         content = (
             self.empty if value is None or value == "" else self.cell.render(value, row, table)
         )
         if self.note is not None:
+            assert self.note.read is not None  # a note column is built with a value
             note = self.note.read(row)
             if note is not None and note != "":
                 content = (
@@ -405,6 +407,9 @@ class Table:
     attrs: ClassVar[dict[str, str]] = {}
     empty_text: ClassVar[str] = ""
     below: ClassVar[Column | None] = None
+    # Keywords some pages pass (``Table(rows, writable=...)``), declared for the type checker.
+    writable: bool
+    period: str
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)

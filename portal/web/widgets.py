@@ -27,7 +27,7 @@ class Options:
 def options(choices: Iterable[tuple[object, object]], selected) -> Options:
     """The options of ``choices``; ``selected``: one value, several, or None."""
     if selected is None:
-        values = frozenset()
+        values: frozenset[str] = frozenset()
     elif isinstance(selected, (list, tuple, set, frozenset)):
         values = frozenset("" if v is None else str(v) for v in selected)
     else:
@@ -78,7 +78,11 @@ def list_selects(form: forms.Form) -> forms.Form:
         widget = field.widget
         if type(widget) is forms.Select:
             listed = ListSelect(attrs=widget.attrs)
-            if isinstance(field, forms.ModelChoiceField) and hasattr(field.queryset.model, "name"):
+            if (
+                isinstance(field, forms.ModelChoiceField)
+                and field.queryset is not None
+                and hasattr(field.queryset.model, "name")
+            ):
                 empty = [("", field.empty_label)] if field.empty_label is not None else []
                 listed.choices = empty + list(field.queryset.values_list("pk", "name"))
             else:

@@ -154,11 +154,12 @@ def tenant_status(company: dict[str, Any], licence: dict[str, Any] | None) -> Te
         return TenantStatus.SUSPENDED
     if licence is None:
         return TenantStatus.UNKNOWN
-    return LICENCE_TENANT_STATUS.get(licence.get("subscriptionType"), TenantStatus.UNKNOWN)
+    kind: Any = licence.get("subscriptionType")  # an int in the documents, or absent
+    return LICENCE_TENANT_STATUS.get(kind, TenantStatus.UNKNOWN)
 
 
 def subscription_status(company: dict[str, Any], licence: dict[str, Any]) -> SubscriptionStatus:
-    kind = licence.get("subscriptionType")
+    kind: Any = licence.get("subscriptionType")  # an int in the documents, or absent
     expires = parse_day(licence.get("expiryDate"))
     if licence_ended(licence):
         return SubscriptionStatus.CANCELLED

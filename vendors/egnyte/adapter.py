@@ -318,10 +318,12 @@ class EgnyteAdapter(HttpVendorAdapter):
     def test_connection(self) -> None:
         self.call("GET", f"{API}/plans")
 
-    def pages(self, path: str, params: dict[str, str] | None = None) -> Iterator[list[dict]]:
+    def pages(
+        self, path: str, params: dict[str, str] | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
         """Follow ``next`` links; only their query is reused (assumption 4)."""
         query = dict(params or {})
-        seen: set[tuple] = set()
+        seen: set[tuple[tuple[str, str], ...]] = set()
         while True:
             body = self.call("GET", path, params=query)
             if not isinstance(body, dict) or not isinstance(body.get("results"), list):
@@ -412,6 +414,7 @@ class EgnyteAdapter(HttpVendorAdapter):
         if period > this_month:
             return []
         kind, name = self._split(external_id)
+        record: dict[str, Any] | None
         if period == this_month:
             record = self._current_record(external_id, kind, name)
         else:
@@ -621,8 +624,10 @@ class EgnyteAdapter(HttpVendorAdapter):
         for hook in self.list_webhooks():
             if hook.get("webhook_url") == url:
                 path = f"{API}/webhooks/{quote(hook['webhook_id'], safe='')}"
-                return self.call("PUT", path, json=body, safe=False)
-        return self.call("POST", f"{API}/webhooks", json=body, safe=False)
+                replaced: dict[str, Any] = self.call("PUT", path, json=body, safe=False)
+                return replaced
+        created: dict[str, Any] = self.call("POST", f"{API}/webhooks", json=body, safe=False)
+        return created
 
     def delete_webhook(self, webhook_id: str) -> None:
         self.call("DELETE", f"{API}/webhooks/{quote(webhook_id, safe='')}", safe=False)

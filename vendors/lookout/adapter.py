@@ -225,7 +225,7 @@ class LookoutAdapter(HttpVendorAdapter):
             )
         finally:
             self._fetching_token = False
-        token = body.get("access_token") if isinstance(body, dict) else None
+        token: str | None = body.get("access_token") if isinstance(body, dict) else None
         if not token:
             raise VendorTransientError("token response without access_token", vendor=self.vendor)
         lifetime = float(body.get("expires_in") or 0)
@@ -514,7 +514,9 @@ class LookoutAdapter(HttpVendorAdapter):
 
     def _order(self, suffix: str, body: dict[str, Any]) -> dict[str, Any]:
         """Post an order (never retried here) and poll it until Lookout has processed it."""
-        order = self.call("POST", f"{API_PREFIX}/orders{suffix}", json=body, safe=False)
+        order: dict[str, Any] = self.call(
+            "POST", f"{API_PREFIX}/orders{suffix}", json=body, safe=False
+        )
         transaction_id = body["transactionId"]
         for attempt in range(self.order_poll_attempts):
             if order.get("orderState") in OrderState.DONE:
@@ -546,7 +548,10 @@ class LookoutAdapter(HttpVendorAdapter):
         return f"{API_PREFIX}/tenants/{quote(external_id, safe='')}"
 
     def _subscription(self, external_id: str) -> dict[str, Any]:
-        return self.call("GET", f"{self._tenant_path(external_id)}/subscription")
+        subscription: dict[str, Any] = self.call(
+            "GET", f"{self._tenant_path(external_id)}/subscription"
+        )
+        return subscription
 
     def _subscription_of(self, item: dict[str, Any]) -> dict[str, Any] | None:
         """The tenant's subscription; Lookout shows only those created through the partner API."""

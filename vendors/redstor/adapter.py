@@ -353,7 +353,9 @@ class RedstorAdapter(HttpVendorAdapter):
             method, path, params={"apiVersion": self.api_version}, json=body, safe=False
         )
 
-    def _pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[list[dict]]:
+    def _pages(
+        self, path: str, params: Mapping[str, Any] | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
         """Follow nextPageToken until it is absent; a 204 is an empty collection."""
         query: dict[str, Any] = {**(params or {}), "maxResults": self.page_size}
         while True:
@@ -524,7 +526,7 @@ class RedstorAdapter(HttpVendorAdapter):
         existing = self.find_tenant(spec.reference, spec.name)
         if existing is None:
             contact = spec.contact
-            body = {
+            body: dict[str, Any] = {
                 "companyName": spec.name,
                 "type": "Customer",
                 "externalReference": spec.reference,
@@ -625,6 +627,7 @@ class RedstorAdapter(HttpVendorAdapter):
             if not subscription_id or s.external_id == subscription_id
         ]
         trial = next((s for s in subs if s.is_trial and s.raw.get("isActive")), None)
+        target: VendorSubscription | None
         if trial is not None:
             path = f"/companies/{external_id}/subscriptions/{trial.external_id}/trial/convert"
             self._write("PATCH", path)

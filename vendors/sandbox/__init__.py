@@ -5,7 +5,9 @@ Shared machinery lives here (server, faults, journal, seeding); each vendor's ow
 Nothing here imports Django.
 """
 
+from vendors.registry import SANDBOXES
+
 from .base import VendorSandbox
-from .server import SANDBOXES, SandboxServer
+from .server import SandboxServer
 
 __all__ = ["SANDBOXES", "SandboxServer", "VendorSandbox"]

@@ -7,7 +7,9 @@ import json
 import sys
 import time
 
-from .server import SANDBOXES, SandboxServer
+from vendors.registry import SANDBOXES
+
+from .server import SandboxServer
 
 
 def parse_fault(text: str) -> tuple[str, str, float]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -104,7 +105,8 @@ class VendorSandbox:
             return self.method_not_allowed_response(request)
         except HTTPException as exc:  # e.g. a redirect for a missing trailing slash
             return exc.get_response(request.environ)
-        return getattr(self, endpoint)(request, **values)
+        view: Callable[..., Response] = getattr(self, endpoint)
+        return view(request, **values)
 
     @staticmethod
     def json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

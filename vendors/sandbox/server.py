@@ -13,17 +13,21 @@ import socket
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterable
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from vendors.registry import SANDBOXES
 
 from .base import VendorSandbox
 from .faults import FaultConfig, FaultInjector
-from .journal import Journal
+from .journal import Journal, JournalEntry
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 #: The in-process mutation API every vendor sandbox offers, also reachable at /_control/<v>/mutate.
 MUTATIONS = ("set_tenant_status", "set_seats", "remove_tenant", "set_usage")
@@ -31,7 +35,8 @@ MUTATIONS = ("set_tenant_status", "set_seats", "remove_tenant", "set_usage")
 
 def load_sandbox_class(key: str) -> type[VendorSandbox]:
     module, _, name = SANDBOXES[key].rpartition(".")
-    return getattr(import_module(module), name)
+    sandbox_class: type[VendorSandbox] = getattr(import_module(module), name)
+    return sandbox_class
 
 
 class _DroppedConnection(ConnectionError):
@@ -61,7 +66,7 @@ class SandboxServer:
         self._windows: dict[tuple[str, str], deque[float]] = defaultdict(deque)
         self._days: dict[tuple[str, str, str], int] = defaultdict(int)
         self._rl_lock = threading.Lock()
-        self._server = None
+        self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
         self.reset()
@@ -87,21 +92,22 @@ class SandboxServer:
         self.journal.clear()
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
-        self._server = make_server(host, port, self.wsgi_app, threaded=True)
-        self._server.daemon_threads = True
-        self.url = f"http://{host}:{self._server.server_port}"
+        server = self._server = make_server(host, port, self.wsgi_app, threaded=True)
+        assert isinstance(server, ThreadedWSGIServer)  # threaded=True makes one
+        server.daemon_threads = True
+        self.url = f"http://{host}:{server.server_port}"
         for key, sandbox in self.sandboxes.items():
             sandbox.base_url = self.vendor_url(key)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self, host: str, port: int) -> None:
-        self._server = make_server(host, port, self.wsgi_app, threaded=True)
-        self.url = f"http://{host}:{self._server.server_port}"
+        server = self._server = make_server(host, port, self.wsgi_app, threaded=True)
+        self.url = f"http://{host}:{server.server_port}"
         for key, sandbox in self.sandboxes.items():
             sandbox.base_url = self.vendor_url(key)
-        self._server.serve_forever()
+        server.serve_forever()
 
     def stop(self) -> None:
         if self._server is not None:
@@ -125,7 +131,7 @@ class SandboxServer:
 
     # -- the WSGI app ----------------------------------------------------------------------------
 
-    def wsgi_app(self, environ, start_response):
+    def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         parts = request.path.lstrip("/").split("/", 1)
         head = parts[0]
@@ -192,7 +198,7 @@ class SandboxServer:
         return self._finish(entry, response, outcome)
 
     @staticmethod
-    def _finish(entry, response: Response, outcome: str) -> Response:
+    def _finish(entry: JournalEntry, response: Response, outcome: str) -> Response:
         entry.status = response.status_code
         entry.outcome = outcome
         return response

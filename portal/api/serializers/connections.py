@@ -20,11 +20,11 @@ class CreateOptionSerializer(serializers.Serializer):
     """One vendor-specific field of a new tenant, as the adapter declares it."""
 
     name = serializers.CharField(help_text="The key to send it under in ``options``.")
-    label = serializers.CharField(help_text="What the provision page calls it.")
+    label = serializers.CharField(help_text="What the provision page calls it.")  # type: ignore[assignment]  # a field named like a Field attribute: DRF allows it, the stubs do not
     type = serializers.ChoiceField(
         choices=[t.value for t in OptionType], help_text="How its value is checked."
     )
-    required = serializers.BooleanField(help_text="Whether a create must carry it.")
+    required = serializers.BooleanField(help_text="Whether a create must carry it.")  # type: ignore[assignment]  # a field named like a Field attribute: DRF allows it, the stubs do not
     choices = serializers.ListField(
         child=serializers.ListField(child=serializers.CharField()),
         help_text="[value, label] pairs for a choice.",

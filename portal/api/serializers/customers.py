@@ -10,7 +10,7 @@ from .base import ModelSerializer
 
 
 class CustomerSerializer(ModelSerializer):
-    parent = serializers.PrimaryKeyRelatedField(
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]  # a field named like a Field attribute: DRF allows it, the stubs do not
         queryset=Customer.objects.none(),
         allow_null=True,
         required=False,

@@ -24,7 +24,7 @@ def audit_history(context, obj, limit: int = 20):
     }
 
 
-def _filter_for(obj) -> dict[str, object]:
+def _filter_for(obj) -> dict[str, str | int]:
     if obj._meta.label_lower == "customers.customer":
         return {"customer": obj.pk}
     return {"object_type": obj._meta.label_lower, "object_id": obj.pk}

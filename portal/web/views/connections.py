@@ -72,6 +72,7 @@ def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         credentials = form.cleaned_data.get("credentials_value")
         if connection is None:
+            assert credentials is not None  # the form requires them for a new connection
             saved = connection_create(credentials=credentials, actor=request.user, **fields)
         else:
             saved = connection_update(

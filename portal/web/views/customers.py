@@ -219,6 +219,7 @@ def subscription_action(request: HttpRequest, pk: int, kind: str) -> HttpRespons
     if kind not in kinds.SUBSCRIPTION_KINDS:
         raise Http404("Unknown subscription action.")
     kind_spec = kinds.spec(kind)
+    assert kind_spec.form is not None  # every subscription kind has a form
     subscription = _subscription(request, pk)
     tenant = subscription.tenant
     card = next(

@@ -212,7 +212,7 @@ def operation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 #: What the dry run says will happen to each tenant ("will be resumed").
-BULK_DONE = {OperationKind.SUSPEND: "suspended", OperationKind.RESUME: "resumed"}
+BULK_DONE: dict[str, str] = {OperationKind.SUSPEND: "suspended", OperationKind.RESUME: "resumed"}
 
 
 @writer_required

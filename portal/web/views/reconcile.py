@@ -15,6 +15,7 @@ from portal.accounts.scoping import (
     scoped_customers,
 )
 from portal.core.models import Source
+from portal.customers.models import Customer, Tenant
 from portal.operations import services as ops
 from portal.sync import adoption, discrepancies
 from portal.sync.filters import DiscrepancyFilterSet
@@ -52,7 +53,7 @@ def unmatched_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _candidates(request: HttpRequest, tenant) -> list:
+def _candidates(request: HttpRequest, tenant: Tenant) -> tuple[list[Customer], set[int]]:
     """Suggested owners first, then what the user searched for (within their scope)."""
     scoped = scoped_customers(request.user)
     suggested = [
@@ -60,7 +61,8 @@ def _candidates(request: HttpRequest, tenant) -> list:
     ]
     q = request.GET.get("q", "").strip()
     found = list(scoped.filter(name__icontains=q)[:CANDIDATES]) if q else []
-    seen, result = set(), []
+    seen: set[int] = set()
+    result: list[Customer] = []
     for customer in suggested + found:
         if customer.pk not in seen:
             seen.add(customer.pk)

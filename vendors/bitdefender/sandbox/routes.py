@@ -8,11 +8,12 @@ acts on ``BitdefenderState``. Choices where the vendor docs are silent are liste
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 import re
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, overload
 
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -91,7 +92,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MONTH_RE = re.compile(r"^(0[1-9]|1[0-2])/(\d{4})$")
 SKIP_2FA_PERIODS = frozenset({0, 1, 3, 7, 14, 30, 90})
 
-Handler = Callable[[Request, "Params"], Any]
+Handler = Callable[[Request, Any], Any]  # (request, the raw JSON-RPC params)
 
 
 class Params:
@@ -120,16 +121,54 @@ class Params:
             raise InvalidParams(f"Parameter '{name}' must be {label}.")
         return value
 
-    def str(self, name: str, required: bool = False, max_len: int | None = None) -> str | None:
-        value = self._get(name, (str,), "a string", required)
+    # The checks below are named after the JSON types, so inside the class the builtins are
+    # spelled ``builtins.str`` and so on; ``required=True`` answers a value, never None.
+    @overload
+    def str(
+        self, name: builtins.str, required: Literal[True], max_len: builtins.int | None = None
+    ) -> builtins.str: ...
+    @overload
+    def str(
+        self,
+        name: builtins.str,
+        required: builtins.bool = False,
+        max_len: builtins.int | None = None,
+    ) -> builtins.str | None: ...
+    def str(
+        self,
+        name: builtins.str,
+        required: builtins.bool = False,
+        max_len: builtins.int | None = None,
+    ) -> builtins.str | None:
+        value: builtins.str | None = self._get(name, (builtins.str,), "a string", required)
         if value is not None and max_len is not None and len(value) > max_len:
             raise InvalidParams(f"Parameter '{name}' must be at most {max_len} characters.")
         return value
 
+    @overload
     def int(
-        self, name: str, required: bool = False, low: int | None = None, high: int | None = None
-    ) -> int | None:
-        value = self._get(name, (int,), "a number", required)
+        self,
+        name: builtins.str,
+        required: Literal[True],
+        low: builtins.int | None = None,
+        high: builtins.int | None = None,
+    ) -> builtins.int: ...
+    @overload
+    def int(
+        self,
+        name: builtins.str,
+        required: builtins.bool = False,
+        low: builtins.int | None = None,
+        high: builtins.int | None = None,
+    ) -> builtins.int | None: ...
+    def int(
+        self,
+        name: builtins.str,
+        required: builtins.bool = False,
+        low: builtins.int | None = None,
+        high: builtins.int | None = None,
+    ) -> builtins.int | None:
+        value: builtins.int | None = self._get(name, (builtins.int,), "a number", required)
         if value is not None and (
             (low is not None and value < low) or (high is not None and value > high)
         ):
@@ -137,13 +176,21 @@ class Params:
             raise InvalidParams(f"Parameter '{name}' must be {bounds}.")
         return value
 
-    def bool(self, name: str, required: bool = False) -> bool | None:
-        return self._get(name, (bool,), "a boolean", required)
+    @overload
+    def bool(self, name: builtins.str, required: Literal[True]) -> builtins.bool: ...
+    @overload
+    def bool(self, name: builtins.str, required: builtins.bool = False) -> builtins.bool | None: ...
+    def bool(self, name: builtins.str, required: builtins.bool = False) -> builtins.bool | None:
+        value: builtins.bool | None = self._get(name, (builtins.bool,), "a boolean", required)
+        return value
 
-    def obj(self, name: str) -> dict[str, Any] | None:
-        return self._get(name, (dict,), "an object", False)
+    def obj(self, name: builtins.str) -> dict[builtins.str, Any] | None:
+        value: dict[builtins.str, Any] | None = self._get(name, (dict,), "an object", False)
+        return value
 
-    def company_id(self, name: str = "companyId", required: bool = False) -> str | None:
+    def company_id(
+        self, name: builtins.str = "companyId", required: builtins.bool = False
+    ) -> builtins.str | None:
         value = self.str(name, required)
         if value is not None and not ID_RE.match(value):
             raise InvalidParams(f"Parameter '{name}' is not a valid ID.")

@@ -214,7 +214,17 @@ class EgnyteState:
                 )
                 plan.storage = max(plan.storage, storage + 5000)
 
-    def _seed_domain(self, rng, plan, name, slug, status, created_on, subscribed, months) -> None:
+    def _seed_domain(
+        self,
+        rng: random.Random,
+        plan: Plan,
+        name: str,
+        slug: str,
+        status: str,
+        created_on: dt.datetime,
+        subscribed: dt.date | None,
+        months: list[dt.date],
+    ) -> None:
         seats = rng.randint(3, 60)
         storage = seats * rng.choice((50, 100, 200))
         person = seeding.contact(rng, name)
@@ -260,7 +270,17 @@ class EgnyteState:
             history=history,
         )
 
-    def _seed_protect(self, rng, plan, name, slug, status, created_on, subscribed, months) -> None:
+    def _seed_protect(
+        self,
+        rng: random.Random,
+        plan: Plan,
+        name: str,
+        slug: str,
+        status: str,
+        created_on: dt.datetime,
+        subscribed: dt.date | None,
+        months: list[dt.date],
+    ) -> None:
         included = plan.cup_included * rng.choice((1, 2, 4))
         series = seeding.usage_series(rng, included, len(months))
         history = {}
@@ -392,7 +412,7 @@ class EgnyteState:
         with self.lock:
             plan = self.plans[tenant.plan_id]
             figures = self._figures(tenant, month)
-            record = {
+            record: dict[str, Any] = {
                 "tenant": tenant.tenant,
                 "domain": tenant.domain,
                 "planId": plan.plan_id,
@@ -782,14 +802,15 @@ class EgnyteState:
                 "webhooks": [w.record() | {"failures": w.failures} for w in self.webhooks.values()],
             }
 
-    def _unit_snapshot(self, external_id: str, unit, record: dict[str, Any]) -> dict[str, Any]:
+    def _unit_snapshot(
+        self, external_id: str, unit: Domain | ProtectTenant, record: dict[str, Any]
+    ) -> dict[str, Any]:
         plan = self.plans[unit.plan_id]
-        is_domain = isinstance(unit, Domain)
         return {
             "external_id": external_id,
-            "kind": DOMAIN if is_domain else PROTECT,
+            "kind": DOMAIN if isinstance(unit, Domain) else PROTECT,
             # The vendor keeps no company name: a domain (or Protect tenant) is its own name.
-            "name": unit.domain if is_domain else unit.tenant,
+            "name": unit.domain if isinstance(unit, Domain) else unit.tenant,
             "status": unit.status,
             "record": record,
             "usage": {month: dict(values) for month, values in unit.history.items()},
@@ -799,9 +820,11 @@ class EgnyteState:
                     "product_code": str(plan.plan_id),
                     "product_name": plan.name,
                     "status": unit.status,
-                    "seats": unit.power_users if is_domain else None,
-                    "seats_used": unit.power_used if is_domain else None,
-                    "addons": [f["name"] for f in unit.features] if is_domain else [],
+                    "seats": unit.power_users if isinstance(unit, Domain) else None,
+                    "seats_used": unit.power_used if isinstance(unit, Domain) else None,
+                    "addons": [f["name"] for f in unit.features]
+                    if isinstance(unit, Domain)
+                    else [],
                 }
             ],
         }
@@ -829,7 +852,9 @@ def _object(body: Any) -> dict[str, Any]:
     return body
 
 
-def _positive_ints(body: dict[str, Any], names: tuple[str, ...], errors: dict) -> None:
+def _positive_ints(
+    body: dict[str, Any], names: tuple[str, ...], errors: dict[str, list[str]]
+) -> None:
     for name in names:
         value = body.get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:

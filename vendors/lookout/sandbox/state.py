@@ -17,9 +17,10 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from random import Random
-from typing import Any
+from typing import Any, Literal, overload
 
 from vendors.lookout import enums
 from vendors.lookout.enums import AutoRenewState, EntityState, OrderState, OrderType, TermType
@@ -211,6 +212,10 @@ class AppKey:
         return data
 
 
+@overload
+def _int(body: dict[str, Any], name: str, *, required: Literal[True], minimum: int = 0) -> int: ...
+@overload
+def _int(body: dict[str, Any], name: str, *, required: bool, minimum: int = 0) -> int | None: ...
 def _int(body: dict[str, Any], name: str, *, required: bool, minimum: int = 0) -> int | None:
     value = body.get(name)
     if value is None:
@@ -233,8 +238,18 @@ def _text(body: dict[str, Any], name: str, *, required: bool = True) -> str:
     return value
 
 
-def _choice(body: dict[str, Any], name: str, allowed, default: str | None = None) -> str | None:
+@overload
+def _choice(body: dict[str, Any], name: str, allowed: Collection[str], default: str) -> str: ...
+@overload
+def _choice(
+    body: dict[str, Any], name: str, allowed: Collection[str], default: None = None
+) -> str | None: ...
+def _choice(
+    body: dict[str, Any], name: str, allowed: Collection[str], default: str | None = None
+) -> str | None:
     value = body.get(name, default)
+    if value is None:  # an explicit null reads as the field left out
+        value = default
     if value is not None and value not in allowed:
         raise BadRequest(f"{name} must be one of {', '.join(sorted(allowed))}")
     return value
@@ -249,7 +264,7 @@ class LookoutState:
         self.pending: dict[str, Order] = {}
         self.tokens: dict[str, tuple[str, float]] = {}  # access token -> (application key, expiry)
         self.app_keys: dict[tuple[str, str], dict[str, AppKey]] = {}
-        self.token_lifetime = enums.TOKEN_LIFETIME_SECONDS
+        self.token_lifetime: float = enums.TOKEN_LIFETIME_SECONDS
         self.order_polls_to_complete = enums.ORDER_POLLS_TO_COMPLETE
         self.order_delay_seconds = enums.ORDER_DELAY_SECONDS
 
@@ -544,8 +559,8 @@ class LookoutState:
             order.implementation_date = now_utc()
             self.pending.pop(order.transaction_id, None)
             tenant = self.tenants.get(order.external_partner_id)
-            created = order.order_type == OrderType.CREATE and tenant is not None
-            if created and tenant.state == EntityState.PENDING:
+            created = order.order_type == OrderType.CREATE
+            if created and tenant is not None and tenant.state == EntityState.PENDING:
                 trial = tenant.term_type == TermType.TRIAL
                 tenant.state = EntityState.TRIAL if trial else EntityState.ACTIVE
                 tenant.implementation_date = order.implementation_date

@@ -31,7 +31,16 @@ from vendors.sandbox.base import VendorSandbox
 
 from . import errors
 from .errors import RedstorProblem, ValidationFailed
-from .state import PRODUCTS, PRODUCTS_BY_ID, SCOPES, TOKEN_LIFETIME, RedstorState, flatten
+from .state import (
+    PRODUCTS,
+    PRODUCTS_BY_ID,
+    SCOPES,
+    TOKEN_LIFETIME,
+    Company,
+    RedstorState,
+    Subscription,
+    flatten,
+)
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #: IdentityServer validates client assertions with the .NET default clock skew of five minutes.
@@ -249,7 +258,8 @@ class RedstorSandbox(VendorSandbox):
                         f"the API version '{version}'.",
                         instance=request.path,
                     )
-            return getattr(self, endpoint)(request, **values)
+            view: Callable[..., Response] = getattr(self, endpoint)
+            return view(request, **values)
         except RedstorProblem as exc:
             return errors.from_exception(exc, request.path)
 
@@ -383,7 +393,7 @@ class RedstorSandbox(VendorSandbox):
         body["results"] = [render(item) for item in items[start : start + size]]
         return self.json(body)
 
-    def _ordered(self, request: Request, companies: list) -> list:
+    def _ordered(self, request: Request, companies: list[Company]) -> list[Company]:
         search = request.args.get("search")
         if search:
             companies = [c for c in companies if search.lower() in c.name.lower()]
@@ -436,6 +446,7 @@ class RedstorSandbox(VendorSandbox):
             ]
         if problems:
             raise ValidationFailed(problems)
+        assert isinstance(name, str)  # a missing or non-string name is a problem above
         admin = body.get("adminUser") if isinstance(body.get("adminUser"), dict) else None
         company = self.state.create_company(company_id, name.strip(), type_, reference, admin)
         self.mark(request, "create_tenant", company_id=company.company_id)
@@ -480,7 +491,7 @@ class RedstorSandbox(VendorSandbox):
             )
         return self.json(product)
 
-    def sub_json(self, sub) -> dict[str, Any]:
+    def sub_json(self, sub: Subscription) -> dict[str, Any]:
         return sub.as_json(self.variant["trial_status"])
 
     def list_subscriptions(self, request: Request, company_id: str) -> Response:
@@ -552,7 +563,7 @@ class RedstorSandbox(VendorSandbox):
         index = self.state.month_index(day)
         return -1 if index is None else index
 
-    def _rows(self, company, index: int, exclude: bool) -> list[dict[str, Any]]:
+    def _rows(self, company: Company, index: int, exclude: bool) -> list[dict[str, Any]]:
         return [] if index < 0 else self.state.company_consumption(company, index, exclude)
 
     def consumption_company(self, request: Request, company_id: str) -> Response:
@@ -576,7 +587,7 @@ class RedstorSandbox(VendorSandbox):
     def consumption_direct(self, request: Request, company_id: str) -> Response:
         index, exclude = self._month(request), _bool(request, "shouldExcludeTrials")
 
-        def render(company) -> dict[str, Any]:
+        def render(company: Company) -> dict[str, Any]:
             rows = self._rows(company, index, exclude)
             if company.type == "Partner":  # aggregate the reseller's whole tree per product
                 rows = rows + [
@@ -626,11 +637,13 @@ class RedstorSandbox(VendorSandbox):
 
     # -- backup and restore statuses ----------------------------------------------------------
 
-    def _product_filter(self, request: Request, statuses: list[dict[str, Any]]) -> list:
+    def _product_filter(
+        self, request: Request, statuses: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         product_id = _int(request, "productId")
         return [s for s in statuses if product_id is None or s["productId"] == product_id]
 
-    def _company_statuses(self, request: Request, company, kind: str) -> dict[str, Any]:
+    def _company_statuses(self, request: Request, company: Company, kind: str) -> dict[str, Any]:
         statuses = self.state.operation_statuses(company, kind)
         return {
             "companyId": company.company_id,
@@ -663,7 +676,7 @@ class RedstorSandbox(VendorSandbox):
     def operation_customers(self, request: Request, company_id: str, kind: str) -> Response:
         aggregate = _bool(request, "aggregate")
 
-        def render(company) -> dict[str, Any]:
+        def render(company: Company) -> dict[str, Any]:
             data = self._company_statuses(request, company, kind)
             if aggregate and company.type == "Partner":
                 below = [

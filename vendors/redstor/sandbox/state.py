@@ -22,7 +22,7 @@ import uuid
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from vendors.sandbox import seeding
 
@@ -243,7 +243,12 @@ class RedstorState:
     # -- the company tree ---------------------------------------------------------------------
 
     def _add_company(
-        self, company_id: str, name: str, type_: str, parent_id: str | None, reference=None
+        self,
+        company_id: str,
+        name: str,
+        type_: str,
+        parent_id: str | None,
+        reference: str | None = None,
     ) -> Company:
         company = Company(company_id, name, type_, parent_id, reference=reference)
         self.companies[company_id] = company
@@ -336,6 +341,7 @@ class RedstorState:
                 raise Unprocessable("The root company cannot be deleted.")
             if self.children.get(company_id):
                 raise Unprocessable("A company with customers cannot be deleted.")
+            assert company.parent_id is not None  # only the root has no parent
             del self.companies[company_id]
             self.children.pop(company_id, None)
             self.children[company.parent_id].remove(company_id)
@@ -353,13 +359,14 @@ class RedstorState:
                 raise Unprocessable("A company cannot be moved below itself.")
             if customer.parent_id == company_id:
                 return False
+            assert customer.parent_id is not None  # only the root has no parent
             self.children[customer.parent_id].remove(customer_id)
             self.children[company_id].append(customer_id)
             customer.parent_id = company_id
             self._tree_cache.clear()
             return True
 
-    def _user(self, rng: random.Random, company: Company, name: str, email: str) -> dict:
+    def _user(self, rng: random.Random, company: Company, name: str, email: str) -> dict[str, Any]:
         return {
             "userId": _uuid(rng),
             "name": name,
@@ -414,6 +421,7 @@ class RedstorState:
                 errors["licensedSeats"] = ["The field licensedSeats must be between 1 and 100000."]
             if errors:
                 raise ValidationFailed(errors)
+            assert product is not None  # an unknown product is an error above
             if not company.is_enabled:
                 raise Unprocessable("The company is disabled.")
             mine = [s for s in company.subscriptions if s.product_id == product_id]
@@ -464,6 +472,10 @@ class RedstorState:
 
     # -- consumption --------------------------------------------------------------------------
 
+    @overload
+    def month_index(self, day: None) -> int: ...
+    @overload
+    def month_index(self, day: dt.date) -> int | None: ...
     def month_index(self, day: dt.date | None) -> int | None:
         """Index of the month holding ``day`` (None: the current month); None when unknown."""
         if day is None:
