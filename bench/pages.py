@@ -348,7 +348,7 @@ def same_rows_per_page() -> None:
     """Every admin changelist shows the portal's page size (the admin's default is 100)."""
     from django.contrib import admin
 
-    from portal.web.views.common import PAGE_SIZE
+    from portal.core.pagination import PAGE_SIZE
 
     for model_admin in admin.site._registry.values():
         model_admin.list_per_page = PAGE_SIZE

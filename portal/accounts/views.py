@@ -13,10 +13,12 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.accounts.decorators import manager_required
 from portal.accounts.scoping import user_reseller, user_role
 from portal.audit.services import audit_record
 from portal.core.models import Source
-from portal.web.views.common import flash_refusal, manager_required, paginate
+from portal.core.pagination import paginate
+from portal.core.refusals import flash_refusal
 
 from . import selectors, services
 from .forms import ApiTokenForm, RoleScopeForm, UserInviteForm

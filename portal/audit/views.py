@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from portal.web.views.common import paginate, viewer_required
+from portal.accounts.decorators import viewer_required
+from portal.core.pagination import paginate
 from portal.web.widgets import list_selects
 
 from .export import audit_csv_response

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from portal.accounts.decorators import manager_required, viewer_required, writer_required
 from portal.accounts.scoping import (
     can_manage,
     can_write,
@@ -25,7 +26,6 @@ from portal.catalog.models import VendorConnection
 from portal.usage.collection import previous_month
 from portal.usage.selectors import scoped_usage
 from portal.web.templatetags.portal_tags import query
-from portal.web.views.common import manager_required, viewer_required, writer_required
 from portal.web.widgets import options
 from vendors.registry import vendor_choices
 

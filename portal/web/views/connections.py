@@ -8,11 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from portal.accounts.decorators import manager_required, viewer_required, writer_required
 from portal.accounts.scoping import can_manage, can_write, user_reseller
 from portal.catalog.forms import VendorConnectionForm
 from portal.catalog.models import VendorConnection
 from portal.catalog.services import connection_create, connection_update
 from portal.core.models import Source
+from portal.core.pagination import paginate
 from portal.sync.adapters import connection_test
 from portal.sync.enqueue import sync_request
 from portal.sync.filters import SyncRunFilterSet
@@ -22,7 +24,6 @@ from .. import selectors
 from ..lists import CapabilityMatrix, ConnectionTable, SyncRunTable, VendorCapabilityTable
 from ..selectors import SYNC_RUN_VALUES
 from ..widgets import list_selects
-from .common import manager_required, paginate, viewer_required, writer_required
 
 
 @viewer_required

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from portal.accounts.decorators import viewer_required, writer_required
 from portal.accounts.scoping import (
     can_write,
     get_in_scope_or_404,
@@ -16,6 +17,8 @@ from portal.accounts.scoping import (
     scoped_subscriptions,
     scoped_tenants,
 )
+from portal.core.pagination import paginate
+from portal.core.refusals import error_text, flash_refusal
 from portal.customers.filters import CustomerFilterSet
 from portal.customers.services import customer_create, customer_update
 from portal.operations import kinds
@@ -30,7 +33,6 @@ from ..lists import (
     SubscriptionTable,
 )
 from ..widgets import list_selects
-from .common import error_text, flash_refusal, paginate, viewer_required, writer_required
 
 
 def _dashboard(request: HttpRequest) -> dict:

@@ -12,11 +12,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from portal.accounts.decorators import viewer_required, writer_required
 from portal.accounts.scoping import (
     can_write,
     get_in_scope_or_404,
     scoped_customers,
 )
+from portal.core.pagination import paginate
+from portal.core.refusals import error_text, flash_refusal
 from portal.operations import kinds
 from portal.operations import services as ops
 from portal.operations.filters import OperationFilterSet
@@ -27,7 +30,6 @@ from portal.operations.selectors import batch_plan, batch_progress, scoped_opera
 from .. import forms, selectors
 from ..lists import AttemptTable, BatchOperationTable, BulkPlanTable, OperationTable
 from ..widgets import list_selects
-from .common import error_text, flash_refusal, paginate, viewer_required, writer_required
 
 SEARCH_LIMIT = 20
 

@@ -9,12 +9,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from portal.accounts.decorators import viewer_required, writer_required
 from portal.accounts.scoping import (
     can_write,
     get_in_scope_or_404,
     scoped_customers,
 )
 from portal.core.models import Source
+from portal.core.pagination import paginate
+from portal.core.refusals import flash_refusal
 from portal.customers.models import Customer, Tenant
 from portal.operations import services as ops
 from portal.sync import adoption, discrepancies
@@ -25,7 +28,6 @@ from portal.sync.selectors import scoped_discrepancies
 from .. import forms, selectors
 from ..lists import DiscrepancyTable, UnmatchedTable
 from ..widgets import list_selects
-from .common import flash_refusal, paginate, viewer_required, writer_required
 
 CANDIDATES = 25
 
