@@ -324,7 +324,7 @@ def admin_urls(data: dict) -> dict[str, str]:
         "customers": customers,
         "customers_search": f"{customers}?q=Customer+0421",
         "customers_hierarchy": f"{customers}?o=1&p=40",
-        "customers_by_vendor": f"{customers}?kind__exact=customer",  # no vendor filter there
+        "customers_by_vendor": f"{customers}?tenants__connection__vendor__exact=redstor",
         "customers_by_reseller": f"{customers}?parent__id__exact={data['reseller'].pk}",
         "customer_detail": f"{customers}{data['customer'].pk}/change/",
         "reseller_detail": f"{customers}{data['reseller'].pk}/change/",

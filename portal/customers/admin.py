@@ -43,7 +43,8 @@ class CustomerAdmin(admin.ModelAdmin):
         "external_ref",
         "contact_email",
     ]
-    list_filter = ["kind", "status"]
+    # "Customers at this vendor" is what support asks most after a name.
+    list_filter = ["kind", "status", ("tenants__connection__vendor", admin.ChoicesFieldListFilter)]
     search_fields = ["name", "reference", "external_ref", "contact_email"]
     autocomplete_fields = ["parent"]
     readonly_fields = ["reference", "path", "created_at", "updated_at"]

@@ -187,3 +187,16 @@ def test_it_shows_raw_payloads_pretty_printed_and_read_only(admin_client, every_
     )
     assert "&lt;b&gt;gold&lt;/b&gt;" in page  # escaped: a vendor payload cannot inject markup
     assert 'name="raw"' not in page
+
+
+def test_support_filters_customers_by_vendor_in_the_admin(admin_client):
+    from tests.factories import TenantFactory, VendorConnectionFactory
+
+    at_redstor = TenantFactory(connection=VendorConnectionFactory(vendor="redstor")).customer
+    elsewhere = TenantFactory(connection=VendorConnectionFactory(vendor="lookout")).customer
+
+    page = admin_client.get("/admin/customers/customer/?tenants__connection__vendor__exact=redstor")
+
+    assert page.status_code == 200
+    shown = {c.pk for c in page.context["cl"].result_list}
+    assert at_redstor.pk in shown and elsewhere.pk not in shown
