@@ -178,3 +178,20 @@ def test_settings_are_read_from_the_environment_only_in_settings():
         if "settings" not in p.relative_to(PORTAL).parts and ENV_READ.search(p.read_text())
     ]
     assert readers == []
+
+
+def test_events_sit_on_core_and_audit_and_domain_apps_never_import_the_delivery_apps():
+    """Stricter than the layers for two places: events (below every app that emits) and the
+    domain apps' entry points too (their admin and commands never reach into api or web)."""
+    edges = graph()
+    events = {t for m, ts in edges.items() if m.startswith("portal.events") for t in ts}
+    assert {t.split(".")[1] for t in events} <= {"core", "audit", "events"}
+    domain = {"customers", "catalog", "operations", "sync"}
+    reaching = sorted(
+        f"{m} -> {t}"
+        for m, ts in edges.items()
+        if app_of(m) in domain
+        for t in ts
+        if app_of(t) in ("api", "web")
+    )
+    assert reaching == []
