@@ -74,8 +74,7 @@ def test_it_serves_the_docs_with_local_assets_only(api, admin, client):
     assert any("swagger-ui" in a for a in assets)
     assert not [a for a in assets if a.startswith(("http:", "https:", "//"))], assets
     assert "unpkg" not in html and "jsdelivr" not in html and "cdn" not in html.lower()
-    redoc = client.get("/api/redoc/").content.decode()
-    assert "redoc" in redoc and "cdn.redoc.ly" not in redoc
+    assert client.get("/api/redoc/").status_code == 404  # one docs page: see portal/api/urls.py
 
 
 @pytest.fixture
