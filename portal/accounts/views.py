@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal.accounts.decorators import manager_required
 from portal.accounts.scoping import user_reseller, user_role
 from portal.audit.services import audit_record
+from portal.core.mail import mail_destination
 from portal.core.models import Source
 from portal.core.pagination import paginate
 from portal.core.refusals import flash_refusal
@@ -62,7 +63,12 @@ def user_invite(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"{user.username} invited: a set-password link was mailed.")
+            where = mail_destination()
+            messages.success(
+                request,
+                f"{user.username} invited: a set-password link was mailed to {user.email}"
+                + (f" (this installation's mail is {where})." if where else "."),
+            )
             return redirect("accounts:detail", pk=user.pk)
     return render(request, "accounts/user_invite.html", {"form": form})
 

@@ -46,8 +46,10 @@ def test_every_main_page_has_an_empty_console(page, sign_in):
     )
     page.on(
         "response",
-        lambda response: response.status >= 400
-        and problems.append(f"{page.url}: {response.status} {response.url}"),
+        lambda response: (
+            response.status >= 400
+            and problems.append(f"{page.url}: {response.status} {response.url}")
+        ),
     )
     sign_in(admin)
     urls = [

@@ -137,3 +137,49 @@ def test_the_command_line_server_seeds_1000_tenants_per_vendor_in_under_10_secon
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_help_and_the_docs_name_every_control_call_and_mutation():
+    from pathlib import Path
+
+    from vendors.sandbox.server import MUTATIONS
+
+    shown = subprocess.run(
+        [sys.executable, "-m", "vendors.sandbox", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "sandbox.md").read_text()
+    for text in (shown, docs):
+        for call in ("/_control/journal", "/_control/faults/", "/_control/variants/",
+                     "/_control/reset", "/mutate", "/state"):  # fmt: skip
+            assert call in text
+        for method in MUTATIONS:
+            assert method in text
+
+
+def test_a_mutation_with_bad_arguments_answers_400_with_the_reason(sandbox):
+    answer = requests.post(
+        f"{sandbox.url}/_control/redstor/mutate",
+        json={"method": "set_usage", "args": ["no-such-company", "2026-11-01", {}]},
+        timeout=5,
+    )
+
+    assert answer.status_code == 400
+    assert "no-such-company" in answer.json()["error"]
+
+
+def test_a_usage_mutation_takes_the_month_as_json_text(sandbox):
+    import datetime as dt
+
+    company = sandbox.sandboxes["redstor"].snapshot()["tenants"][0]["companyId"]
+    month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    answer = requests.post(
+        f"{sandbox.url}/_control/redstor/mutate",
+        json={"method": "set_usage", "args": [company, month.isoformat(), {"activeSeats": 9}]},
+        timeout=5,
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"done": "set_usage"}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 
 from vendors.registry import SANDBOXES
 
-from .server import SandboxServer
+from .server import CONTROL_API, SandboxServer
 
 
 def parse_fault(text: str) -> tuple[str, str, float]:
@@ -31,7 +32,12 @@ def parse_variant(text: str) -> tuple[str, str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vendors.sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m vendors.sandbox",
+        description=__doc__,
+        epilog=CONTROL_API,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--seed", type=int, default=0, help="tenants to create per vendor")
@@ -56,7 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-rate-limit", action="store_true", help="do not enforce vendor rates")
     parser.add_argument("--describe", metavar="FILE", help="write URLs and credentials as JSON")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no line per request (the journal, GET /_control/journal, still has every one)",
+    )
     args = parser.parse_args(argv)
+    if args.quiet:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     variants: dict[str, dict[str, str]] = {}
     for vendor, name, value in args.variant:

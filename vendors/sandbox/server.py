@@ -8,6 +8,7 @@ Runs in a thread (tests) or as ``python -m vendors.sandbox`` (demo, compose).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import socket
 import threading
@@ -31,6 +32,21 @@ if TYPE_CHECKING:
 
 #: The in-process mutation API every vendor sandbox offers, also reachable at /_control/<v>/mutate.
 MUTATIONS = ("set_tenant_status", "set_seats", "remove_tenant", "set_usage")
+
+#: The control API in one place: ``--help`` prints it and docs/sandbox.md explains it.
+CONTROL_API = f"""\
+control API (JSON; never part of a vendor's contract):
+  GET    /_control/                        URLs and credentials of every vendor sandbox
+  GET    /_control/journal?vendor=V&since=N  requests seen (method, path, status, writes)
+  DELETE /_control/journal                 forget the journal
+  GET|PUT|DELETE /_control/faults/V        read, set ({{"error_rate": 0.2, ...}}) or clear faults
+  GET|PUT|DELETE /_control/variants/V      read, set ({{"switch": "reading"}}) or clear variants
+  POST   /_control/reset                   {{"vendors": [...], "seed_tenants": N}}: start over
+  POST   /_control/V/mutate                {{"method": M, "args": [...]}}: change data behind the
+                                           portal's back, M one of:
+                                           {", ".join(MUTATIONS)}
+  GET    /_control/V/state                 the vendor's whole state as JSON
+See docs/sandbox.md."""
 
 
 def load_sandbox_class(key: str) -> type[VendorSandbox]:
@@ -273,7 +289,13 @@ class SandboxServer:
                 method = body.get("method")
                 if method not in MUTATIONS:
                     return ok({"error": f"method must be one of {', '.join(MUTATIONS)}"}, 400)
-                getattr(self.sandboxes[parts[0]], method)(*body.get("args", []))
+                args = list(body.get("args", []))
+                if method == "set_usage" and len(args) > 1 and isinstance(args[1], str):
+                    args[1] = dt.date.fromisoformat(args[1])  # JSON has no dates
+                try:
+                    getattr(self.sandboxes[parts[0]], method)(*args)
+                except Exception as exc:  # a control call with bad arguments says why, never 500
+                    return ok({"error": f"{method} failed: {type(exc).__name__}: {exc}"}, 400)
                 return ok({"done": method})
             if len(parts) == 2 and parts[0] in self.sandboxes and parts[1] == "state":
                 sandbox = self.sandboxes[parts[0]]

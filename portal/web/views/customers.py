@@ -22,6 +22,7 @@ from portal.core.refusals import error_text, flash_refusal
 from portal.customers.filters import CustomerFilterSet
 from portal.customers.services import customer_create, customer_update
 from portal.operations import kinds
+from portal.usage.backlog import usage_backlog
 
 from .. import forms, selectors
 from ..lists import (
@@ -41,6 +42,7 @@ def _dashboard(request: HttpRequest) -> dict:
         "d": d,
         "connections": ConnectionHealthTable(d.connections, request=request),
         "failures": FailureTable(d.recent_failures, request=request),
+        "backlog": usage_backlog(),
     }
 
 

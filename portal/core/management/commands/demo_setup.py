@@ -1,7 +1,9 @@
 """Point demo connections at the running vendor sandboxes, build a reseller hierarchy, sync.
 
 Run by ``make run`` once the sandbox process is up. Safe to repeat: connections are updated in
-place (the sandboxes issue fresh credentials at every start) and customers are reused.
+place (the sandboxes issue fresh credentials at every start) and customers are reused. Its last
+words are a box with the address and the staff login, printed again once the usage history has
+been collected, so they are not lost in the worker's and the sandbox's logs.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import requests
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from portal.accounts.first_login import password_file, password_kept
 from portal.catalog.models import VendorConnection
+from portal.core.mail import mail_destination
 from portal.customers.models import Customer, CustomerKind, Tenant
 from portal.sync.enqueue import sync_request, usage_request
 from portal.sync.models import SyncRun, SyncRunStatus
-from portal.usage.collection import previous_month
+from portal.usage.backlog import usage_backlog
+from portal.usage.collection import default_period, has_usage_history, previous_month
 from vendors.registry import DISPLAY_NAMES
 from vendors.types import Capability
 
@@ -37,8 +42,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--wait", type=float, default=120, help="seconds to wait for the first syncs"
         )
+        parser.add_argument(
+            "--backlog-wait",
+            type=float,
+            default=900,
+            help="seconds to wait for the usage history before repeating the sign-in box",
+        )
 
-    def handle(self, *args, sandbox_url: str, portal_url: str, wait: float, **options):
+    def handle(
+        self,
+        *args,
+        sandbox_url: str,
+        portal_url: str,
+        wait: float,
+        backlog_wait: float,
+        **options,
+    ):
         described = self._describe(sandbox_url)
         connections = [self._connection(key, info) for key, info in described["vendors"].items()]
         resellers = self._hierarchy()
@@ -48,18 +67,56 @@ class Command(BaseCommand):
         self._wait_for_syncs(connections, wait)
         adopted = self._adopt(connections, resellers)
         for connection in connections:
-            # A year of history, most recent month first, so usage charts fill as it arrives.
+            # A year of history, most recent month first, so usage charts fill as it arrives; a
+            # vendor that reports only the running month is asked for that one.
+            if not has_usage_history(connection):
+                usage_request(connection, default_period(connection), triggered_by="demo setup")
+                continue
             month = previous_month()
             for _ in range(12):
                 usage_request(connection, month, triggered_by="demo setup")
                 month = previous_month(month)
         self._register_webhooks(connections, portal_url)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo ready in {time.monotonic() - started:.0f}s: {len(connections)} connections, "
-                f"{adopted} tenants linked to demo customers. Open {portal_url}/ and sign in."
-            )
+        summary = (
+            f"Demo ready in {time.monotonic() - started:.0f}s: {len(connections)} connections, "
+            f"{adopted} tenants linked to demo customers."
         )
+        self.stdout.write(self.style.SUCCESS(boxed(self._sign_in_lines(summary, portal_url))))
+        if self._wait_for_backlog(backlog_wait):
+            done = "Usage history collected: the usage pages and charts are complete."
+            self.stdout.write(self.style.SUCCESS(boxed(self._sign_in_lines(done, portal_url))))
+
+    def _sign_in_lines(self, summary: str, portal_url: str) -> list[str]:
+        login = password_kept()
+        lines = [summary, "", f"Open {portal_url}/ and sign in"]
+        if login:
+            lines.append(f"  as {login[0]} with password {login[1]}")
+            lines.append(f"  (kept in {password_file()}, readable by you only)")
+        else:
+            lines.append("  with your staff login (reset: python manage.py changepassword admin)")
+        lines.append(f"Support admin: {portal_url}/admin/   API docs: {portal_url}/api/docs/")
+        backlog = usage_backlog()
+        if backlog:
+            lines += [
+                "",
+                f"The worker is collecting {backlog.requested} months of usage history for a few",
+                "minutes (the dashboard shows its progress); pages fill as it arrives.",
+            ]
+        where = mail_destination()
+        if where:
+            lines += ["", "Mail (user invitations, password resets) is", f"  {where}."]
+        return lines
+
+    def _wait_for_backlog(self, wait: float) -> bool:
+        """True once the requested usage months are all collected (False: gave up or none)."""
+        deadline = time.monotonic() + wait
+        if usage_backlog() is None:
+            return False
+        while time.monotonic() < deadline:
+            time.sleep(5)
+            if usage_backlog() is None:
+                return True
+        return False
 
     def _describe(self, url: str) -> dict:
         deadline = time.monotonic() + 60
@@ -153,3 +210,10 @@ class Command(BaseCommand):
                 )
             except Exception as exc:  # the demo works without webhooks; say why
                 self.stderr.write(f"Webhook registration for {connection.name} failed: {exc}")
+
+
+def boxed(lines: list[str]) -> str:
+    """Lines in a frame wide enough for the longest, so the sign-in stands out in a busy log."""
+    width = max(len(line) for line in lines)
+    rule = "+" + "-" * (width + 2) + "+"
+    return "\n".join([rule, *(f"| {line.ljust(width)} |" for line in lines), rule])
