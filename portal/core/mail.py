@@ -22,5 +22,5 @@ def mail_destination() -> str:
     """'' when mail really leaves (SMTP, a provider); otherwise where it ends up instead."""
     backend = settings.EMAIL_BACKEND
     if backend == "django.core.mail.backends.filebased.EmailBackend":
-        return f"written to {settings.EMAIL_FILE_PATH} instead of being sent"
+        return f"written to {getattr(settings, 'EMAIL_FILE_PATH', '?')} instead of being sent"
     return _WHERE.get(backend, "")

@@ -56,12 +56,13 @@ def usage_backlog(now: dt.datetime | None = None) -> UsageBacklog | None:
         requests[key] = max(at, requests.get(key, at))
     if not requests:
         return None
-    finished = {}
-    for connection_id, period, finished_at in SyncRun.objects.filter(
+    finished: dict[tuple[int, str], dt.datetime] = {}
+    for connection_id, month, finished_at in SyncRun.objects.filter(
         scope=SyncScope.USAGE, finished_at__gte=min(requests.values())
     ).values_list("connection_id", "period", "finished_at"):
-        key = (connection_id, period.isoformat() if period else "")
-        finished[key] = max(finished_at, finished.get(key, finished_at))
+        key = (connection_id, month.isoformat() if month else "")
+        if finished_at is not None:  # the filter ensures it; the column is nullable
+            finished[key] = max(finished_at, finished.get(key, finished_at))
     names = dict(
         VendorConnection.objects.filter(pk__in={pk for pk, _ in requests}).values_list("pk", "name")
     )
