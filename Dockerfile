@@ -24,9 +24,11 @@ COPY . .
 
 # Collect static files at build time with the production settings (hashed, compressed names for
 # whitenoise). The values below exist only for this step and are never used at run time: the
-# production settings refuse to start without real SECRET_KEY and FIELD_ENCRYPTION_KEYS.
+# production settings refuse to start without real SECRET_KEY, FIELD_ENCRYPTION_KEYS and REDIS_URL
+# (collectstatic connects to none of them).
 RUN SECRET_KEY=collectstatic-only-build-time-placeholder-not-a-secret-000000 \
     FIELD_ENCRYPTION_KEYS=MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA= \
+    REDIS_URL=redis://build-time-placeholder:6379/0 \
     python manage.py collectstatic --noinput \
     && mkdir -p /app/var \
     && chown -R portal:portal /app/var

@@ -304,7 +304,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "portal.core.beat:SingleBeatScheduler"
+#: A second beat takes over this long after the first one stops renewing its lock.
+BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fixup closes the database connection before and after every task unless this
 # is set (then only every N tasks); each operation would pay a PostgreSQL connect and a cold
@@ -346,6 +348,12 @@ USAGE_JUMP_RATIO = env.str("USAGE_JUMP_RATIO", default="0.5")
 USAGE_JUMP_MIN_DELTA = env.str("USAGE_JUMP_MIN_DELTA", default="5")
 #: How long the review pages keep month totals before recomputing them.
 USAGE_REVIEW_CACHE_SECONDS = env.int("USAGE_REVIEW_CACHE_SECONDS", default=300)
+
+# -- observability ------------------------------------------------------------------------------
+#: Bearer token a Prometheus scraper sends to /metrics; unset: /metrics answers 403.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+#: Seconds /readyz waits for the broker before calling it down.
+READYZ_BROKER_TIMEOUT = env.float("READYZ_BROKER_TIMEOUT", default=3.0)
 
 # -- logging ------------------------------------------------------------------------------------
 LOGGING = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import FIELD_ENCRYPTION_KEYS, env
+from .base import FIELD_ENCRYPTION_KEYS, REDIS_URL, env
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -21,6 +21,14 @@ if not FIELD_ENCRYPTION_KEYS:
         "FIELD_ENCRYPTION_KEYS (or FIELD_ENCRYPTION_KEY) must be set in production: "
         "generate one with `python -c 'from cryptography.fernet import Fernet; "
         "print(Fernet.generate_key().decode())'`."
+    )
+
+if not REDIS_URL:
+    # Without Redis every process keeps its own rate limits, cache and broker folder: on more
+    # than one host (or one host with several workers) the vendor's limit would be exceeded.
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set in production (e.g. redis://redis:6379/0): the broker, the cache "
+        "and the vendor rate limits every process shares live there."
     )
 
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/

@@ -12,7 +12,9 @@ import yaml
 BASE_DIR = Path(__file__).resolve().parents[2]
 COMPOSE = BASE_DIR / "docker-compose.yml"
 SERVICES = {"postgres", "redis", "web", "worker", "beat", "sandbox"}
-APP_SERVICES = {"web", "worker", "beat", "sandbox"}
+APP_SERVICES = {"web", "worker", "beat", "sandbox", "migrate"}
+#: Jobs that run once and exit: no health check, nothing to restart.
+ONE_OFF = {"migrate"}
 
 
 def compose() -> dict:
@@ -34,8 +36,8 @@ def test_it_validates_the_compose_file_against_the_compose_specification():
 def test_it_defines_every_service_each_with_a_health_check():
     services = compose()["services"]
 
-    assert set(services) >= SERVICES
-    for name in SERVICES:
+    assert set(services) >= SERVICES | ONE_OFF
+    for name in set(services) - ONE_OFF:
         test = services[name].get("healthcheck", {}).get("test")
         assert test and test[0] in ("CMD", "CMD-SHELL"), name
 
@@ -62,15 +64,19 @@ def test_it_takes_secrets_from_the_environment_not_from_the_file():
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
 
 
-def test_it_starts_worker_and_beat_only_after_the_database_is_migrated_and_healthy():
+def test_it_migrates_once_in_a_job_before_any_portal_process_starts():
     services = compose()["services"]
 
-    assert "migrate" in " ".join(services["web"]["command"])
-    for name in ("worker", "beat"):
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert services["migrate"]["restart"] == "no"
+    assert "migrate" not in " ".join(services["web"]["command"])
+    for name in ("web", "worker", "beat"):
         depends = services[name]["depends_on"]
-        assert {depends[s]["condition"] for s in ("postgres", "redis", "web")} == {
-            "service_healthy"
-        }
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+        assert {depends[s]["condition"] for s in ("postgres", "redis")} == {"service_healthy"}
+    for name in ("worker", "beat"):
+        assert services[name]["depends_on"]["web"]["condition"] == "service_healthy"
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
 
 
 def test_it_builds_a_non_root_image_with_static_files_collected():

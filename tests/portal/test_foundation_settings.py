@@ -45,6 +45,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         "SECRET_KEY": PRODUCTION_SECRET,
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "portal.example.com,.portal.example.com",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
     }
     env.update(overrides)
     return env
@@ -154,6 +155,16 @@ def test_it_refuses_to_start_production_without_an_encryption_key(tmp_path):
 
     assert result.returncode != 0
     assert "ImproperlyConfigured: FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_it_refuses_to_start_production_without_redis(tmp_path):
+    env = production_env()
+    del env["REDIS_URL"]
+
+    result = run_settings("portal.settings.production", tmp_path, **env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: REDIS_URL must be set in production" in result.stderr
 
 
 def test_it_reads_production_secrets_and_hosts_from_the_environment(tmp_path):

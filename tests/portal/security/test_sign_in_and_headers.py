@@ -119,6 +119,9 @@ print(json.dumps({k: getattr(s, k) for k in ("SESSION_COOKIE_SECURE", "SESSION_C
 
 
 def test_it_sends_hsts_and_secure_cookies_with_production_settings(tmp_path):
+    (
+        tmp_path / "var"
+    ).mkdir()  # the SQLite file of this check; production's REDIS_URL makes no folder
     env = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV}
     env.update(
         production_env(),

@@ -1,0 +1,116 @@
+"""What a Prometheus server scrapes at /metrics: the portal's state, read from the database.
+
+Every figure is computed at scrape time from rows every host shares (operations, connections,
+hourly vendor call counts) and from the broker's queues, so one scrape of any web host tells the
+truth for all of them: no per-process counters to aggregate across gunicorn and Celery
+processes. Vendor call latency is the hourly mean and peak the call recorder keeps
+(``VendorCallStat``), not a histogram.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from celery import current_app
+from django.db.models import Count, Max, Min, Sum
+from django.utils import timezone
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from portal.catalog.models import VendorConnection
+from portal.core.queues import all_queues
+from portal.operations.models import Operation, OperationState
+from portal.sync.models import VendorCallStat
+
+
+class PortalCollector(Collector):
+    def collect(self) -> Iterator[Metric]:
+        yield from operations()
+        yield from connections()
+        yield queue_lengths()
+
+
+def operations() -> Iterator[Metric]:
+    by_state = GaugeMetricFamily(
+        "portal_operations", "Operations by state and kind.", labels=["state", "kind"]
+    )
+    for row in Operation.objects.values("state", "kind").annotate(n=Count("pk")).order_by():
+        by_state.add_metric([row["state"], row["kind"]], row["n"])
+    yield by_state
+    oldest = GaugeMetricFamily(
+        "portal_operation_oldest_age_seconds",
+        "Age of the oldest operation still in this state (0: none).",
+        labels=["state"],
+    )
+    now = timezone.now()
+    firsts = dict(
+        Operation.objects.filter(
+            state__in=[OperationState.PENDING, OperationState.RUNNING, OperationState.VERIFYING]
+        )
+        .values("state")
+        .annotate(first=Min("created_at"))
+        .values_list("state", "first")
+    )
+    for state in (OperationState.PENDING, OperationState.RUNNING, OperationState.VERIFYING):
+        first = firsts.get(state)
+        oldest.add_metric([state], (now - first).total_seconds() if first else 0.0)
+    yield oldest
+
+
+def connections() -> Iterator[Metric]:
+    now = timezone.now()
+    since = (now - dt.timedelta(hours=24)).replace(minute=0, second=0, microsecond=0)
+    labels = ["connection", "vendor"]
+    sync_age = GaugeMetricFamily(
+        "portal_sync_age_seconds",
+        "Seconds since the connection's last successful sync (-1: never).",
+        labels=labels,
+    )
+    calls = GaugeMetricFamily(
+        "portal_vendor_calls_24h", "Vendor calls in the last 24 hours.", labels=[*labels, "outcome"]
+    )
+    latency = GaugeMetricFamily(
+        "portal_vendor_call_latency_ms_24h",
+        "Mean and peak vendor call latency over the last 24 hours.",
+        labels=[*labels, "stat"],
+    )
+    stats = {
+        row["connection_id"]: row
+        for row in VendorCallStat.objects.filter(hour__gte=since)
+        .values("connection_id")
+        .annotate(
+            calls=Sum("calls"),
+            errors=Sum("errors"),
+            latency=Sum("total_latency_ms"),
+            peak=Max("max_latency_ms"),
+        )
+        .order_by()
+    }
+    for connection in VendorConnection.objects.only("name", "vendor", "last_success_at").order_by(
+        "pk"
+    ):
+        names = [connection.name, connection.vendor]
+        last = connection.last_success_at
+        sync_age.add_metric(names, (now - last).total_seconds() if last else -1.0)
+        row: dict = stats.get(connection.pk, {})
+        total, errors = row.get("calls") or 0, row.get("errors") or 0
+        calls.add_metric([*names, "ok"], total - errors)
+        calls.add_metric([*names, "error"], errors)
+        latency.add_metric([*names, "mean"], (row.get("latency") or 0) / total if total else 0.0)
+        latency.add_metric([*names, "max"], row.get("peak") or 0.0)
+    yield from (sync_age, calls, latency)
+
+
+def queue_lengths() -> Metric:
+    """Messages waiting per queue, asked of the broker (Redis, or the filesystem transport)."""
+    lengths = GaugeMetricFamily(
+        "portal_queue_length", "Messages waiting in the broker per queue.", labels=["queue"]
+    )
+    with current_app.connection_for_read() as connection:
+        channel: Any = connection.default_channel  # kombu's Channel; its stubs name no methods
+        for queue in all_queues():
+            declared = channel.queue_declare(queue=queue.name, passive=False, durable=True)
+            lengths.add_metric([queue.name], declared.message_count)
+    return lengths

@@ -1,0 +1,102 @@
+"""What operators run the portal with: one beat at a time, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.core.cache import cache
+from prometheus_client.parser import text_string_to_metric_families
+
+from portal.core.beat import LOCK_KEY, SingleBeatScheduler, beat_lock_hold
+from tests.factories import OperationFactory, VendorCallStatFactory, VendorConnectionFactory
+
+
+@pytest.fixture
+def no_beat_lock():
+    cache.delete(LOCK_KEY)
+    yield
+    cache.delete(LOCK_KEY)
+
+
+def test_a_second_beat_sends_nothing_while_the_first_holds_the_lock(db, no_beat_lock, settings):
+    from portal.celery import app
+
+    settings.BEAT_LOCK_SECONDS = 1
+    first = SingleBeatScheduler(app=app, lazy=True)
+    second = SingleBeatScheduler(app=app, lazy=True)
+    assert beat_lock_hold(first.lock_owner)
+
+    # Not holding the lock, the second beat's tick only waits: it never reaches the schedule.
+    assert second.tick() == pytest.approx(1 / 3)
+    assert beat_lock_hold(first.lock_owner)  # the holder renews
+
+    time.sleep(1.2)  # the first beat stopped renewing: its lock lapses
+    assert beat_lock_hold(second.lock_owner)
+    assert not beat_lock_hold(first.lock_owner)
+
+
+def test_readyz_reports_database_cache_and_broker(client, db):
+    answer = client.get("/readyz")
+
+    assert answer.status_code == 200, answer.content
+    assert answer.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
+    }
+
+
+def test_readyz_answers_503_and_names_a_broker_that_is_down(client, db, settings):
+    from portal.celery import app
+
+    before = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    settings.READYZ_BROKER_TIMEOUT = 0.5
+    try:
+        answer = client.get("/readyz")
+    finally:
+        app.conf.broker_url = before
+
+    assert answer.status_code == 503
+    assert answer.json()["checks"]["broker"].startswith("down:")
+    assert answer.json()["checks"]["database"] == "ok"
+
+
+def test_metrics_are_closed_without_a_token(client, db, settings):
+    settings.METRICS_TOKEN = ""
+    assert client.get("/metrics").status_code == 403
+    settings.METRICS_TOKEN = "s3cret-scraper-token"
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+
+
+def test_metrics_show_operations_connections_and_queues(client, db, settings):
+    from django.utils import timezone
+
+    settings.METRICS_TOKEN = "s3cret-scraper-token"
+    connection = VendorConnectionFactory(vendor="egnyte", name="Egnyte EU",
+                                         last_success_at=timezone.now())  # fmt: skip
+    VendorCallStatFactory(connection=connection, hour=timezone.now(), calls=40, errors=3)
+    OperationFactory.create_batch(2, connection=connection, state="pending", kind="suspend")
+    OperationFactory(connection=connection, state="failed", kind="suspend")
+
+    answer = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-scraper-token")
+
+    assert answer.status_code == 200
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(answer.content.decode())
+        for sample in family.samples
+    }
+    assert samples[("portal_operations", (("kind", "suspend"), ("state", "pending")))] == 2
+    assert samples[("portal_operations", (("kind", "suspend"), ("state", "failed")))] == 1
+    assert samples[("portal_operation_oldest_age_seconds", (("state", "pending"),))] >= 0
+    egnyte = {"connection": "Egnyte EU", "vendor": "egnyte"}
+
+    def at(name: str, **labels: str) -> float:
+        return samples[(name, tuple(sorted({**egnyte, **labels}.items())))]
+
+    assert at("portal_vendor_calls_24h", outcome="error") == 3
+    assert at("portal_vendor_calls_24h", outcome="ok") == 37
+    assert 0 <= at("portal_sync_age_seconds") < 60
+    assert ("portal_queue_length", (("queue", "vendor.egnyte"),)) in samples
