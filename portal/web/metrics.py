@@ -94,7 +94,7 @@ def connections() -> Iterator[Metric]:
         names = [connection.name, connection.vendor]
         last = connection.last_success_at
         sync_age.add_metric(names, (now - last).total_seconds() if last else -1.0)
-        row: dict = stats.get(connection.pk, {})
+        row: Any = stats.get(connection.pk, {})
         total, errors = row.get("calls") or 0, row.get("errors") or 0
         calls.add_metric([*names, "ok"], total - errors)
         calls.add_metric([*names, "error"], errors)
