@@ -65,3 +65,19 @@ def _preload_worker_modules(**kwargs):
     from vendors.registry import all_adapter_classes
 
     all_adapter_classes()
+
+
+@signals.task_prerun.connect(dispatch_uid="portal_log_context_prerun")
+def _bind_log_context(sender=None, task_id=None, task=None, args=None, kwargs=None, **extra):
+    """Every log line of a task names it, and the operation or connection it works on."""
+    from portal.core import log_context
+
+    log_context.clear()
+    log_context.bind(**log_context.task_ids(task, args, kwargs))
+
+
+@signals.task_postrun.connect(dispatch_uid="portal_log_context_postrun")
+def _clear_log_context(**extra):
+    from portal.core import log_context
+
+    log_context.clear()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import FIELD_ENCRYPTION_KEYS, REDIS_URL, env
+from .base import FIELD_ENCRYPTION_KEYS, LOGGING, REDIS_URL, env
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -30,6 +30,10 @@ if not REDIS_URL:
         "REDIS_URL must be set in production (e.g. redis://redis:6379/0): the broker, the cache "
         "and the vendor rate limits every process shares live there."
     )
+
+# One JSON object per log line unless LOG_FORMAT=plain.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
 
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,14 +1,21 @@
-"""What operators run the portal with: one beat at a time, /readyz, /metrics."""
+"""What operators run the portal with: one beat at a time, /readyz, /metrics, traceable logs."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
+from celery import shared_task
 from django.core.cache import cache
 from prometheus_client.parser import text_string_to_metric_families
 
 from portal.core.beat import LOCK_KEY, SingleBeatScheduler, beat_lock_hold
+from portal.core.log_context import log_context
 from tests.factories import OperationFactory, VendorCallStatFactory, VendorConnectionFactory
 
 
@@ -100,3 +107,79 @@ def test_metrics_show_operations_connections_and_queues(client, db, settings):
     assert at("portal_vendor_calls_24h", outcome="ok") == 37
     assert 0 <= at("portal_sync_age_seconds") < 60
     assert ("portal_queue_length", (("queue", "vendor.egnyte"),)) in samples
+
+
+@shared_task(name="tests.log_ids")
+def report_log_ids(operation_id: int, connection_id: int | None = None) -> dict[str, str]:
+    """Test-only task: what a log line written inside a task would carry."""
+    return log_context()
+
+
+def test_a_task_logs_with_its_task_operation_and_connection_ids():
+    result = report_log_ids.apply(args=[41], kwargs={"connection_id": 7}, task_id="task-abc")
+
+    assert result.get() == {"task_id": "task-abc", "operation_id": "41", "connection_id": "7"}
+    assert log_context() == {}  # cleared after the task
+
+
+def test_a_request_keeps_the_proxys_request_id_and_invents_one_otherwise(client, db):
+    sent = client.get("/healthz", HTTP_X_REQUEST_ID="edge-7f3a")
+    made = client.get("/healthz", HTTP_X_REQUEST_ID="<script>")
+
+    assert sent["X-Request-ID"] == "edge-7f3a"
+    assert len(made["X-Request-ID"]) == 32 and made["X-Request-ID"] != "<script>"
+
+
+PRODUCTION_LOG = """
+import django, logging
+django.setup()
+from django.test import Client
+Client().get("/no-such-page", secure=True, HTTP_HOST="portal.example.com",
+             HTTP_X_REQUEST_ID="req-42")
+"""
+
+
+def test_production_logs_one_json_object_per_line_with_the_request_id(tmp_path):
+    from tests.portal.test_foundation_settings import SETTINGS_ENV, production_env
+
+    (tmp_path / "var").mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV}
+    env.update(production_env(), PORTAL_VAR_DIR=str(tmp_path / "var"),
+               DJANGO_SETTINGS_MODULE="portal.settings.production")  # fmt: skip
+
+    result = subprocess.run(
+        [sys.executable, "-c", PRODUCTION_LOG],
+        cwd=Path(__file__).resolve().parents[2], env=env,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    not_found = next(line for line in lines if line["message"].startswith("Not Found"))
+    assert not_found["logger"] == "django.request" and not_found["level"] == "WARNING"
+    assert not_found["request_id"] == "req-42" and not_found["operation_id"] == "-"
+
+
+SENTRY_PROBE = """
+import django, sentry_sdk
+django.setup()
+print(sentry_sdk.get_client().is_active())
+"""
+
+
+@pytest.mark.parametrize("dsn, active", [("", "False"), ("https://key@127.0.0.1:9/1", "True")])
+def test_sentry_is_on_only_when_a_dsn_is_set(tmp_path, dsn, active):
+    from tests.portal.test_foundation_settings import SETTINGS_ENV
+
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV and k != "SENTRY_DSN"}
+    env.update(PORTAL_VAR_DIR=str(tmp_path / "var"), SENTRY_DSN=dsn,
+               DJANGO_SETTINGS_MODULE="portal.settings.dev")  # fmt: skip
+
+    result = subprocess.run(
+        [sys.executable, "-c", SENTRY_PROBE],
+        cwd=Path(__file__).resolve().parents[2], env=env,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == active
