@@ -18,11 +18,17 @@ app.autodiscover_tasks()
 
 def _declare_queues() -> None:
     # Declared here rather than in settings so the list follows the vendor registry.
-    # A worker without -Q consumes every queue; `-Q vendor.redstor` serves one vendor only.
+    # A worker consumes every queue unless WORKER_LANE=ops or WORKER_LANE=bulk narrows it to
+    # one lane (portal/core/queues.py); `-Q vendor.redstor.ops` still serves one queue only.
     # https://docs.celeryq.dev/en/stable/userguide/routing.html#manual-routing
-    from portal.core.queues import all_queues
+    from kombu import Queue
 
-    app.conf.task_queues = all_queues()
+    from portal.core.queues import all_queues, worker_queues
+
+    lane = os.environ.get("WORKER_LANE", "")
+    if lane not in ("", "ops", "bulk"):
+        raise RuntimeError(f"WORKER_LANE must be ops or bulk, not {lane!r}")
+    app.conf.task_queues = [Queue(name) for name in worker_queues(lane)] if lane else all_queues()
 
 
 _declare_queues()

@@ -1,4 +1,11 @@
-"""One Celery queue per vendor, so a slow or throttled vendor never starves the others."""
+"""Two Celery queues per vendor: a slow or throttled vendor never starves the others, and a
+staff click never waits behind a bulk pull of the same vendor.
+
+``vendor.<key>.ops`` carries operations and webhook events (someone is waiting for them);
+``vendor.<key>.bulk`` carries syncs and usage collection. A worker without ``-Q`` consumes every
+queue; production runs separate workers for each lane (Procfile, docker-compose), so a
+10,000-tenant sync occupies only bulk workers.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +20,41 @@ from vendors.registry import ADAPTERS
 DEFAULT_QUEUE = "default"
 
 
-def vendor_queue(vendor: str) -> str:
+def ops_queue(vendor: str) -> str:
+    """Interactive work at ``vendor``: operations, webhook events."""
+    return f"vendor.{vendor}.ops"
+
+
+def bulk_queue(vendor: str) -> str:
+    """Background work at ``vendor``: syncs and usage collection."""
+    return f"vendor.{vendor}.bulk"
+
+
+def lane_queues(lane: str) -> list[str]:
+    """Every vendor's queue of one lane ("ops" or "bulk")."""
+    name = {"ops": ops_queue, "bulk": bulk_queue}[lane]
+    return [name(vendor) for vendor in ADAPTERS]
+
+
+def worker_queues(lane: str) -> list[str]:
+    """What a worker of one lane consumes: ops also takes the default queue (reaper, webhook
+    deliveries), bulk also drains the earlier releases' per-vendor queues."""
+    if lane == "ops":
+        return [DEFAULT_QUEUE, *lane_queues("ops")]
+    return [*lane_queues("bulk"), *(legacy_queue(vendor) for vendor in ADAPTERS)]
+
+
+def legacy_queue(vendor: str) -> str:
+    """The one queue per vendor of earlier releases: still declared, so an upgrade's waiting
+    messages are drained by any worker without ``-Q`` instead of being stranded."""
     return f"vendor.{vendor}"
 
 
 def all_queues() -> list[Queue]:
     """Every queue; a worker started without ``-Q`` consumes them all."""
-    return [Queue(DEFAULT_QUEUE)] + [Queue(vendor_queue(v)) for v in ADAPTERS]
+    legacy = [legacy_queue(vendor) for vendor in ADAPTERS]
+    names = [DEFAULT_QUEUE, *lane_queues("ops"), *lane_queues("bulk"), *legacy]
+    return [Queue(name) for name in names]
 
 
 def send_task(

@@ -29,7 +29,7 @@ from portal.audit.services import audit_record
 from portal.catalog.models import SyncStatus, VendorConnection
 from portal.core.expressions import JSONMerge
 from portal.core.models import Source, fingerprint
-from portal.core.queues import send_task, vendor_queue
+from portal.core.queues import ops_queue, send_task
 from portal.core.redaction import redact
 from portal.customers.models import Subscription, Tenant
 from portal.customers.totals import (
@@ -85,7 +85,7 @@ def enqueue_run(operation_id: int, vendor: str, countdown: float | None = None) 
     send_task(
         RUN_OPERATION,
         args=[operation_id],
-        queue=vendor_queue(vendor),
+        queue=ops_queue(vendor),
         countdown=countdown,
     )
 

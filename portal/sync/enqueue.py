@@ -11,7 +11,7 @@ from django.utils import timezone
 from portal.audit.services import audit_record
 from portal.catalog.models import VendorConnection
 from portal.core.models import Source
-from portal.core.queues import send_task, vendor_queue
+from portal.core.queues import bulk_queue, send_task
 
 from .models import SyncRun, SyncRunStatus
 
@@ -63,7 +63,7 @@ def sync_request(
     if not connection.enabled:
         return SyncRequest(False, f"{connection.name} is disabled; enable it to sync.")
     send_task(
-        SYNC_CONNECTION, args=[connection.pk, triggered_by], queue=vendor_queue(connection.vendor)
+        SYNC_CONNECTION, args=[connection.pk, triggered_by], queue=bulk_queue(connection.vendor)
     )
     _audit_request(connection, "connection.sync_requested", triggered_by, actor, source)
     return SyncRequest(True, f"Sync of {connection.name} queued.")
@@ -82,7 +82,7 @@ def usage_request(
     send_task(
         COLLECT_USAGE,
         args=[connection.pk, period.isoformat(), triggered_by],
-        queue=vendor_queue(connection.vendor),
+        queue=bulk_queue(connection.vendor),
     )
     _audit_request(
         connection,

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from portal.catalog.models import VendorConnection
-from portal.core.queues import send_task, vendor_queue
+from portal.core.queues import ops_queue, send_task
 from portal.sync.adapters import connection_adapter
 from portal.sync.mirror import mirror_tenant
 from vendors.errors import VendorError, VendorNotFound, VendorUnsupported
@@ -67,7 +67,7 @@ def webhook_receive(request: HttpRequest, connection_id: int) -> JsonResponse:
 
 
 def _enqueue_apply(event: WebhookEvent) -> None:
-    send_task(APPLY_WEBHOOK_EVENT, args=[event.pk], queue=vendor_queue(event.connection.vendor))
+    send_task(APPLY_WEBHOOK_EVENT, args=[event.pk], queue=ops_queue(event.connection.vendor))
 
 
 def webhook_event_apply(event_id: int) -> dict:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from portal.catalog.models import VendorConnection
-from portal.core.queues import vendor_queue
+from portal.core.queues import bulk_queue
 from vendors.registry import get_adapter_class
 
 
@@ -28,7 +28,7 @@ def schedules_ensure(connection: VendorConnection) -> list[PeriodicTask]:
         month_of_year="*",
         timezone="UTC",
     )
-    queue = vendor_queue(connection.vendor)
+    queue = bulk_queue(connection.vendor)
     sync_task, _ = PeriodicTask.objects.get_or_create(
         name=f"Sync {connection.name} (#{connection.pk})",
         defaults={

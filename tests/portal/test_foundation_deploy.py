@@ -11,8 +11,9 @@ import yaml
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 COMPOSE = BASE_DIR / "docker-compose.yml"
-SERVICES = {"postgres", "redis", "web", "worker", "beat", "sandbox"}
-APP_SERVICES = {"web", "worker", "beat", "sandbox", "migrate"}
+SERVICES = {"postgres", "redis", "web", "worker-ops", "worker-bulk", "beat", "sandbox"}
+APP_SERVICES = {"web", "worker-ops", "worker-bulk", "beat", "sandbox", "migrate"}
+WORKERS = ("worker-ops", "worker-bulk")
 #: Jobs that run once and exit: no health check, nothing to restart.
 ONE_OFF = {"migrate"}
 
@@ -46,9 +47,12 @@ def test_it_runs_web_worker_beat_and_sandbox_from_one_image_and_one_definition()
     services = compose()["services"]
 
     images = {services[name]["image"] for name in APP_SERVICES}
-    environments = [services[name]["environment"] for name in APP_SERVICES]
+    environments = [dict(services[name]["environment"]) for name in APP_SERVICES]
+    lanes = [env.pop("WORKER_LANE", None) for env in environments]
     assert len(images) == 1
-    assert all(env == environments[0] for env in environments)
+    assert all(env == environments[0] for env in environments)  # only the lane differs
+    assert sorted(lane for lane in lanes if lane) == ["bulk", "ops"]
+    assert {services[name]["environment"]["WORKER_LANE"] for name in WORKERS} == {"ops", "bulk"}
     assert environments[0]["DJANGO_SETTINGS_MODULE"] == "portal.settings.production"
     text = COMPOSE.read_text()
     assert "x-portal: &portal" in text
@@ -70,11 +74,11 @@ def test_it_migrates_once_in_a_job_before_any_portal_process_starts():
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
     assert services["migrate"]["restart"] == "no"
     assert "migrate" not in " ".join(services["web"]["command"])
-    for name in ("web", "worker", "beat"):
+    for name in ("web", *WORKERS, "beat"):
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully", name
         assert {depends[s]["condition"] for s in ("postgres", "redis")} == {"service_healthy"}
-    for name in ("worker", "beat"):
+    for name in (*WORKERS, "beat"):
         assert services[name]["depends_on"]["web"]["condition"] == "service_healthy"
     assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
 

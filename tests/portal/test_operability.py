@@ -106,7 +106,7 @@ def test_metrics_show_operations_connections_and_queues(client, db, settings):
     assert at("portal_vendor_calls_24h", outcome="error") == 3
     assert at("portal_vendor_calls_24h", outcome="ok") == 37
     assert 0 <= at("portal_sync_age_seconds") < 60
-    assert ("portal_queue_length", (("queue", "vendor.egnyte"),)) in samples
+    assert ("portal_queue_length", (("queue", "vendor.egnyte.ops"),)) in samples
 
 
 @shared_task(name="tests.log_ids")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.core.queues import vendor_queue
+from portal.core.queues import bulk_queue
 from portal.customers.models import Tenant
 from portal.sync.models import SyncRun, SyncRunStatus
 from portal.sync.tasks import sync_connection
@@ -16,7 +16,7 @@ def test_a_sync_runs_in_a_real_worker_and_fills_the_mirror(sandbox, connect, cel
     connection = connect("trendmicro")
 
     result = sync_connection.apply_async(
-        args=[connection.pk, "test"], queue=vendor_queue("trendmicro")
+        args=[connection.pk, "test"], queue=bulk_queue("trendmicro")
     )
     answer = result.get(timeout=60)
 
@@ -30,10 +30,8 @@ def test_two_sync_requests_at_once_run_one_sync(sandbox, connect, celery_worker_
     connection = connect("trendmicro")
     sandbox.set_faults("trendmicro", latency_ms=400)  # keep the first sync busy
 
-    first = sync_connection.apply_async(args=[connection.pk, "a"], queue=vendor_queue("trendmicro"))
-    second = sync_connection.apply_async(
-        args=[connection.pk, "b"], queue=vendor_queue("trendmicro")
-    )
+    first = sync_connection.apply_async(args=[connection.pk, "a"], queue=bulk_queue("trendmicro"))
+    second = sync_connection.apply_async(args=[connection.pk, "b"], queue=bulk_queue("trendmicro"))
     answers = [first.get(timeout=90), second.get(timeout=90)]
 
     assert sorted("skipped" in a for a in answers) == [False, True]
