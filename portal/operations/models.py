@@ -65,6 +65,9 @@ class OperationBatch(TimeStamped):
     #: Operations per state, set by the API's batch list (not a column; declared for mypy).
     state_counts: dict[str, int]
 
+    class Meta:
+        verbose_name_plural = "operation batches"
+
     def __str__(self) -> str:
         return f"Batch #{self.pk}: {self.get_kind_display()} {self.description}"
 

@@ -137,7 +137,8 @@ def tenant_problem(kind: str, tenant: Tenant) -> str:
     allowed = kind_spec.tenant_from
     if allowed and status not in allowed:
         wanted = " or ".join(s.value for s in allowed)
-        return f"Only a {wanted} tenant can be {kind_spec.tenant_to}; {tenant.name} is {status}."
+        article = "an" if wanted[:1] in "aeiou" else "a"
+        return f"Only {article} {wanted} tenant can be {kind_spec.tenant_to}; {tenant.name} is {status}."
     return ""
 
 
