@@ -105,6 +105,7 @@ class MissingTable(Table):
     tenant = Column("Tenant", "name")
     external_id = Column("Vendor id")
     customer = Column("Customer", "customer.name", cell=_customer_link(), empty="unmatched")
+    counts = Column("Counts because", "counts_because")
     flag = Column("Flag", lambda t: "missing", cell=Badge("failed"))
 
 
