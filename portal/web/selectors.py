@@ -286,6 +286,15 @@ class TenantCard:
     plans: list[tuple[str, str]]
     addons: list[str]
 
+    @property
+    def seen_at(self) -> dt.datetime | None:
+        """When the vendor last listed the tenant: a complete sync lists every tenant it does not
+        mark missing, and an unchanged row is not rewritten, so the later of the two."""
+        tenant, synced = self.tenant, self.tenant.connection.last_success_at
+        if tenant.missing_since or synced is None:
+            return tenant.last_seen_at
+        return max(synced, tenant.last_seen_at or synced)
+
 
 def _action(
     kind: str, tenant: Tenant, open_ops: dict, *, writable: bool, extra: str = ""

@@ -1,0 +1,115 @@
+"""Issue 22 in a real browser: what staff see is true, plain and in the right order."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from portal.accounts.models import Role
+from portal.audit.models import AuditEvent
+from portal.customers.models import Tenant
+from portal.operations.models import Operation, OperationKind, OperationState
+from portal.usage.collection import connection_collect_usage, previous_month
+from portal.usage.models import MonthClose, UsageRecord
+from tests.factories import CustomerFactory, ProfileFactory
+from vendors.types import TenantStatus
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _close_button(page, connection):
+    row = page.locator("#close-heading ~ * tr", has_text=connection.name)
+    return row.get_by_role("button", name="Close")
+
+
+def test_a_tenant_provisioned_after_the_month_does_not_block_its_close(
+    page, sign_in, sandbox_connection
+):
+    connection = sandbox_connection("redstor")
+    period = previous_month()
+    connection_collect_usage(connection, period)
+    late = Tenant.objects.filter(connection=connection, status=TenantStatus.ACTIVE).first()
+    UsageRecord.objects.filter(tenant=late, period=period).delete()
+    Operation.objects.create(  # the portal made it at the vendor after the month ended
+        kind=OperationKind.CREATE_TENANT,
+        state=OperationState.SUCCEEDED,
+        connection=connection,
+        tenant=late,
+        idempotency_key="made-after-the-month",
+        finished_at=timezone.now(),
+    )
+    sign_in()
+
+    page.goto(f"/usage/?period={period:%Y-%m}")
+    _close_button(page, connection).click()
+    expect(page.locator("#close-confirm")).to_contain_text("will be frozen")
+    expect(page.locator("#close-confirm")).not_to_contain_text(late.name)
+    assert not MonthClose.objects.exists()  # confirming comes first
+    page.locator("#close-confirm").get_by_role("button", name="Close").click()
+
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Closed {period:%Y-%m} for {connection.name}"
+    )
+    assert MonthClose.objects.get(connection=connection, period=period).is_closed
+
+
+def test_an_admin_closes_with_the_tenants_left_naming_a_reason(page, sign_in, sandbox_connection):
+    connection = sandbox_connection("redstor")
+    period = previous_month()
+    connection_collect_usage(connection, period)
+    missing = Tenant.objects.filter(connection=connection, status=TenantStatus.ACTIVE).first()
+    UsageRecord.objects.filter(tenant=missing, period=period).delete()
+    admin = ProfileFactory(role=Role.ADMIN).user
+    sign_in(admin)
+
+    page.goto(f"/usage/?period={period:%Y-%m}")
+    _close_button(page, connection).click()
+    confirm_card = page.locator("#close-confirm")
+    expect(confirm_card).to_contain_text(missing.external_id)
+    expect(confirm_card.locator("#usage-missing")).to_contain_text("Counts because")
+    confirm_card.get_by_label("Reason to close with these tenants left").fill("billed by hand")
+    confirm_card.get_by_role("button", name="with 1 tenant left").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Closed with tenants left: billed by hand")
+    event = AuditEvent.objects.get(action="usage.month_closed")
+    assert event.detail["reason"] == "billed by hand"
+    assert event.detail["missing_tenants"] == [missing.pk]
+
+
+def test_a_tenant_just_synced_reads_seen_moments_ago(page, sign_in, sandbox_connection):
+    connection = sandbox_connection("redstor")
+    tenant = Tenant.objects.filter(connection=connection).first()
+    customer = CustomerFactory()
+    hour_ago = timezone.now() - dt.timedelta(minutes=55)
+    Tenant.objects.filter(pk=tenant.pk).update(customer=customer, last_seen_at=hour_ago)
+    type(connection).objects.filter(pk=connection.pk).update(last_success_at=timezone.now())
+    sign_in()
+
+    page.goto(f"/customers/{customer.pk}/")
+
+    seen = page.locator(f"[data-tenant='{tenant.pk}'] [data-seen]")
+    expect(seen).to_have_text("seen 0\u00a0minutes ago")
+
+
+def test_the_customers_vendor_filter_has_a_label(page, sign_in):
+    sign_in()
+    page.goto("/customers/")
+    expect(page.get_by_label("Vendor", exact=True)).to_be_visible()
+    expect(page.locator("body")).not_to_contain_text("[invalid name]")
+
+
+def test_a_refused_action_reads_an_active_tenant(page, sign_in, sandbox_connection):
+    connection = sandbox_connection("trendmicro")
+    tenant = Tenant.objects.filter(connection=connection).first()
+    customer = CustomerFactory()
+    Tenant.objects.filter(pk=tenant.pk).update(customer=customer, status=TenantStatus.TRIAL)
+    sign_in()
+
+    page.goto(f"/customers/{customer.pk}/")
+
+    card = page.locator(f"[data-tenant='{tenant.pk}']")
+    expect(card).to_contain_text("Only an active tenant can be suspended")
+    expect(card).not_to_contain_text("Only a active")
