@@ -139,6 +139,10 @@ def tenant_problem(kind: str, tenant: Tenant) -> str:
         wanted = " or ".join(s.value for s in allowed)
         article = "an" if wanted[:1] in "aeiou" else "a"
         return f"Only {article} {wanted} tenant can be {kind_spec.tenant_to}; {tenant.name} is {status}."
+    info = get_adapter_class(tenant.connection.vendor).capability(kind_spec.capability)
+    if status in info.refused_for:
+        name = vendor_name(tenant.connection.vendor)
+        return f"{name} refuses to {kind_label(kind)} while {tenant.name} is {status}: {info.refused_note}"
     return ""
 
 

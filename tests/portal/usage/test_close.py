@@ -236,9 +236,12 @@ def test_a_distributor_admin_closes_with_tenants_left_given_a_reason_audited(col
 
     confirm = client.post(reverse("usage:close"), data).content.decode()
     assert tenant.external_id in confirm
-    assert "The portal has seen it at the vendor since" in confirm or "it may have existed" in confirm
+    assert (
+        "The portal has seen it at the vendor since" in confirm or "it may have existed" in confirm
+    )
     client.post(
-        reverse("usage:close"), {**data, "confirmed": "yes", "reason": "vendor outage, billed by hand"}
+        reverse("usage:close"),
+        {**data, "confirmed": "yes", "reason": "vendor outage, billed by hand"},
     )
 
     close = MonthClose.objects.get(connection=collected, period=period)
