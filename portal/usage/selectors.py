@@ -30,7 +30,6 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.template.defaultfilters import floatformat
 
 from portal.accounts.scoping import (
     can_view,
@@ -41,6 +40,7 @@ from portal.accounts.scoping import (
     user_reseller,
 )
 from portal.catalog.models import VendorConnection
+from portal.core import humanize
 from portal.customers.models import Customer, CustomerKind, Subscription, Tenant, subtree_q
 from portal.operations.models import Operation, OperationKind, OperationState
 from vendors.registry import vendor_choices
@@ -533,16 +533,15 @@ def _decorate(row: dict) -> None:
         row["change"] = "new" if used else "0%"
     else:
         row["change"] = "—"
-    row["used_text"] = plain_number(used)
-    row["purchased_text"] = "—" if purchased is None else plain_number(purchased)
-    row["previous_text"] = "—" if previous is None else plain_number(previous)
+    unit = row["unit"]
+    row["metric_label"] = humanize.label(row["metric"])
+    row["used_text"] = humanize.quantity(used, unit)
+    row["purchased_text"] = humanize.quantity(purchased, unit)
+    row["previous_text"] = humanize.quantity(previous, unit)
     row["flags"] = [name for name in ROW_FLAGS if row[f"is_{name}"]]
 
 
-def plain_number(value: Decimal) -> str:
-    """7.0000 -> "7", 1.5000 -> "1.5": exact, without the column's padding or an exponent."""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+plain_number = humanize.plain_number  # the CSV export's exact figures
 
 
 def usage_totals(*, user, filters: ReviewFilter) -> list[dict]:
@@ -593,7 +592,8 @@ def usage_review_summary(*, user, filters: ReviewFilter) -> dict:
     if summary is None:
         totals = usage_totals(user=user, filters=filters)
         for total in totals:  # formatted once per cached summary, not per request
-            total["total_text"] = floatformat(total["total"], "-4g")
+            total["total_text"] = humanize.quantity(total["total"], total["unit"])
+            total["metric_label"] = humanize.label(total["metric"])
         summary = {
             "totals": totals,
             "missing": usage_missing_by_connection(user=user, filters=filters),

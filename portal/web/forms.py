@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from portal.catalog.models import Product, VendorConnection
+from portal.core.humanize import label
 from portal.customers.models import Customer, subtree_q
 from portal.customers.services import EDITABLE
 from portal.operations import rules
@@ -80,7 +81,7 @@ class ProvisionForm(forms.Form):
         refused = (
             rules.capability_problem(connection, OperationKind.CHANGE_ADDONS) if connection else ""
         )
-        addon_field.choices = [] if refused else [(a, a) for a in addons]
+        addon_field.choices = [] if refused else [(a, label(a)) for a in addons]
         if refused and addons:
             addon_field.help_text = f"No add-ons at provisioning: {refused}"
         if not products:

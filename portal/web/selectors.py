@@ -20,6 +20,7 @@ from portal.accounts.scoping import (
 )
 from portal.audit.selectors import scoped_audit_events
 from portal.catalog.models import VendorConnection
+from portal.core import humanize
 from portal.customers.models import ConnectionTotals, Customer, Subscription, Tenant
 from portal.customers.totals import Contribution, live_totals
 from portal.operations import rules
@@ -390,7 +391,7 @@ class UsageSeries:
 
     @property
     def label(self) -> str:
-        return self.metric.replace("_", " ").capitalize()
+        return humanize.label(self.metric)
 
     @property
     def peak(self) -> Decimal:

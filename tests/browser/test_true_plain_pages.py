@@ -113,3 +113,65 @@ def test_a_refused_action_reads_an_active_tenant(page, sign_in, sandbox_connecti
     card = page.locator(f"[data-tenant='{tenant.pk}']")
     expect(card).to_contain_text("Only an active tenant can be suspended")
     expect(card).not_to_contain_text("Only a active")
+
+
+def _provision_form(page, customer, connection, *, seats: str):
+    from tests.vendors.options import connection_options as vendor_options
+
+    page.goto(f"/provision/?customer={customer.pk}")
+    page.get_by_label("Vendor connection").select_option(str(connection.pk))
+    product = page.get_by_label("Product / plan")
+    expect(product.locator("option")).not_to_have_count(1)  # htmx loaded the catalog
+    product.select_option(index=1)
+    for name, value in vendor_options(connection).items():
+        page.locator(f"#vendor-options [name=option_{name}]").fill(str(value))
+    page.get_by_label("Seats (licences)").fill(seats)
+    return product
+
+
+def test_egnyte_provisioning_offers_no_add_ons_it_would_refuse(page, sign_in, sandbox_connection):
+    connection = sandbox_connection("egnyte")
+    customer = CustomerFactory()
+    sign_in()
+
+    _provision_form(page, customer, connection, seats="3")
+
+    expect(page.locator("#product-fields input[name=addons]")).to_have_count(0)
+    expect(page.locator("#product-fields")).to_contain_text("No add-ons at provisioning")
+
+
+def test_the_provision_dialog_comes_after_validation_and_names_what_is_sent(
+    page, sign_in, sandbox_connection
+):
+    connection = sandbox_connection("trendmicro")
+    customer = CustomerFactory()
+    sign_in()
+
+    product = _provision_form(page, customer, connection, seats="0")
+    page.get_by_role("button", name="Provision").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)  # invalid seats: no dialog
+
+    page.get_by_label("Seats (licences)").fill("7")
+    page.get_by_role("button", name="Provision").click()
+    dialog = page.get_by_role("dialog")
+    chosen = product.locator("option:checked").inner_text()
+    expect(dialog).to_contain_text(f"at {connection.name}")
+    expect(dialog).to_contain_text(chosen)
+    expect(dialog).to_contain_text("7 seats")
+
+
+def test_an_egnyte_trial_shows_change_seats_disabled_with_the_reason(
+    page, sign_in, sandbox_connection
+):
+    connection = sandbox_connection("egnyte")
+    tenant = Tenant.objects.filter(connection=connection, status=TenantStatus.TRIAL).first()
+    assert tenant is not None, "the Egnyte sandbox seeds trials"
+    customer = CustomerFactory()
+    Tenant.objects.filter(pk=tenant.pk).update(customer=customer)
+    sign_in()
+
+    page.goto(f"/customers/{customer.pk}/")
+
+    card = page.locator(f"[data-tenant='{tenant.pk}']")
+    expect(card.get_by_role("button", name="Change seats").first).to_be_disabled()
+    expect(card).to_contain_text("Egnyte refuses to change seats while")
