@@ -175,3 +175,44 @@ def test_an_egnyte_trial_shows_change_seats_disabled_with_the_reason(
     card = page.locator(f"[data-tenant='{tenant.pk}']")
     expect(card.get_by_role("button", name="Change seats").first).to_be_disabled()
     expect(card).to_contain_text("Egnyte refuses to change seats while")
+
+
+def test_edit_and_retry_makes_a_new_operation_and_closes_the_refused_one(
+    page, sign_in, eager_tasks, sandbox_connection
+):
+    from tests.browser.conftest import confirm
+    from tests.vendors.options import connection_options as vendor_options
+
+    connection = sandbox_connection("trendmicro")
+    customer = CustomerFactory()
+    product = connection.products.exclude(kind="addon").order_by("pk").first()
+    refused = Operation.objects.create(
+        kind=OperationKind.CREATE_TENANT,
+        state=OperationState.FAILED,
+        connection=connection,
+        customer=customer,
+        idempotency_key="refused-for-good",
+        params={
+            "product_code": product.code,
+            "seats": 5,
+            "trial": False,
+            "addons": [],
+            "options": vendor_options(connection),
+        },
+        last_error="The vendor refused the request.",
+        error_detail={"kind": "VendorBadRequest"},
+    )
+    sign_in()
+
+    page.goto(f"/operations/{refused.pk}/")
+    expect(page.get_by_role("button", name="Retry")).to_have_count(0)
+    page.get_by_role("link", name="Edit and retry").click()
+    expect(page.get_by_label("Seats (licences)")).to_have_value("5")
+    page.get_by_label("Seats (licences)").fill("6")
+    page.get_by_role("button", name="Provision").click()
+    confirm(page)
+
+    expect(page.locator("[data-supersedes]")).to_contain_text(f"operation #{refused.pk}")
+    refused.refresh_from_db()
+    assert refused.state == "superseded" and refused.superseded_by is not None
+    assert refused.superseded_by.params["seats"] == 6

@@ -93,6 +93,7 @@ from vendors.types import (
     VendorSubscription,
     VendorTenant,
     VendorUsage,
+    emulated,
     month_start,
     native,
     unsupported,
@@ -190,9 +191,9 @@ class RedstorAdapter(HttpVendorAdapter):
         Capability.CREATE_TENANT: native(
             "Creates the customer company, then subscribes it to the product (or its trial)."
         ),
-        Capability.CHANGE_SEATS: unsupported(
-            "the RedAPI V1 document has no call that sets seats (Redstor answers a PATCH of "
-            "the subscription with 405); change them in RedApp. Redstor bills what is consumed."
+        Capability.CHANGE_SEATS: emulated(
+            "Not in the V1 document: tried as a PATCH of the subscription; when Redstor refuses "
+            "it the change fails saying so. Redstor bills what is consumed."
         ),
         Capability.CHANGE_ADDONS: unsupported("Redstor products have no add-ons."),
         Capability.CHANGE_PLAN: unsupported(
