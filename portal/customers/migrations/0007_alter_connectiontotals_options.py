@@ -4,14 +4,16 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0006_field_help_texts'),
+        ("customers", "0006_field_help_texts"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='connectiontotals',
-            options={'verbose_name': 'connection totals', 'verbose_name_plural': 'connection totals'},
+            name="connectiontotals",
+            options={
+                "verbose_name": "connection totals",
+                "verbose_name_plural": "connection totals",
+            },
         ),
     ]

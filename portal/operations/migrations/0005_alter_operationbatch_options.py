@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('operations', '0004_field_help_texts'),
+        ("operations", "0004_field_help_texts"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='operationbatch',
-            options={'verbose_name_plural': 'operation batches'},
+            name="operationbatch",
+            options={"verbose_name_plural": "operation batches"},
         ),
     ]

@@ -5,20 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('operations', '0005_alter_operationbatch_options'),
+        ("operations", "0005_alter_operationbatch_options"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='operation',
-            name='superseded_by',
-            field=models.ForeignKey(blank=True, help_text='The edited request that replaced this refused one.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supersedes', to='operations.operation'),
+            model_name="operation",
+            name="superseded_by",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The edited request that replaced this refused one.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="supersedes",
+                to="operations.operation",
+            ),
         ),
         migrations.AlterField(
-            model_name='operation',
-            name='state',
-            field=models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('verifying', 'Verifying'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled'), ('superseded', 'Superseded')], default='pending', help_text='pending, running, verifying, succeeded, failed or cancelled.', max_length=16),
+            model_name="operation",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("running", "Running"),
+                    ("verifying", "Verifying"),
+                    ("succeeded", "Succeeded"),
+                    ("failed", "Failed"),
+                    ("cancelled", "Cancelled"),
+                    ("superseded", "Superseded"),
+                ],
+                default="pending",
+                help_text="pending, running, verifying, succeeded, failed or cancelled.",
+                max_length=16,
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('usage', '0003_field_help_texts'),
+        ("usage", "0003_field_help_texts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='monthclose',
-            name='close_reason',
+            model_name="monthclose",
+            name="close_reason",
             field=models.CharField(blank=True, max_length=300),
         ),
     ]
