@@ -40,14 +40,19 @@ class CapabilityInfo:
 
     support: Support
     note: str = ""
+    #: Tenant statuses the vendor refuses it for (e.g. Egnyte: no seats on a trial), and why.
+    refused_for: frozenset[TenantStatus] = frozenset()
+    refused_note: str = ""
 
     @property
     def available(self) -> bool:
         return self.support is not Support.UNSUPPORTED
 
 
-def native(note: str = "") -> CapabilityInfo:
-    return CapabilityInfo(Support.NATIVE, note)
+def native(
+    note: str = "", *, refused_for: frozenset[TenantStatus] = frozenset(), refused_note: str = ""
+) -> CapabilityInfo:
+    return CapabilityInfo(Support.NATIVE, note, refused_for, refused_note)
 
 
 def emulated(note: str) -> CapabilityInfo:

@@ -44,7 +44,7 @@ class CustomerFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=CustomerKind.choices, empty_label="Any kind")
     status = django_filters.ChoiceFilter(choices=CustomerStatus.choices, empty_label="Any status")
     vendor = django_filters.ChoiceFilter(
-        choices=vendor_choices, method="filter_vendor", empty_label="Any vendor"
+        choices=vendor_choices, method="filter_vendor", empty_label="Any vendor", label="Vendor"
     )
     reseller = django_filters.ModelChoiceFilter(
         queryset=_scoped_resellers,

@@ -334,5 +334,9 @@ class ConnectionTotals(models.Model):
     seats_used = models.BigIntegerField(default=0)
     refreshed_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = "connection totals"
+        verbose_name_plural = "connection totals"
+
     def __str__(self) -> str:
         return f"{self.tenants} tenants, {self.seats_used}/{self.seats} seats"

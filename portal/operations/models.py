@@ -27,6 +27,8 @@ class OperationState(models.TextChoices):
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+    #: A refused-for-good request replaced by an edited one (``superseded_by``).
+    SUPERSEDED = "superseded", "Superseded"
 
 
 OPEN_STATES = (OperationState.PENDING, OperationState.RUNNING, OperationState.VERIFYING)
@@ -64,6 +66,9 @@ class OperationBatch(TimeStamped):
 
     #: Operations per state, set by the API's batch list (not a column; declared for mypy).
     state_counts: dict[str, int]
+
+    class Meta:
+        verbose_name_plural = "operation batches"
 
     def __str__(self) -> str:
         return f"Batch #{self.pk}: {self.get_kind_display()} {self.description}"
@@ -138,6 +143,14 @@ class Operation(TimeStamped):
         default=5, help_text="Attempts allowed before it fails."
     )
     last_error = models.TextField(blank=True, help_text="Why the latest attempt failed, for staff.")
+    superseded_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supersedes",
+        help_text="The edited request that replaced this refused one.",
+    )
     error_detail = models.JSONField(
         default=dict,
         blank=True,

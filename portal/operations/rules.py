@@ -137,7 +137,12 @@ def tenant_problem(kind: str, tenant: Tenant) -> str:
     allowed = kind_spec.tenant_from
     if allowed and status not in allowed:
         wanted = " or ".join(s.value for s in allowed)
-        return f"Only a {wanted} tenant can be {kind_spec.tenant_to}; {tenant.name} is {status}."
+        article = "an" if wanted[:1] in "aeiou" else "a"
+        return f"Only {article} {wanted} tenant can be {kind_spec.tenant_to}; {tenant.name} is {status}."
+    info = get_adapter_class(tenant.connection.vendor).capability(kind_spec.capability)
+    if status in info.refused_for:
+        name = vendor_name(tenant.connection.vendor)
+        return f"{name} refuses to {kind_label(kind)} while {tenant.name} is {status}: {info.refused_note}"
     return ""
 
 

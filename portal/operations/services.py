@@ -511,6 +511,29 @@ def discrepancy_reapply(
 
 
 @transaction.atomic
+@transaction.atomic
+def operation_supersede(
+    *, failed: Operation, new: Operation, actor: Actor = None, source: str = Source.PAGE
+) -> Operation:
+    """Close a request the vendor refused for good as replaced by its edited ``new`` one (the
+    link goes both ways: ``failed.superseded_by``, ``new.supersedes``); transient failures keep
+    their Retry instead."""
+    failed = Operation.objects.select_for_update().get(pk=failed.pk)
+    if not failed.refused_for_good or new.kind != failed.kind or new.pk == failed.pk:
+        raise ValidationError(f"Operation #{failed.pk} is not a refused request of this kind.")
+    failed.state, failed.superseded_by = OperationState.SUPERSEDED, new
+    failed.save(update_fields=["state", "superseded_by", "updated_at"])
+    audit_record(
+        action="operation.superseded",
+        source=source,
+        actor=actor,
+        obj=failed,
+        customer=failed.customer,
+        detail={"superseded_by": new.pk},
+    )
+    return failed
+
+
 def operation_retry(
     *, operation: Operation, actor: Actor = None, source: str = Source.PAGE
 ) -> Operation:

@@ -96,6 +96,8 @@ class MonthClose(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: Why it was closed with tenants still missing usage (distributor admins only).
+    close_reason = models.CharField(max_length=300, blank=True)
     #: Figures frozen when it was last closed.
     rows_frozen = models.PositiveIntegerField(default=0)
     reopened_at = models.DateTimeField(null=True, blank=True)

@@ -27,9 +27,9 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
 )
-from django.template.defaultfilters import floatformat
 
 from portal.accounts.scoping import (
     can_view,
@@ -40,7 +40,9 @@ from portal.accounts.scoping import (
     user_reseller,
 )
 from portal.catalog.models import VendorConnection
-from portal.customers.models import Customer, CustomerKind, Tenant, subtree_q
+from portal.core import humanize
+from portal.customers.models import Customer, CustomerKind, Subscription, Tenant, subtree_q
+from portal.operations.models import Operation, OperationKind, OperationState
 from vendors.registry import vendor_choices
 from vendors.types import Metric, TenantStatus, month_start
 
@@ -99,24 +101,65 @@ class ReviewFilter:
 def usage_missing_tenants(
     *, connection: VendorConnection | None = None, period: dt.date
 ) -> QuerySet:
-    """Active tenants of the month without any usage figure for it.
+    """Active tenants that existed at the vendor during the month, without any usage figure for it.
 
-    A tenant belongs to the month when the portal saw it before the month ended, or when the
-    connection itself was added after that (the portal could not have seen it earlier). Trials
-    and suspended tenants are not required: vendors report no billable usage for them (Redstor
-    excludes trials, Egnyte keeps no trial history).
+    Existence comes from the vendor where it says: the earliest subscription start it reports.
+    Without one, a tenant the portal provisioned after the month ended did not exist in it; else
+    it counts when the portal saw it before the month ended, or when the connection itself was
+    added after that (the portal could not have seen it earlier). ``counts_because`` on each row
+    says which. Trials and suspended tenants are not required: vendors report no billable usage
+    for them (Redstor excludes trials, Egnyte keeps no trial history).
     """
     period = month_start(period)
     month_end = next_period(period)
-    qs = Tenant.objects.filter(status=TenantStatus.ACTIVE).filter(
-        Q(first_seen_at__isnull=True)
-        | Q(first_seen_at__date__lt=month_end)
-        | Q(connection__created_at__date__gte=month_end)
+    started = (
+        Subscription.objects.filter(tenant=OuterRef("pk"), starts__isnull=False)
+        .order_by("starts")
+        .values("starts")[:1]
+    )
+    provisioned = (
+        Operation.objects.filter(
+            tenant=OuterRef("pk"),
+            kind=OperationKind.CREATE_TENANT,
+            state=OperationState.SUCCEEDED,
+            finished_at__isnull=False,
+        )
+        .order_by("finished_at")
+        .values("finished_at")[:1]
+    )
+    qs = (
+        Tenant.objects.filter(status=TenantStatus.ACTIVE)
+        .annotate(vendor_started=Subquery(started), provisioned_at=Subquery(provisioned))
+        .filter(
+            Q(vendor_started__lt=month_end)
+            | Q(vendor_started__isnull=True)
+            & (Q(provisioned_at__isnull=True) | Q(provisioned_at__date__lt=month_end))
+            & (
+                Q(first_seen_at__isnull=True)
+                | Q(first_seen_at__date__lt=month_end)
+                | Q(connection__created_at__date__gte=month_end)
+            )
+        )
     )
     if connection is not None:
         qs = qs.filter(connection=connection)
     has_usage = UsageRecord.objects.filter(tenant=OuterRef("pk"), period=period)
     return qs.exclude(Exists(has_usage))
+
+
+def counts_because(tenant: Tenant, period: dt.date) -> str:
+    """Why a tenant of ``usage_missing_tenants`` counts for the month, for the checklist."""
+    month_end = next_period(month_start(period))
+    started = getattr(tenant, "vendor_started", None)
+    if started is not None:
+        return f"The vendor reports a subscription since {started:%d %b %Y}."
+    seen = tenant.first_seen_at
+    if seen is not None and seen.date() < month_end:
+        return f"The portal has seen it at the vendor since {seen:%d %b %Y}."
+    return (
+        "The vendor gives no start date and the connection was added after the month; "
+        "it may have existed then."
+    )
 
 
 #: The review table in one statement. The inner query groups the month's figures per customer,
@@ -490,16 +533,15 @@ def _decorate(row: dict) -> None:
         row["change"] = "new" if used else "0%"
     else:
         row["change"] = "—"
-    row["used_text"] = plain_number(used)
-    row["purchased_text"] = "—" if purchased is None else plain_number(purchased)
-    row["previous_text"] = "—" if previous is None else plain_number(previous)
+    unit = row["unit"]
+    row["metric_label"] = humanize.label(row["metric"])
+    row["used_text"] = humanize.quantity(used, unit)
+    row["purchased_text"] = humanize.quantity(purchased, unit)
+    row["previous_text"] = humanize.quantity(previous, unit)
     row["flags"] = [name for name in ROW_FLAGS if row[f"is_{name}"]]
 
 
-def plain_number(value: Decimal) -> str:
-    """7.0000 -> "7", 1.5000 -> "1.5": exact, without the column's padding or an exponent."""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+plain_number = humanize.plain_number  # the CSV export's exact figures
 
 
 def usage_totals(*, user, filters: ReviewFilter) -> list[dict]:
@@ -550,7 +592,8 @@ def usage_review_summary(*, user, filters: ReviewFilter) -> dict:
     if summary is None:
         totals = usage_totals(user=user, filters=filters)
         for total in totals:  # formatted once per cached summary, not per request
-            total["total_text"] = floatformat(total["total"], "-4g")
+            total["total_text"] = humanize.quantity(total["total"], total["unit"])
+            total["metric_label"] = humanize.label(total["metric"])
         summary = {
             "totals": totals,
             "missing": usage_missing_by_connection(user=user, filters=filters),

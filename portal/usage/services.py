@@ -48,9 +48,19 @@ def usage_period_is_closed(*, connection_id: int, period: dt.date) -> bool:
 
 @transaction.atomic
 def usage_month_close(
-    *, connection: VendorConnection, period: dt.date, actor, source: str = Source.PAGE
+    *,
+    connection: VendorConnection,
+    period: dt.date,
+    actor,
+    reason: str = "",
+    source: str = Source.PAGE,
 ) -> MonthClose:
-    """Freeze one connection's month, once every active tenant's usage has been collected."""
+    """Freeze one connection's month, once every tenant of the month has its usage collected.
+
+    A distributor admin may close with tenants left when they give a written ``reason``: the
+    audit entry keeps it with the tenants that were missing.
+    """
+    reason = reason.strip()[:300]
     if not (can_write(actor) and user_reseller(actor) is None):
         raise PermissionDenied("Only distributor operators and admins close a month.")
     period = month_start(period)
@@ -63,20 +73,27 @@ def usage_month_close(
         raise UsageCloseError(f"{period:%Y-%m} is already closed for {connection.name}.")
     missing = usage_missing_tenants(connection=connection, period=period).order_by("name", "pk")
     missing_count = missing.count()
+    left: list[int] = []
     if missing_count:
-        raise UsageCloseRefused(list(missing[:MISSING_LISTED]), missing_count)
+        if not (reason and can_manage(actor)):
+            raise UsageCloseRefused(list(missing[:MISSING_LISTED]), missing_count)
+        left = list(missing.values_list("pk", flat=True)[:MISSING_LISTED])
     rows = UsageRecord.objects.filter(tenant__connection=connection, period=period).count()
     now = timezone.now()
     if close is None:
         close = MonthClose(connection=connection, period=period)
     close.is_closed, close.closed_at, close.closed_by, close.rows_frozen = True, now, actor, rows
+    close.close_reason = reason if missing_count else ""
     close.save()
+    detail: dict = {"connection": connection.pk, "period": f"{period:%Y-%m}", "rows_frozen": rows}
+    if missing_count:
+        detail.update(reason=reason, missing_count=missing_count, missing_tenants=left)
     audit_record(
         action="usage.month_closed",
         source=source,
         actor=actor,
         obj=close,
-        detail={"connection": connection.pk, "period": f"{period:%Y-%m}", "rows_frozen": rows},
+        detail=detail,
     )
     return close
 

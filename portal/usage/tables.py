@@ -36,7 +36,7 @@ class ReviewTable(Table):
     customer = Column("Customer", "customer_name", cell=_customer_link())
     vendor = Column("Vendor")
     product = Column("Product")
-    metric = Column("Metric", note="unit", inline_note=True)
+    metric = Column("Metric", "metric_label", note="unit", inline_note=True)
     purchased = Column("Purchased", "purchased_text", css="num")
     used = Column("Used", "used_text", css="num")
     utilization = Column("Utilization", css="num")
@@ -51,7 +51,7 @@ class TotalsTable(Table):
     attrs = {"id": "usage-totals"}
 
     vendor = Column("Vendor")
-    metric = Column("Metric")
+    metric = Column("Metric", "metric_label")
     total = Column("Total", "total_text", css="num")
     unit = Column("Unit")
     figures = Column("Figures", "rows", css="num")  # reads "rows": Table.rows keeps its name
@@ -105,6 +105,7 @@ class MissingTable(Table):
     tenant = Column("Tenant", "name")
     external_id = Column("Vendor id")
     customer = Column("Customer", "customer.name", cell=_customer_link(), empty="unmatched")
+    counts = Column("Counts because", "counts_because")
     flag = Column("Flag", lambda t: "missing", cell=Badge("failed"))
 
 

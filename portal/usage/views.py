@@ -144,6 +144,8 @@ def usage_review(request: HttpRequest) -> HttpResponse:
             .order_by("connection__name", "name", "pk")
         )
         page = Paginator(missing, PAGE_SIZE).get_page(request.GET.get("page"))
+        for tenant in page.object_list:
+            tenant.counts_because = selectors.counts_because(tenant, filters.period)
         context["missing_page"] = page
         context["missing"] = MissingTable(page.object_list, period=period)
     else:
@@ -225,10 +227,32 @@ def _back(request: HttpRequest, period: dt.date) -> HttpResponse:
 @writer_required
 @require_POST
 def usage_close(request: HttpRequest) -> HttpResponse:
+    """Close a month in two steps: a page saying what will be frozen (and what is missing), then
+    the confirmed close; a distributor admin may close with tenants left by giving a reason."""
     period = parse_period(request.POST.get("period", "")) or previous_month()
     connection = get_object_or_404(VendorConnection, pk=request.POST.get("connection"))
+    reason = request.POST.get("reason", "").strip()
+    if request.POST.get("confirmed") != "yes":
+        missing = selectors.usage_missing_tenants(connection=connection, period=period)
+        listed = list(missing.select_related("connection", "customer").order_by("name", "pk")[:50])
+        for tenant in listed:
+            tenant.counts_because = selectors.counts_because(tenant, period)
+        context = {
+            "connection": connection,
+            "period": period,
+            "period_param": f"{period:%Y-%m}",
+            "missing_count": missing.count(),
+            "missing": MissingTable(listed, period=f"{period:%Y-%m}"),
+            "rows": UsageRecord.objects.filter(
+                tenant__connection=connection, period=period
+            ).count(),
+            "can_override": can_manage(request.user),
+        }
+        return render(request, "usage/close_confirm.html", context)
     try:
-        close = usage_month_close(connection=connection, period=period, actor=request.user)
+        close = usage_month_close(
+            connection=connection, period=period, actor=request.user, reason=reason
+        )
     except UsageCloseRefused as exc:
         messages.error(request, f"Not closed: {exc} See the list of missing usage below.")
         return redirect(
@@ -237,9 +261,10 @@ def usage_close(request: HttpRequest) -> HttpResponse:
     except (UsageCloseError, PermissionDenied) as exc:
         messages.error(request, str(exc))
     else:
+        left = f" Closed with tenants left: {close.close_reason}" if close.close_reason else ""
         messages.success(
             request,
-            f"Closed {period:%Y-%m} for {connection.name}: {close.rows_frozen} figures frozen.",
+            f"Closed {period:%Y-%m} for {connection.name}: {close.rows_frozen} figures frozen.{left}",
         )
     return _back(request, period)
 

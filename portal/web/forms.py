@@ -5,9 +5,12 @@ from __future__ import annotations
 from django import forms
 
 from portal.catalog.models import Product, VendorConnection
+from portal.core.humanize import label
 from portal.customers.models import Customer, subtree_q
 from portal.customers.services import EDITABLE
+from portal.operations import rules
 from portal.operations.forms import MAX_SEATS_HINT
+from portal.operations.models import OperationKind
 from portal.operations.options import (
     FIELD_PREFIX,
     OptionsInvalid,
@@ -74,14 +77,20 @@ class ProvisionForm(forms.Form):
         assert isinstance(product_code, forms.ChoiceField)  # declared on the form
         assert isinstance(addon_field, forms.ChoiceField)
         product_code.choices = [("", "Choose a product…"), *products]
-        addon_field.choices = [(a, a) for a in addons]
+        # The service refuses add-ons on a create where the vendor cannot set them: none offered.
+        refused = (
+            rules.capability_problem(connection, OperationKind.CHANGE_ADDONS) if connection else ""
+        )
+        addon_field.choices = [] if refused else [(a, label(a)) for a in addons]
+        if refused and addons:
+            addon_field.help_text = f"No add-ons at provisioning: {refused}"
         if not products:
             self.fields["product_code"].help_text = (
                 "Choose a connection first; its mirrored catalog lists the products."
                 if connection is None
                 else "This connection's catalog is empty: sync it first."
             )
-        if connection is not None and not addons:
+        if connection is not None and not addons and not refused:
             self.fields["addons"].help_text = "This vendor's catalog has no add-ons."
         self.vendor_options = connection_options(connection)
         self.fields.update(option_fields(self.vendor_options))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.template.defaultfilters import capfirst, floatformat
 from django.template.defaultfilters import date as date_filter
 
+from portal.core.humanize import label
 from portal.core.models import Source
 from portal.customers.models import CustomerKind
 from portal.operations.models import OperationKind
@@ -322,7 +323,9 @@ class SubscriptionTable(Table):
     )
     status = Column("Status", "subscription.status", cell=Badge(), note=_trial)
     seats = Column("Seats used / purchased", _seats, css="num")
-    addons = Column("Add-ons", lambda c: ", ".join(c.subscription.addons or []), css="small")
+    addons = Column(
+        "Add-ons", lambda c: ", ".join(label(a) for a in c.subscription.addons or []), css="small"
+    )
     term = Column(
         "Term",
         "subscription.term",

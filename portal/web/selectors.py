@@ -20,6 +20,7 @@ from portal.accounts.scoping import (
 )
 from portal.audit.selectors import scoped_audit_events
 from portal.catalog.models import VendorConnection
+from portal.core import humanize
 from portal.customers.models import ConnectionTotals, Customer, Subscription, Tenant
 from portal.customers.totals import Contribution, live_totals
 from portal.operations import rules
@@ -286,6 +287,15 @@ class TenantCard:
     plans: list[tuple[str, str]]
     addons: list[str]
 
+    @property
+    def seen_at(self) -> dt.datetime | None:
+        """When the vendor last listed the tenant: a complete sync lists every tenant it does not
+        mark missing, and an unchanged row is not rewritten, so the later of the two."""
+        tenant, synced = self.tenant, self.tenant.connection.last_success_at
+        if tenant.missing_since or synced is None:
+            return tenant.last_seen_at
+        return max(synced, tenant.last_seen_at or synced)
+
 
 def _action(
     kind: str, tenant: Tenant, open_ops: dict, *, writable: bool, extra: str = ""
@@ -381,7 +391,7 @@ class UsageSeries:
 
     @property
     def label(self) -> str:
-        return self.metric.replace("_", " ").capitalize()
+        return humanize.label(self.metric)
 
     @property
     def peak(self) -> Decimal:

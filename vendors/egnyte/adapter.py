@@ -256,7 +256,10 @@ class EgnyteAdapter(HttpVendorAdapter):
             "Protect tenants are created in the Reseller Portal."
         ),
         Capability.CHANGE_SEATS: native(
-            "Allocates power users to the domain; buys the shortfall in the plan pool first."
+            "Allocates power users to the domain; buys the shortfall in the plan pool first.",
+            # The allocation call answers 409 invalid_domain_status for a trial domain.
+            refused_for=frozenset({TenantStatus.TRIAL}),
+            refused_note="a trial's power users are set when it is converted (Convert trial).",
         ),
         Capability.CHANGE_ADDONS: unsupported(_NO_ENDPOINT),
         Capability.CHANGE_PLAN: unsupported(

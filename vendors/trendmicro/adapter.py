@@ -221,7 +221,12 @@ class TrendMicroAdapter(HttpVendorAdapter):
         Capability.CREATE_TENANT: native(
             "Creates the customer (reference kept in its note), then the subscription."
         ),
-        Capability.CHANGE_SEATS: native("Sets units_per_license; full-version licences only."),
+        Capability.CHANGE_SEATS: native(
+            "Sets units_per_license; full-version licences only.",
+            # CONTRACTS.md (PUT .../subscriptions/{id}): full-version, live licences only.
+            refused_for=frozenset({TenantStatus.TRIAL, TenantStatus.SUSPENDED}),
+            refused_note="LMPI modifies seats of full-version, live licences only.",
+        ),
         Capability.CHANGE_ADDONS: unsupported(
             "Trend Micro LMPI has no add-ons: each product is its own subscription."
         ),

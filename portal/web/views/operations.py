@@ -38,15 +38,7 @@ def _initial(request: HttpRequest, customer) -> dict:
     """The form's starting values: a chosen connection, or a refused request to edit
     (``?edit=<operation>``: its product, seats, trial, add-ons and the vendor's options)."""
     initial = {"connection": request.GET.get("connection")}
-    refused = (
-        scoped_operations(request.user)
-        .filter(
-            pk=request.GET.get("edit") or 0, customer=customer, kind=OperationKind.CREATE_TENANT
-        )
-        .first()
-        if (request.GET.get("edit") or "").isdigit()
-        else None
-    )
+    refused = _refused(request, customer)
     if refused is not None:
         p = refused.params
         initial.update(
@@ -58,6 +50,18 @@ def _initial(request: HttpRequest, customer) -> dict:
         )
         initial.update({f"{FIELD_PREFIX}{k}": v for k, v in p.get("options", {}).items()})
     return initial
+
+
+def _refused(request: HttpRequest, customer):
+    """The refused create this request edits (``?edit=<id>``), in the user's scope."""
+    edit = request.GET.get("edit") or ""
+    if not edit.isdigit():
+        return None
+    return (
+        scoped_operations(request.user)
+        .filter(pk=int(edit), customer=customer, kind=OperationKind.CREATE_TENANT)
+        .first()
+    )
 
 
 def edit_url(operation) -> str:
@@ -110,6 +114,9 @@ def provision(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, error_text(exc))
         else:
+            refused = _refused(request, customer)
+            if refused is not None and refused.refused_for_good and operation.pk != refused.pk:
+                ops.operation_supersede(failed=refused, new=operation, actor=request.user)
             messages.info(
                 request,
                 f"Operation #{operation.pk}: opening {customer.name}'s account at "

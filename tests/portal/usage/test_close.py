@@ -12,6 +12,7 @@ from portal.customers.models import Tenant
 from portal.sync.services import connection_sync
 from portal.usage.collection import connection_collect_usage, previous_month
 from portal.usage.models import MonthClose, UsageAdjustment, UsageRecord
+from portal.usage.selectors import usage_missing_tenants
 from portal.usage.services import (
     UsageCloseError,
     UsageCloseRefused,
@@ -57,7 +58,7 @@ def test_the_page_shows_what_is_missing_when_a_close_is_refused(collected, clien
 
     response = client.post(
         reverse("usage:close"),
-        {"connection": collected.pk, "period": f"{period:%Y-%m}"},
+        {"connection": collected.pk, "period": f"{period:%Y-%m}", "confirmed": "yes"},
         follow=True,
     )
 
@@ -122,7 +123,7 @@ def test_every_close_and_reopen_is_audited(collected, client):
     admin = SuperUserFactory()
     client.force_login(admin)
     period = f"{previous_month():%Y-%m}"
-    data = {"connection": collected.pk, "period": period}
+    data = {"connection": collected.pk, "period": period, "confirmed": "yes"}
 
     client.post(reverse("usage:close"), data)
     client.post(reverse("usage:reopen"), {**data, "reason": "late credit note"})
@@ -184,3 +185,78 @@ def test_the_admin_action_reopens_with_an_audit_event(collected, client):
     assert not close.is_closed and close.reopened_by == admin_user
     event = AuditEvent.objects.get(action="usage.month_reopened")
     assert (event.source, event.actor) == ("admin", admin_user)
+
+
+def test_closing_first_shows_what_will_be_frozen_and_closes_nothing(collected, client):
+    client.force_login(SuperUserFactory())
+    period = previous_month()
+
+    response = client.post(
+        reverse("usage:close"), {"connection": collected.pk, "period": f"{period:%Y-%m}"}
+    )
+
+    page = response.content.decode()
+    frozen = UsageRecord.objects.filter(tenant__connection=collected, period=period).count()
+    assert f"{frozen} usage figures of {period:%B %Y} at {collected.name} will be frozen" in page
+    assert 'name="confirmed" value="yes"' in page
+    assert not MonthClose.objects.exists()
+
+
+def test_a_tenant_provisioned_after_the_month_does_not_count_for_it(collected):
+    from django.utils import timezone
+
+    from portal.operations.models import Operation, OperationKind, OperationState
+
+    period = previous_month()
+    tenant = Tenant.objects.filter(connection=collected, status=TenantStatus.ACTIVE).first()
+    UsageRecord.objects.filter(tenant=tenant, period=period).delete()
+    assert tenant in usage_missing_tenants(connection=collected, period=period)
+
+    Operation.objects.create(
+        kind=OperationKind.CREATE_TENANT,
+        state=OperationState.SUCCEEDED,
+        connection=collected,
+        tenant=tenant,
+        idempotency_key="provisioned-in-december",
+        finished_at=timezone.now(),
+    )
+
+    assert tenant not in usage_missing_tenants(connection=collected, period=period)
+    close = usage_month_close(connection=collected, period=period, actor=SuperUserFactory())
+    assert close.is_closed
+
+
+def test_a_distributor_admin_closes_with_tenants_left_given_a_reason_audited(collected, client):
+    admin = SuperUserFactory()
+    client.force_login(admin)
+    period = previous_month()
+    tenant = Tenant.objects.filter(connection=collected, status=TenantStatus.ACTIVE).first()
+    UsageRecord.objects.filter(tenant=tenant, period=period).delete()
+    data = {"connection": collected.pk, "period": f"{period:%Y-%m}"}
+
+    confirm = client.post(reverse("usage:close"), data).content.decode()
+    assert tenant.external_id in confirm
+    assert (
+        "The portal has seen it at the vendor since" in confirm or "it may have existed" in confirm
+    )
+    client.post(
+        reverse("usage:close"),
+        {**data, "confirmed": "yes", "reason": "vendor outage, billed by hand"},
+    )
+
+    close = MonthClose.objects.get(connection=collected, period=period)
+    assert close.is_closed and close.close_reason == "vendor outage, billed by hand"
+    event = AuditEvent.objects.get(action="usage.month_closed")
+    assert event.actor == admin
+    assert event.detail["reason"] == "vendor outage, billed by hand"
+    assert event.detail["missing_tenants"] == [tenant.pk]
+
+
+def test_an_operator_cannot_close_with_tenants_left(collected):
+    operator = ProfileFactory(role=Role.OPERATOR).user
+    period = previous_month()
+    tenant = Tenant.objects.filter(connection=collected, status=TenantStatus.ACTIVE).first()
+    UsageRecord.objects.filter(tenant=tenant, period=period).delete()
+
+    with pytest.raises(UsageCloseRefused):
+        usage_month_close(connection=collected, period=period, actor=operator, reason="because")
