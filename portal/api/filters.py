@@ -6,7 +6,7 @@ import django_filters
 
 from portal.audit.filters import AuditEventFilterSet as SharedAuditEventFilterSet
 from portal.catalog.models import Product, VendorConnection
-from portal.core.filters import IdFilter
+from portal.core.filters import FilterSet, IdFilter
 from portal.customers.filters import CustomerFilterSet, SubscriptionFilterSet, TenantFilterSet
 from portal.events.models import DeliveryStatus, EventType, WebhookDelivery
 from portal.operations.filters import OperationFilterSet
@@ -45,7 +45,7 @@ class ApiSubscriptionFilterSet(SubscriptionFilterSet):
         fields = [*SubscriptionFilterSet.Meta.fields, "customer", "connection"]
 
 
-class ConnectionFilterSet(django_filters.FilterSet):
+class ConnectionFilterSet(FilterSet):
     vendor = django_filters.ChoiceFilter(choices=vendor_choices)
     enabled = django_filters.BooleanFilter()
 
@@ -54,7 +54,7 @@ class ConnectionFilterSet(django_filters.FilterSet):
         fields = ["vendor", "enabled", "sync_status"]
 
 
-class ProductFilterSet(django_filters.FilterSet):
+class ProductFilterSet(FilterSet):
     vendor = django_filters.ChoiceFilter(field_name="connection__vendor", choices=vendor_choices)
     connection = django_filters.ModelChoiceFilter(queryset=_connections)
     code = django_filters.CharFilter()
@@ -87,7 +87,7 @@ class AuditEventFilterSet(SharedAuditEventFilterSet):
     at_before = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
 
 
-class WebhookDeliveryFilterSet(django_filters.FilterSet):
+class WebhookDeliveryFilterSet(FilterSet):
     subscription = IdFilter(field_name="subscription_id", label="Subscription id")
     status = django_filters.ChoiceFilter(choices=DeliveryStatus.choices)
     event_type = django_filters.ChoiceFilter(choices=EventType.choices)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
-from portal.core.filters import IdFilter
+from portal.core.filters import FilterSet, IdFilter
 from portal.core.models import Source
 
 from .models import AuditEvent
 
 
-class AuditEventFilterSet(django_filters.FilterSet):
+class AuditEventFilterSet(FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
     action = django_filters.CharFilter(lookup_expr="startswith", label="Action starts with")

@@ -7,6 +7,8 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 PAGE_SIZE = 50
+#: A page number past this is read as this: its OFFSET stays far inside the database's bigint.
+MAX_PAGE = 10**9
 
 
 def paginate(
@@ -54,7 +56,7 @@ class UncountedPage:
     @classmethod
     def get(cls, queryset, page, per_page: int) -> UncountedPage:
         try:
-            number = max(int(page), 1)
+            number = min(max(int(page), 1), MAX_PAGE)
         except (TypeError, ValueError):
             number = 1
         offset = (number - 1) * per_page

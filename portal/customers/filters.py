@@ -13,7 +13,7 @@ from django.db.models.expressions import RawSQL
 
 from portal.accounts.scoping import scoped_customers
 from portal.catalog.models import VendorConnection
-from portal.core.filters import IdFilter
+from portal.core.filters import FilterSet, IdFilter
 from vendors.registry import vendor_choices
 
 from .models import Customer, CustomerKind, CustomerStatus, Subscription, Tenant, subtree_q
@@ -39,7 +39,7 @@ def _search(queryset: QuerySet, fields: tuple[str, ...], value: str) -> QuerySet
     return queryset.filter(condition) if value.strip() else queryset
 
 
-class CustomerFilterSet(django_filters.FilterSet):
+class CustomerFilterSet(FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     kind = django_filters.ChoiceFilter(choices=CustomerKind.choices, empty_label="Any kind")
     status = django_filters.ChoiceFilter(choices=CustomerStatus.choices, empty_label="Any status")
@@ -88,7 +88,7 @@ class CustomerFilterSet(django_filters.FilterSet):
         return queryset.filter(subtree_q(value.path)).exclude(pk=value.pk)
 
 
-class TenantFilterSet(django_filters.FilterSet):
+class TenantFilterSet(FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     vendor = django_filters.ChoiceFilter(
         field_name="connection__vendor", choices=vendor_choices, empty_label="Any vendor"
@@ -116,7 +116,7 @@ class TenantFilterSet(django_filters.FilterSet):
         return _search(queryset, ("name", "external_id", "vendor_reference"), value)
 
 
-class SubscriptionFilterSet(django_filters.FilterSet):
+class SubscriptionFilterSet(FilterSet):
     vendor = django_filters.ChoiceFilter(
         field_name="tenant__connection__vendor", choices=vendor_choices, empty_label="Any vendor"
     )

@@ -1,9 +1,11 @@
 """Running operations exactly once: claim, (read back,) send, record; and reap stuck runs.
 
 Each run claims the row with a conditional UPDATE (pending/verifying -> running, attempts + 1),
-so two deliveries of the same message never both reach the vendor. The attempt number is the
-claim's fencing token: every later write filters on it, so a run that lost its claim (the
-reaper took the operation over) changes nothing. Every attempt after the first reads the vendor
+so two deliveries of the same message never both reach the vendor. The claim is a lease
+(OPERATIONS_LEASE_SECONDS) that a heartbeat thread renews while the vendor is called, so a long
+call keeps it and a killed worker loses it within one lease; the reaper then hands the
+operation back. The attempt number is the claim's fencing token: every later write filters on
+it, so a run that lost its claim (the reaper took the operation over) changes nothing. Every attempt after the first reads the vendor
 back before sending: an applied change is recorded as succeeded without being sent again.
 No database transaction is open while the vendor is called.
 """
@@ -28,6 +30,7 @@ from django.utils import timezone
 from portal.audit.services import audit_record
 from portal.catalog.models import SyncStatus, VendorConnection
 from portal.core.expressions import JSONMerge
+from portal.core.heartbeat import Heartbeat
 from portal.core.models import Source, fingerprint
 from portal.core.queues import ops_queue, send_task
 from portal.core.redaction import redact
@@ -118,7 +121,8 @@ def operation_run(operation_id: int) -> RunOutcome:
     )
     try:
         try:
-            tenant, how = _at_vendor(operation, adapter)
+            with _lease_renewed(operation):
+                tenant, how = _at_vendor(operation, adapter)
         except VendorOutcomeUnknown as exc:
             return _unsure(operation, exc, calls)
         except VendorTransientError as exc:
@@ -180,6 +184,31 @@ def _forget_adapter(connection_id: int) -> None:
     _adapters.__dict__.get("by_pk", {}).pop(connection_id, None)
 
 
+def lease_seconds() -> dt.timedelta:
+    return _seconds(settings.OPERATIONS_LEASE_SECONDS)
+
+
+def _lease_renewed(operation: Operation) -> Heartbeat:
+    """Renew this attempt's lease every OPERATIONS_LEASE_RENEW_SECONDS while the vendor is called.
+
+    The renewal is fenced like every other write: once the reaper moved the operation on (or a
+    newer attempt claimed it), it matches no row and the heartbeat stops.
+    """
+
+    def renew() -> bool:
+        return bool(
+            Operation.objects.filter(
+                pk=operation.pk, state=State.RUNNING, attempts=operation.attempts
+            ).update(lease_expires_at=timezone.now() + lease_seconds())
+        )
+
+    return Heartbeat(
+        renew,
+        every=settings.OPERATIONS_LEASE_RENEW_SECONDS,
+        name=f"lease of operation {operation.pk} attempt {operation.attempts}",
+    )
+
+
 def _at_vendor(operation: Operation, adapter) -> tuple[VendorTenant, str]:
     """Read back (every attempt after the first), then send only when the effect is not there."""
     started = time.monotonic()
@@ -221,6 +250,7 @@ def _claim(operation_id: int) -> Operation | None:
             state=State.RUNNING,
             attempts=number,
             claimed_at=now,
+            lease_expires_at=now + lease_seconds(),
             started_at=Coalesce("started_at", now),
             next_attempt_at=None,
             updated_at=now,
@@ -230,6 +260,7 @@ def _claim(operation_id: int) -> Operation | None:
         # What the UPDATE wrote (the row cannot have changed since: the UPDATE matched it).
         operation.state, operation.attempts = State.RUNNING, number
         operation.claimed_at, operation.updated_at, operation.next_attempt_at = now, now, None
+        operation.lease_expires_at = now + lease_seconds()
         operation.started_at = operation.started_at or now
         OperationAttempt.objects.create(operation_id=operation_id, number=number, started_at=now)
         audit_record(
@@ -296,7 +327,7 @@ def _close(
             fields["finished_at"] = now
         updated = Operation.objects.filter(
             pk=operation.pk, state=State.RUNNING, attempts=operation.attempts
-        ).update(state=state, updated_at=now, **fields)
+        ).update(state=state, updated_at=now, lease_expires_at=None, **fields)
         if not updated:
             raise LostClaim(operation.pk)
         OperationAttempt.objects.filter(
@@ -578,27 +609,35 @@ def _merge_intended(model, pk: int, values: dict[str, Any]) -> None:
 def operations_reap(*, now: dt.datetime | None = None) -> list[int]:
     """Hand operations whose worker died back to the engine; return the ids re-enqueued.
 
-    Running past the deadline (the worker was killed or lost mid-call): -> verifying, so the
-    next run reads the vendor back before sending anything. Pending or verifying long after
-    they were due (their message was lost with a worker or a broker): enqueued again. A
-    duplicate message is harmless: only one run can claim the row.
+    Running with a lapsed lease (the worker was killed, or stalled past its heartbeats):
+    -> verifying, so the next run reads the vendor back before sending anything. Pending or
+    verifying long after they were due (their message was lost with a worker or a broker):
+    enqueued again. A duplicate message is harmless: only one run can claim the row. Beat runs
+    this every few seconds (migration 0006), so recovery takes about one lease.
     """
     now = now or timezone.now()
-    deadline = settings.OPERATIONS_RUNNING_DEADLINE_SECONDS
-    cutoff = now - _seconds(deadline)
+    lease = settings.OPERATIONS_LEASE_SECONDS
+    cutoff = now - _seconds(settings.OPERATIONS_OVERDUE_SECONDS)
     requeued: list[int] = []
-    stuck = Operation.objects.filter(state=State.RUNNING, claimed_at__lt=cutoff).select_related(
-        "connection", "customer"
+    lapsed = Q(lease_expires_at__lt=now) | Q(
+        lease_expires_at__isnull=True, claimed_at__lt=now - _seconds(lease)
+    )
+    stuck = (
+        Operation.objects.filter(state=State.RUNNING)
+        .filter(lapsed)
+        .select_related("connection", "customer")
     )
     for operation in stuck:
         message = (
-            f"No result {deadline:.0f}s after attempt {operation.attempts} started (worker lost?);"
-            " reading the vendor back before anything is sent again."
+            f"Attempt {operation.attempts}'s lease ({lease:.0f}s) lapsed without a heartbeat "
+            "(worker lost?); reading the vendor back before anything is sent again."
         )
         with transaction.atomic():
             moved = Operation.objects.filter(
                 pk=operation.pk, state=State.RUNNING, attempts=operation.attempts
-            ).update(state=State.VERIFYING, last_error=message, updated_at=now)
+            ).update(
+                state=State.VERIFYING, last_error=message, updated_at=now, lease_expires_at=None
+            )
             if not moved:
                 continue
             OperationAttempt.objects.filter(

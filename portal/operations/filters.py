@@ -5,13 +5,13 @@ from __future__ import annotations
 import django_filters
 
 from portal.catalog.models import VendorConnection
-from portal.core.filters import IdFilter
+from portal.core.filters import FilterSet, IdFilter
 from vendors.registry import vendor_choices
 
 from .models import OPEN_STATES, Operation, OperationKind, OperationState
 
 
-class OperationFilterSet(django_filters.FilterSet):
+class OperationFilterSet(FilterSet):
     # distinct=False: one operation has one state, so no DISTINCT over the whole ledger.
     state = django_filters.MultipleChoiceFilter(choices=OperationState.choices, distinct=False)
     kind = django_filters.ChoiceFilter(choices=OperationKind.choices, empty_label="Any kind")

@@ -165,6 +165,12 @@ class Operation(TimeStamped):
         null=True, blank=True, help_text="When the next attempt is due, while retrying."
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="While running: when the attempt's lease lapses unless its worker renews it "
+        "(the reaper then hands the operation to another worker).",
+    )
     started_at = models.DateTimeField(
         null=True, blank=True, help_text="When a worker first picked it up."
     )

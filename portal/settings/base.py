@@ -320,9 +320,16 @@ CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # -- the operation engine (portal/operations) ---------------------------------------------------
-#: A run still "running" after this long belongs to a dead worker: the reaper verifies it.
-#: Longer than one run's hard time limit, so a live worker is always stopped by Celery first.
-OPERATIONS_RUNNING_DEADLINE_SECONDS = env.float("OPERATIONS_RUNNING_DEADLINE_SECONDS", default=600)
+#: A running attempt holds a lease this long; its worker renews it from a heartbeat thread while
+#: the vendor is called. A lapsed lease means a dead (or stalled) worker: the reaper verifies it.
+OPERATIONS_LEASE_SECONDS = env.float("OPERATIONS_LEASE_SECONDS", default=30)
+#: How often the heartbeat renews it: a third of the lease, so two missed beats are survived.
+OPERATIONS_LEASE_RENEW_SECONDS = env.float(
+    "OPERATIONS_LEASE_RENEW_SECONDS", default=OPERATIONS_LEASE_SECONDS / 3
+)
+#: A pending or verifying operation not picked up this long after it was due lost its message
+#: (with a killed worker, or a broker): the reaper enqueues it again (duplicates are harmless).
+OPERATIONS_OVERDUE_SECONDS = env.float("OPERATIONS_OVERDUE_SECONDS", default=120)
 #: Attempts at the vendor (transient errors, unknown outcomes) before an operation fails.
 OPERATIONS_MAX_ATTEMPTS = env.int("OPERATIONS_MAX_ATTEMPTS", default=5)
 #: Capped exponential backoff with full jitter between attempts; a Retry-After wins.
@@ -335,8 +342,10 @@ OPERATIONS_RUN_TIME_LIMIT = 300
 OPERATIONS_RUN_SOFT_TIME_LIMIT = 270
 
 # -- the sync engine (portal/sync) --------------------------------------------------------------
-#: A sync claim without a heartbeat for this long belongs to a dead worker and may be taken over.
-SYNC_CLAIM_STALE_SECONDS = env.int("SYNC_CLAIM_STALE_SECONDS", default=600)
+#: A running sync renews its claim this often (from a heartbeat thread: one page may be slow).
+SYNC_HEARTBEAT_SECONDS = env.float("SYNC_HEARTBEAT_SECONDS", default=30)
+#: A claim that missed this many heartbeats belongs to a dead worker and may be taken over.
+SYNC_CLAIM_MISSED_HEARTBEATS = env.int("SYNC_CLAIM_MISSED_HEARTBEATS", default=4)
 #: How often celery beat syncs each connection.
 SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=30)
 

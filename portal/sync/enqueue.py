@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.utils import timezone
 
 from portal.audit.services import audit_record
@@ -14,6 +13,7 @@ from portal.core.models import Source
 from portal.core.queues import bulk_queue, send_task
 
 from .models import SyncRun, SyncRunStatus
+from .services import claim_stale_after
 
 #: The worker tasks (``tasks.py``) these requests queue, by their registered names.
 SYNC_CONNECTION = "portal.sync.sync_connection"
@@ -96,5 +96,5 @@ def usage_request(
 
 
 def _claimed(connection: VendorConnection) -> bool:
-    fresh = timezone.now() - dt.timedelta(seconds=settings.SYNC_CLAIM_STALE_SECONDS)
+    fresh = timezone.now() - claim_stale_after()
     return bool(connection.sync_claimed_at and connection.sync_claimed_at > fresh)

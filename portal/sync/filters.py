@@ -5,13 +5,13 @@ from __future__ import annotations
 import django_filters
 
 from portal.catalog.models import VendorConnection
-from portal.core.filters import IdFilter
+from portal.core.filters import FilterSet, IdFilter
 from vendors.registry import vendor_choices
 
 from .models import Discrepancy, DiscrepancyStatus, SyncRun, SyncRunStatus, SyncScope
 
 
-class SyncRunFilterSet(django_filters.FilterSet):
+class SyncRunFilterSet(FilterSet):
     connection = django_filters.ModelChoiceFilter(
         queryset=VendorConnection.objects.order_by("name"), empty_label="Any connection"
     )
@@ -26,7 +26,7 @@ class SyncRunFilterSet(django_filters.FilterSet):
         fields = ["connection", "vendor", "status", "scope"]
 
 
-class DiscrepancyFilterSet(django_filters.FilterSet):
+class DiscrepancyFilterSet(FilterSet):
     status = django_filters.ChoiceFilter(
         choices=DiscrepancyStatus.choices, empty_label="Any status"
     )

@@ -1,7 +1,10 @@
 """The sync engine: pull catalog, tenants, subscriptions and usage through the adapter.
 
 One sync per connection at a time, claimed with a conditional UPDATE and a staleness cutoff
-(healthchecks' sendalerts pattern), so a crashed worker never pins a connection. A pull that did
+(healthchecks' sendalerts pattern), so a crashed worker never pins a connection. A heartbeat
+thread renews the claim every SYNC_HEARTBEAT_SECONDS, however long one page takes; the cutoff is
+a few missed heartbeats (``claim_stale_after``), so a dead worker's claim lapses within a minute
+or two rather than a fixed ten. A pull that did
 not finish never marks anything missing and never reports success.
 """
 
@@ -21,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.catalog.models import Product, SyncStatus, VendorConnection
+from portal.core.heartbeat import Heartbeat
 from portal.core.models import fingerprint
 from portal.customers.totals import connection_totals_refresh
 from portal.events.outbound import emit
@@ -49,10 +53,17 @@ class Claim:
     token: str
 
 
+def claim_stale_after() -> dt.timedelta:
+    """A claim is stale once its holder missed SYNC_CLAIM_MISSED_HEARTBEATS heartbeats."""
+    return dt.timedelta(
+        seconds=settings.SYNC_HEARTBEAT_SECONDS * settings.SYNC_CLAIM_MISSED_HEARTBEATS
+    )
+
+
 def sync_claim(connection: VendorConnection) -> Claim:
     """Take the connection's sync lock with one conditional UPDATE, or raise SyncAlreadyRunning."""
     now = timezone.now()
-    stale = now - dt.timedelta(seconds=settings.SYNC_CLAIM_STALE_SECONDS)
+    stale = now - claim_stale_after()
     token = uuid.uuid4().hex
     taken = VendorConnection.objects.filter(
         Q(sync_claimed_at__isnull=True) | Q(sync_claimed_at__lt=stale), pk=connection.pk
@@ -69,6 +80,24 @@ def sync_claim(connection: VendorConnection) -> Claim:
         finished_at=now,
     )
     return Claim(connection.pk, token)
+
+
+def claim_renew(claim: Claim) -> bool:
+    """Keep the claim fresh; False once another worker took it over (the token changed)."""
+    return bool(
+        VendorConnection.objects.filter(
+            pk=claim.connection_id, sync_claim_token=claim.token
+        ).update(sync_claimed_at=timezone.now())
+    )
+
+
+def claim_heartbeat(claim: Claim) -> Heartbeat:
+    """Renew the claim from a thread while the sync waits on the vendor (one page can be slow)."""
+    return Heartbeat(
+        lambda: claim_renew(claim),
+        every=settings.SYNC_HEARTBEAT_SECONDS,
+        name=f"sync claim of connection {claim.connection_id}",
+    )
 
 
 def sync_heartbeat(claim: Claim, run: SyncRun) -> None:
@@ -169,22 +198,25 @@ def connection_sync(
     seen: set[str] = set()
     rows_written = 0
     try:
-        adapter = connection_adapter(connection)
-        rows_written += products_apply(connection, adapter.list_products()).rows_written
-        product_ids = dict(Product.objects.filter(connection=connection).values_list("code", "id"))
-        for page in prefetched(adapter.iter_tenant_pages()):
-            now = timezone.now()
-            counts = apply_tenants(connection, page, now=now, product_ids=product_ids)
-            seen.update(vt.external_id for vt in page)
-            rows_written += counts.rows_written
-            run.pages_done += 1
-            run.items_seen += len(page)
-            run.created_count += counts.created
-            run.updated_count += counts.updated
-            run.unchanged_count += counts.unchanged
-            sync_heartbeat(claim, run)
-            if progress:
-                progress(run)
+        with claim_heartbeat(claim):
+            adapter = connection_adapter(connection)
+            rows_written += products_apply(connection, adapter.list_products()).rows_written
+            product_ids = dict(
+                Product.objects.filter(connection=connection).values_list("code", "id")
+            )
+            for page in prefetched(adapter.iter_tenant_pages()):
+                now = timezone.now()
+                counts = apply_tenants(connection, page, now=now, product_ids=product_ids)
+                seen.update(vt.external_id for vt in page)
+                rows_written += counts.rows_written
+                run.pages_done += 1
+                run.items_seen += len(page)
+                run.created_count += counts.created
+                run.updated_count += counts.updated
+                run.unchanged_count += counts.unchanged
+                sync_heartbeat(claim, run)
+                if progress:
+                    progress(run)
     except VendorAuthError as exc:
         _finish(run, claim, SyncRunStatus.FAILED, f"Credentials rejected: {exc}", exc)
         VendorConnection.objects.filter(pk=connection.pk).update(sync_status=SyncStatus.AUTH_FAILED)

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from portal.accounts.scoping import scoped_customers
 from portal.catalog.models import VendorConnection
-from portal.core.filters import IdFilter
+from portal.core.filters import FilterSet, IdFilter
 from portal.customers.models import Customer, CustomerKind, subtree_q
 from vendors.registry import vendor_choices
 
@@ -47,7 +47,7 @@ class PeriodFilter(django_filters.Filter):
     field_class = PeriodField
 
 
-class UsageFilterSet(django_filters.FilterSet):
+class UsageFilterSet(FilterSet):
     period = PeriodFilter(field_name="period", label="Month (YYYY-MM)")
     vendor = django_filters.ChoiceFilter(
         field_name="tenant__connection__vendor", choices=vendor_choices, empty_label="Any vendor"

@@ -104,8 +104,10 @@ def test_it_reaps_a_run_whose_worker_died_and_verifies_before_resending(sandbox,
     )  # fmt: skip
     operation_run(operation.pk)  # applied at the vendor...
     long_ago = timezone.now() - dt.timedelta(hours=1)
-    # ...but the worker "died" before recording it: back to running, claimed long ago.
-    Operation.objects.filter(pk=operation.pk).update(state="running", claimed_at=long_ago)
+    # ...but the worker "died" before recording it: back to running, its lease long lapsed.
+    Operation.objects.filter(pk=operation.pk).update(
+        state="running", claimed_at=long_ago, lease_expires_at=long_ago
+    )
     OperationAttempt.objects.filter(operation=operation).update(finished_at=None, outcome="")
 
     assert operations_reap() == [operation.pk]
@@ -118,21 +120,26 @@ def test_it_reaps_a_run_whose_worker_died_and_verifies_before_resending(sandbox,
     assert sandbox.journal.count_actions(VENDOR, "create_tenant") == 1
 
 
-def test_it_leaves_a_run_inside_its_deadline_alone(sandbox, staff):
+def test_it_leaves_a_run_inside_its_lease_alone(sandbox, staff):
     connection = connect(sandbox, VENDOR)
     operation = tenant_create(
         customer=CustomerFactory(), connection=connection,
         options=vendor_options(connection),
         product_code=base_product(connection).code, seats=4,
     )  # fmt: skip
-    Operation.objects.filter(pk=operation.pk).update(state="running", claimed_at=timezone.now())
+    claimed = timezone.now() - dt.timedelta(minutes=5)  # a long call, its lease renewed
+    Operation.objects.filter(pk=operation.pk).update(
+        state="running",
+        claimed_at=claimed,
+        lease_expires_at=timezone.now() + dt.timedelta(seconds=20),
+    )
 
     assert operations_reap() == []
 
 
 def test_it_schedules_the_reaper_in_celery_beat(db):
     task = PeriodicTask.objects.get(task="operations.reap_stuck_operations")
-    assert task.enabled and task.interval.every == 60
+    assert task.enabled and (task.interval.every, task.interval.period) == (5, "seconds")
 
 
 def test_it_lists_and_retries_from_the_command_line(sandbox, staff, settings):

@@ -17,14 +17,16 @@ from .conftest import base_product, connect
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 VENDOR = "trendmicro"
-DEADLINE = 3
+LEASE = 2
 
 
 @pytest.fixture
-def short_deadline(monkeypatch):
-    """Set in the environment before the worker starts, so the worker's reaper sees it too."""
-    monkeypatch.setenv("OPERATIONS_RUNNING_DEADLINE_SECONDS", str(DEADLINE))
+def short_deadline(monkeypatch, settings):
+    """A short lease, in the environment before the worker starts and in this process's reaper."""
+    monkeypatch.setenv("OPERATIONS_LEASE_SECONDS", str(LEASE))
+    monkeypatch.setenv("OPERATIONS_LEASE_RENEW_SECONDS", str(LEASE / 4))
     monkeypatch.setenv("OPERATIONS_RETRY_BASE_SECONDS", "0.2")
+    settings.OPERATIONS_LEASE_SECONDS = LEASE
 
 
 def wait_for(predicate, what: str, timeout: float = 45.0):
@@ -82,7 +84,7 @@ def test_it_ends_with_one_vendor_change_after_the_worker_is_killed_mid_call(
     sandbox.set_faults(VENDOR)
     assert state(operation) == "running"
     celery_worker_process.restart()
-    time.sleep(DEADLINE + 0.5)
+    time.sleep(LEASE + 0.5)  # the kill was more than a lease ago: it lapsed without a heartbeat
 
     reaped = reap_stuck_operations.apply_async().get(timeout=30)
 

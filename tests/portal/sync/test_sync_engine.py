@@ -167,7 +167,7 @@ def test_a_second_sync_while_one_runs_is_refused(sandbox, connect):
 
 
 def test_a_stale_claim_of_a_dead_worker_is_taken_over(sandbox, connect, settings):
-    settings.SYNC_CLAIM_STALE_SECONDS = 0
+    settings.SYNC_HEARTBEAT_SECONDS = 0
     connection = connect("redstor")
     sync_claim(connection)
     run = connection_sync(connection)
