@@ -32,6 +32,6 @@ def slower(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("operations", "0005_operation_lease")]
+    dependencies = [("operations", "0007_operation_lease")]
 
     operations = [migrations.RunPython(faster, slower)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('operations', '0004_field_help_texts'),
+        ('operations', '0006_superseded'),
     ]
 
     operations = [
