@@ -21,13 +21,12 @@ def _declare_queues() -> None:
     # A worker consumes every queue unless WORKER_LANE=ops or WORKER_LANE=bulk narrows it to
     # one lane (portal/core/queues.py); `-Q vendor.redstor.ops` still serves one queue only.
     # https://docs.celeryq.dev/en/stable/userguide/routing.html#manual-routing
+    from django.conf import settings
     from kombu import Queue
 
     from portal.core.queues import all_queues, worker_queues
 
-    lane = os.environ.get("WORKER_LANE", "")
-    if lane not in ("", "ops", "bulk"):
-        raise RuntimeError(f"WORKER_LANE must be ops or bulk, not {lane!r}")
+    lane = settings.WORKER_LANE
     app.conf.task_queues = [Queue(name) for name in worker_queues(lane)] if lane else all_queues()
 
 

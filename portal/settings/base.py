@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 env = environ.Env()
@@ -308,6 +309,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULER = "portal.core.beat:SingleBeatScheduler"
+#: The queues a worker consumes: "ops" (operations, webhook events), "bulk" (syncs, usage) or
+#: "" for every queue (portal/core/queues.py).
+WORKER_LANE = env.str("WORKER_LANE", default="")
+if WORKER_LANE not in ("", "ops", "bulk"):
+    raise ImproperlyConfigured(f"WORKER_LANE must be ops or bulk, not {WORKER_LANE!r}")
 #: A second beat takes over this long after the first one stops renewing its lock.
 BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

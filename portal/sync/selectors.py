@@ -2,14 +2,53 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Max, QuerySet, Sum
+from django.utils import timezone
 
 from portal.accounts.scoping import scoped
 
-from .models import Discrepancy
+from .models import Discrepancy, VendorCallStat
 
 
 def scoped_discrepancies(user, queryset: QuerySet | None = None) -> QuerySet:
     """Drift findings in the user's scope."""
     qs = queryset if queryset is not None else Discrepancy.objects.all()
     return scoped(user, qs, "tenant__customer__")
+
+
+@dataclass(frozen=True)
+class CallTotals:
+    calls: int
+    errors: int
+    mean_latency_ms: float | None
+    max_latency_ms: float | None
+
+
+def call_totals_24h() -> dict[int, CallTotals]:
+    """Vendor calls per connection over the last 24 whole hours, from the hourly call stats:
+    what the dashboard shows and /metrics exports."""
+    since = (timezone.now() - dt.timedelta(hours=24)).replace(minute=0, second=0, microsecond=0)
+    rows = (
+        VendorCallStat.objects.filter(hour__gte=since)
+        .values("connection_id")
+        .annotate(
+            calls=Sum("calls"),
+            errors=Sum("errors"),
+            latency=Sum("total_latency_ms"),
+            peak=Max("max_latency_ms"),
+        )
+        .order_by()
+    )
+    totals = {}
+    for row in rows:
+        calls = row["calls"] or 0
+        totals[row["connection_id"]] = CallTotals(
+            calls=calls,
+            errors=row["errors"] or 0,
+            mean_latency_ms=row["latency"] / calls if calls else None,
+            max_latency_ms=row["peak"],
+        )
+    return totals

@@ -9,12 +9,11 @@ processes. Vendor call latency is the hourly mean and peak the call recorder kee
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 from celery import current_app
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -22,7 +21,7 @@ from prometheus_client.registry import Collector
 from portal.catalog.models import VendorConnection
 from portal.core.queues import all_queues
 from portal.operations.models import Operation, OperationState
-from portal.sync.models import VendorCallStat
+from portal.sync.selectors import CallTotals, call_totals_24h
 
 
 class PortalCollector(Collector):
@@ -61,7 +60,6 @@ def operations() -> Iterator[Metric]:
 
 def connections() -> Iterator[Metric]:
     now = timezone.now()
-    since = (now - dt.timedelta(hours=24)).replace(minute=0, second=0, microsecond=0)
     labels = ["connection", "vendor"]
     sync_age = GaugeMetricFamily(
         "portal_sync_age_seconds",
@@ -76,30 +74,20 @@ def connections() -> Iterator[Metric]:
         "Mean and peak vendor call latency over the last 24 hours.",
         labels=[*labels, "stat"],
     )
-    stats = {
-        row["connection_id"]: row
-        for row in VendorCallStat.objects.filter(hour__gte=since)
-        .values("connection_id")
-        .annotate(
-            calls=Sum("calls"),
-            errors=Sum("errors"),
-            latency=Sum("total_latency_ms"),
-            peak=Max("max_latency_ms"),
-        )
-        .order_by()
-    }
+    stats = call_totals_24h()
     for connection in VendorConnection.objects.only("name", "vendor", "last_success_at").order_by(
         "pk"
     ):
         names = [connection.name, connection.vendor]
         last = connection.last_success_at
         sync_age.add_metric(names, (now - last).total_seconds() if last else -1.0)
-        row: Any = stats.get(connection.pk, {})
-        total, errors = row.get("calls") or 0, row.get("errors") or 0
-        calls.add_metric([*names, "ok"], total - errors)
-        calls.add_metric([*names, "error"], errors)
-        latency.add_metric([*names, "mean"], (row.get("latency") or 0) / total if total else 0.0)
-        latency.add_metric([*names, "max"], row.get("peak") or 0.0)
+        totals = stats.get(connection.pk)
+        if totals is None:
+            totals = CallTotals(calls=0, errors=0, mean_latency_ms=None, max_latency_ms=None)
+        calls.add_metric([*names, "ok"], totals.calls - totals.errors)
+        calls.add_metric([*names, "error"], totals.errors)
+        latency.add_metric([*names, "mean"], totals.mean_latency_ms or 0.0)
+        latency.add_metric([*names, "max"], totals.max_latency_ms or 0.0)
     yield from (sync_age, calls, latency)
 
 

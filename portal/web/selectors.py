@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connections
-from django.db.models import Count, Max, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from portal.accounts.scoping import (
@@ -27,8 +27,8 @@ from portal.operations import rules
 from portal.operations.kinds import SUBSCRIPTION_KINDS, TENANT_KINDS
 from portal.operations.models import OPEN_STATES, Operation, OperationKind, OperationState
 from portal.operations.selectors import scoped_operations
-from portal.sync.models import DiscrepancyStatus, SyncRun, SyncRunStatus, VendorCallStat
-from portal.sync.selectors import scoped_discrepancies
+from portal.sync.models import DiscrepancyStatus, SyncRun, SyncRunStatus
+from portal.sync.selectors import call_totals_24h, scoped_discrepancies
 from portal.usage.selectors import scoped_usage
 from vendors.registry import DISPLAY_NAMES, get_adapter_class
 from vendors.types import ProductKind
@@ -86,7 +86,6 @@ def _tenant_totals(*, user, connection_ids: list[int]) -> dict[int, Contribution
 
 def connection_health(*, user) -> list[ConnectionHealth]:
     """Per connection: status, last success, tenants and seats, calls, errors and latency (24 h)."""
-    since = timezone.now() - dt.timedelta(hours=24)
     connections = list(
         VendorConnection.objects.defer("credentials", "webhook_auth").order_by("vendor", "name")
     )
@@ -97,21 +96,10 @@ def connection_health(*, user) -> list[ConnectionHealth]:
             item.tenants, item.seats, item.seats_used = (
                 totals.tenants, totals.seats, totals.seats_used
             )  # fmt: skip
-    for row in (
-        VendorCallStat.objects.filter(hour__gte=since.replace(minute=0, second=0, microsecond=0))
-        .values("connection_id")
-        .annotate(
-            calls=Sum("calls"),
-            errors=Sum("errors"),
-            latency=Sum("total_latency_ms"),
-            peak=Max("max_latency_ms"),
-        )
-        .order_by()
-    ):
-        item = health[row["connection_id"]]
-        item.calls, item.errors = row["calls"] or 0, row["errors"] or 0
-        item.avg_latency_ms = (row["latency"] / item.calls) if item.calls else None
-        item.max_latency_ms = row["peak"]
+    for pk, calls in call_totals_24h().items():
+        item = health[pk]
+        item.calls, item.errors = calls.calls, calls.errors
+        item.avg_latency_ms, item.max_latency_ms = calls.mean_latency_ms, calls.max_latency_ms
     for run in SyncRun.objects.filter(status=SyncRunStatus.RUNNING).order_by("created_at"):
         health[run.connection_id].running = run
     return list(health.values())
