@@ -69,20 +69,24 @@ def supports(vendor: str, capability: Capability) -> bool:
     return get_adapter_class(vendor).supports(capability)
 
 
+def create_request(
+    connection: VendorConnection, customer=None, *, trial: bool = False, seats=5
+) -> Operation:
+    """The portal's create operation for a new tenant, requested (queued, not yet run)."""
+    return tenant_create(
+        customer=customer or CustomerFactory(),
+        connection=connection,
+        options=vendor_options(connection),
+        product_code=base_product(connection, trial=trial).code,
+        seats=seats,
+        trial=trial,
+        actor=UserFactory(),
+    )
+
+
 def provision(connection: VendorConnection, customer=None, *, trial: bool = False, seats=5):
     """A tenant created at the vendor through the portal's own create operation."""
-    customer = customer or CustomerFactory()
-    operation = settle(
-        tenant_create(
-            customer=customer,
-            connection=connection,
-            options=vendor_options(connection),
-            product_code=base_product(connection, trial=trial).code,
-            seats=seats,
-            trial=trial,
-            actor=UserFactory(),
-        )
-    )
+    operation = settle(create_request(connection, customer, trial=trial, seats=seats))
     assert operation.state == "succeeded", operation.last_error
     return operation.tenant
 

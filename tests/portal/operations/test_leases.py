@@ -19,11 +19,8 @@ from django.utils import timezone
 from portal.audit.models import AuditEvent
 from portal.operations.engine import RunOutcome, operation_run, operations_reap
 from portal.operations.models import Operation
-from portal.operations.services import tenant_create
-from tests.factories import CustomerFactory, UserFactory
-from tests.vendors.options import connection_options as vendor_options
 
-from .conftest import base_product, connect
+from .conftest import connect, create_request
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 VENDOR = "trendmicro"
@@ -38,15 +35,7 @@ def short_lease(settings):
 
 
 def request_create(sandbox) -> Operation:
-    connection = connect(sandbox, VENDOR)
-    return tenant_create(
-        customer=CustomerFactory(),
-        connection=connection,
-        options=vendor_options(connection),
-        product_code=base_product(connection).code,
-        seats=4,
-        actor=UserFactory(),
-    )
+    return create_request(connect(sandbox, VENDOR), seats=4)
 
 
 class Run(threading.Thread):

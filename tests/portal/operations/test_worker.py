@@ -8,12 +8,9 @@ import time
 import pytest
 
 from portal.operations.models import Operation
-from portal.operations.services import tenant_create
 from portal.operations.tasks import reap_stuck_operations
-from tests.factories import CustomerFactory, UserFactory
-from tests.vendors.options import connection_options as vendor_options
 
-from .conftest import base_product, connect
+from .conftest import connect, create_request
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 VENDOR = "trendmicro"
@@ -44,15 +41,7 @@ def state(operation: Operation) -> str:
 
 
 def request_create(sandbox) -> Operation:
-    connection = connect(sandbox, VENDOR)
-    return tenant_create(
-        customer=CustomerFactory(),
-        connection=connection,
-        options=vendor_options(connection),
-        product_code=base_product(connection).code,
-        seats=7,
-        actor=UserFactory(),
-    )
+    return create_request(connect(sandbox, VENDOR), seats=7)
 
 
 def test_it_runs_an_operation_through_the_broker_and_a_real_worker(
