@@ -13,8 +13,7 @@ from django.views.decorators.http import require_GET
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Answer 200 when the database answers; used by compose and load balancers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    _database()
     return JsonResponse({"status": "ok"})
 
 

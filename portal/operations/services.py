@@ -511,7 +511,6 @@ def discrepancy_reapply(
 
 
 @transaction.atomic
-@transaction.atomic
 def operation_supersede(
     *, failed: Operation, new: Operation, actor: Actor = None, source: str = Source.PAGE
 ) -> Operation:

@@ -139,19 +139,29 @@ Client().get("/no-such-page", secure=True, HTTP_HOST="portal.example.com",
 """
 
 
-def test_production_logs_one_json_object_per_line_with_the_request_id(tmp_path):
-    from tests.portal.test_foundation_settings import SETTINGS_ENV, production_env
+def run_in_django(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    """``code`` in a fresh interpreter whose settings come only from ``env`` (and defaults)."""
+    from tests.portal.test_foundation_settings import SETTINGS_ENV
 
-    (tmp_path / "var").mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV}
-    env.update(production_env(), PORTAL_VAR_DIR=str(tmp_path / "var"),
-               DJANGO_SETTINGS_MODULE="portal.settings.production")  # fmt: skip
-
-    result = subprocess.run(
-        [sys.executable, "-c", PRODUCTION_LOG],
-        cwd=Path(__file__).resolve().parents[2], env=env,
+    clean = {k: v for k, v in os.environ.items() if k not in (*SETTINGS_ENV, "SENTRY_DSN")}
+    clean.update(PORTAL_VAR_DIR=str(tmp_path / "var"), **env)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2], env=clean,
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
+
+
+def test_production_logs_one_json_object_per_line_with_the_request_id(tmp_path):
+    from tests.portal.test_foundation_settings import production_env
+
+    (tmp_path / "var").mkdir()
+    result = run_in_django(
+        PRODUCTION_LOG,
+        tmp_path,
+        **production_env(),
+        DJANGO_SETTINGS_MODULE="portal.settings.production",
+    )
 
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
@@ -169,17 +179,9 @@ print(sentry_sdk.get_client().is_active())
 
 @pytest.mark.parametrize("dsn, active", [("", "False"), ("https://key@127.0.0.1:9/1", "True")])
 def test_sentry_is_on_only_when_a_dsn_is_set(tmp_path, dsn, active):
-    from tests.portal.test_foundation_settings import SETTINGS_ENV
-
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV and k != "SENTRY_DSN"}
-    env.update(PORTAL_VAR_DIR=str(tmp_path / "var"), SENTRY_DSN=dsn,
-               DJANGO_SETTINGS_MODULE="portal.settings.dev")  # fmt: skip
-
-    result = subprocess.run(
-        [sys.executable, "-c", SENTRY_PROBE],
-        cwd=Path(__file__).resolve().parents[2], env=env,
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    result = run_in_django(
+        SENTRY_PROBE, tmp_path, SENTRY_DSN=dsn, DJANGO_SETTINGS_MODULE="portal.settings.dev"
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == active
