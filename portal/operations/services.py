@@ -533,6 +533,7 @@ def operation_supersede(
     return failed
 
 
+@transaction.atomic
 def operation_retry(
     *, operation: Operation, actor: Actor = None, source: str = Source.PAGE
 ) -> Operation:

@@ -195,3 +195,77 @@ def test_events_sit_on_core_and_audit_and_domain_apps_never_import_the_delivery_
         if app_of(t) in ("api", "web")
     )
     assert reaching == []
+
+
+def _is_atomic_decorator(node: ast.expr) -> bool:
+    target = node.func if isinstance(node, ast.Call) else node
+    return ast.unparse(target) in ("transaction.atomic", "atomic")
+
+
+def _unguarded_locks(function: ast.FunctionDef) -> bool:
+    """Does the function lock rows (select_for_update) outside a ``with transaction.atomic()``?"""
+
+    def visit(node: ast.AST, guarded: bool) -> bool:
+        if isinstance(node, ast.With) and any(
+            _is_atomic_decorator(item.context_expr) for item in node.items
+        ):
+            guarded = True
+        if not guarded and isinstance(node, ast.Attribute) and node.attr == "select_for_update":
+            return True
+        return any(visit(child, guarded) for child in ast.iter_child_nodes(node))
+
+    return any(visit(statement, False) for statement in function.body)
+
+
+def unlocked_row_locks(path: Path, root: Path = ROOT) -> list[str]:
+    """Functions that lock rows without a transaction. A public function must be atomic itself;
+    a private helper may rely on its callers in the module, if every one of them is atomic."""
+    tree = ast.parse(path.read_text())
+    functions = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    atomic = {
+        name
+        for name, f in functions.items()
+        if any(_is_atomic_decorator(d) for d in f.decorator_list)
+    }
+    callers: dict[str, set[str]] = {name: set() for name in functions}
+    for name, f in functions.items():
+        for node in ast.walk(f):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                callers.get(node.func.id, set()).add(name)
+    covered = set(atomic)  # private helpers whose every caller, transitively, is atomic
+    while grown := {
+        name
+        for name in functions
+        if name.startswith("_")
+        and name not in covered
+        and callers[name]
+        and callers[name] <= covered
+    }:
+        covered |= grown
+    return [
+        f"{path.relative_to(root)}:{f.lineno} {name}"
+        for name, f in functions.items()
+        if name not in covered and _unguarded_locks(f)
+    ]
+
+
+def test_every_row_lock_is_taken_inside_a_transaction():
+    """SQLite ignores select_for_update, so only PostgreSQL would answer 500 at run time
+    ("select_for_update cannot be used outside of a transaction"); this catches it everywhere."""
+    found = [line for p in PORTAL.rglob("*.py") for line in unlocked_row_locks(p)]
+    assert found == []
+
+
+def test_the_row_lock_check_sees_a_lock_outside_a_transaction(tmp_path):
+    source = (
+        "from django.db import transaction\n"
+        "def bare(pk):\n    return Op.objects.select_for_update().get(pk=pk)\n"
+        "@transaction.atomic\ndef fine(pk):\n    return _helper(pk)\n"
+        "def _helper(pk):\n    return _inner(pk)\n"
+        "def _inner(pk):\n    return Op.objects.select_for_update().get(pk=pk)\n"
+        "def guarded(pk):\n    with transaction.atomic():\n"
+        "        return Op.objects.select_for_update().get(pk=pk)\n"
+    )
+    path = tmp_path / "probe.py"
+    path.write_text(source)
+    assert unlocked_row_locks(path, tmp_path) == ["probe.py:2 bare"]
