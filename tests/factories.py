@@ -16,9 +16,24 @@ from django.utils import timezone
 
 from portal.accounts.models import ApiToken, Profile, Role
 from portal.audit.models import AuditEvent
+from portal.billing.models import (
+    Basis,
+    BillingLine,
+    BillingRun,
+    PriceEntry,
+    PriceOverride,
+    ResellerMarkup,
+)
 from portal.catalog.models import Product, VendorConnection
 from portal.core.models import Source
-from portal.customers.models import ConnectionTotals, Customer, CustomerKind, Subscription, Tenant
+from portal.customers.models import (
+    ConnectionTotals,
+    Customer,
+    CustomerKind,
+    SeatChange,
+    Subscription,
+    Tenant,
+)
 from portal.events.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from portal.operations.models import (
     Operation,
@@ -150,6 +165,86 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
     seats = 10
     seats_used = 7
     raw = factory.LazyAttribute(lambda o: {"id": o.external_id, "seats": o.seats})
+
+
+class SeatChangeFactory(factory.django.DjangoModelFactory):
+    """``SeatChangeFactory(subscription=s, seats=20, observed_at=...)``: a point of seat history."""
+
+    class Meta:
+        model = SeatChange
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    seats = factory.SelfAttribute("subscription.seats")
+    status = SubscriptionStatus.ACTIVE
+    addons = factory.LazyFunction(list)
+    observed_at = factory.LazyFunction(timezone.now)
+
+
+class PriceEntryFactory(factory.django.DjangoModelFactory):
+    """A per-seat monthly price, open-ended from 2025."""
+
+    class Meta:
+        model = PriceEntry
+
+    product = factory.SubFactory(ProductFactory)
+    basis = Basis.PER_SEAT_MONTH
+    unit_cost = Decimal("3.0000")
+    list_price = Decimal("4.0000")
+    currency = "EUR"
+    effective_from = dt.date(2025, 1, 1)
+
+
+class ResellerMarkupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResellerMarkup
+
+    customer = factory.SubFactory(ResellerFactory)
+    percent = Decimal("15.00")
+
+
+class PriceOverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriceOverride
+
+    customer = factory.SubFactory(ResellerFactory)
+    product = factory.SubFactory(ProductFactory)
+    unit_price = Decimal("3.5000")
+
+
+class BillingRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BillingRun
+
+    connection = factory.SubFactory(VendorConnectionFactory)
+    period = dt.date(2025, 1, 1)
+    frozen_at = factory.LazyFunction(timezone.now)
+
+
+class BillingLineFactory(factory.django.DjangoModelFactory):
+    """A frozen line for 10 seats of a month at the price entry's list price."""
+
+    class Meta:
+        model = BillingLine
+
+    price = factory.SubFactory(PriceEntryFactory)
+    run = factory.SubFactory(
+        BillingRunFactory, connection=factory.SelfAttribute("..price.product.connection")
+    )
+    tenant = factory.SubFactory(
+        TenantFactory, connection=factory.SelfAttribute("..price.product.connection")
+    )
+    customer = factory.SelfAttribute("tenant.customer")
+    reseller = None
+    basis = Basis.PER_SEAT_MONTH
+    description = factory.LazyAttribute(lambda o: f"{o.tenant.name}: {o.price.product.name}")
+    quantity = Decimal("10.0000")
+    unit_cost = factory.SelfAttribute("price.unit_cost")
+    unit_price = factory.SelfAttribute("price.list_price")
+    price_source = "list price"
+    cost = factory.LazyAttribute(lambda o: o.quantity * o.unit_cost)
+    amount = factory.LazyAttribute(lambda o: o.quantity * o.unit_price)
+    margin = factory.LazyAttribute(lambda o: o.amount - o.cost)
+    currency = factory.SelfAttribute("price.currency")
 
 
 class UsageRecordFactory(factory.django.DjangoModelFactory):

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from portal.core.admin_utils import RawPayloadMixin
 from portal.core.models import Source
 
-from .models import ConnectionTotals, Customer, Subscription, Tenant
+from .models import ConnectionTotals, Customer, SeatChange, Subscription, Tenant
 
 
 class TenantInline(admin.TabularInline):
@@ -119,6 +119,19 @@ class TenantAdmin(RawPayloadMixin, admin.ModelAdmin):
         self.message_user(request, f"{created} customers created and linked.", messages.SUCCESS)
 
 
+class SeatChangeInline(admin.TabularInline):
+    """The seat history billing prorates from; written by the mirror only."""
+
+    model = SeatChange
+    fields = ("observed_at", "seats", "status", "addons")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(RawPayloadMixin, admin.ModelAdmin):
     list_display = [
@@ -143,6 +156,24 @@ class SubscriptionAdmin(RawPayloadMixin, admin.ModelAdmin):
         "updated_at",
     ]
     list_select_related = ["tenant"]
+    inlines = [SeatChangeInline]
+
+
+@admin.register(SeatChange)
+class SeatChangeAdmin(admin.ModelAdmin):
+    list_display = ["subscription", "observed_at", "seats", "status"]
+    list_filter = ["status"]
+    list_select_related = ["subscription"]
+    search_fields = ["subscription__external_id", "subscription__tenant__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ConnectionTotals)

@@ -319,6 +319,32 @@ class Subscription(TimeStamped):
         return f"{self.product_name or self.product_code} ({self.seats or 0} seats)"
 
 
+class SeatChange(models.Model):
+    """What a subscription's seats and status became, and when the portal learnt it.
+
+    Written by the mirror (sync pages, operation results and webhook refreshes all pass through
+    it) whenever a subscription is created or its seats or status change: billing prorates a
+    month by day from these rows, never from today's value.
+    """
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="seat_changes"
+    )
+    seats = models.IntegerField(null=True, blank=True, help_text="Seats from this moment on.")
+    status = models.CharField(
+        max_length=20, choices=[(s.value, s.value) for s in SubscriptionStatus]
+    )
+    addons = models.JSONField(default=list, blank=True, help_text="Add-on codes from then on.")
+    observed_at = models.DateTimeField(help_text="When the mirror saw the change.")
+
+    class Meta:
+        ordering = ["subscription", "observed_at", "pk"]
+        indexes = [models.Index(fields=["subscription", "observed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id}: {self.seats} seats, {self.status} at {self.observed_at}"
+
+
 class ConnectionTotals(models.Model):
     """Tenants and seats per connection, refreshed by each sync and shifted by each operation.
 

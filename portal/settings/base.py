@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "portal.operations",
     "portal.sync",
     "portal.usage",
+    "portal.billing",
     "portal.audit",
     "portal.events",
     "portal.web",

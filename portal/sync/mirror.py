@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from portal.catalog.models import Product, VendorConnection
 from portal.core.models import fingerprint
-from portal.customers.models import Customer, Subscription, Tenant
+from portal.customers.models import Customer, SeatChange, Subscription, Tenant
 from portal.events.outbound import emit_each
 from vendors.types import SubscriptionStatus, TenantStatus, VendorSubscription, VendorTenant
 
@@ -248,6 +248,7 @@ def _apply_subscriptions(
     to_update: list[Subscription] = []
     seen: set[tuple[int, str]] = set()
     written: list[Subscription] = []  # rows whose product is (re)set from its code
+    seats_changed: list[Subscription] = []  # rows whose seats, status or add-ons change
     for tenant, vt in pairs:
         for vs in vt.subscriptions:
             key = (tenant.pk, vs.external_id)
@@ -267,6 +268,12 @@ def _apply_subscriptions(
                 to_create.append(sub)
                 written.append(sub)
             elif sub.fingerprint != fp or sub.missing_since:
+                if (sub.seats, sub.status, sorted(sub.addons)) != (
+                    values["seats"],
+                    values["status"],
+                    values["addons"],
+                ):
+                    seats_changed.append(sub)
                 code_is_new = sub.product_id is None or sub.product_code != vs.product_code
                 if product_ids is not None or code_is_new:
                     written.append(sub)
@@ -285,8 +292,25 @@ def _apply_subscriptions(
         if key not in seen and sub.missing_since is None:
             sub.missing_since, sub.status = now, SubscriptionStatus.MISSING.value
             to_update.append(sub)
+            seats_changed.append(sub)
     if to_create:
         Subscription.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+        _fill_ids(to_create)
+    seats_changed.extend(to_create)
+    if seats_changed:
+        SeatChange.objects.bulk_create(
+            [
+                SeatChange(
+                    subscription_id=s.pk,
+                    seats=s.seats,
+                    status=s.status,
+                    addons=s.addons,
+                    observed_at=now,
+                )
+                for s in seats_changed
+            ],
+            batch_size=BATCH_SIZE,
+        )
     if to_update:
         _update_rows(
             Subscription,
@@ -294,6 +318,21 @@ def _apply_subscriptions(
             [*SUBSCRIPTION_FIELDS, "product_id", "fingerprint", "last_seen_at", "missing_since"],
         )
     return len(to_create) + len(to_update), list(existing.values())
+
+
+def _fill_ids(subscriptions: list[Subscription]) -> None:
+    """Backends that cannot return ids from bulk inserts: read them back by natural key."""
+    if not subscriptions or subscriptions[0].pk is not None:
+        return
+    keys = {(s.tenant_id, s.external_id) for s in subscriptions}
+    ids = {
+        (tenant_id, external_id): pk
+        for pk, tenant_id, external_id in Subscription.objects.filter(
+            tenant_id__in={t for t, _ in keys}
+        ).values_list("pk", "tenant_id", "external_id")
+    }
+    for sub in subscriptions:
+        sub.pk = sub.id = ids[(sub.tenant_id, sub.external_id)]
 
 
 def mirror_tenant(

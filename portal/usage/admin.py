@@ -1,12 +1,13 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
+from portal.billing.services import billing_month_reopen
 from portal.core.admin_utils import RawPayloadMixin
 from portal.core.models import Source
 from portal.usage.selectors import scoped_usage
 
 from .models import MonthClose, UsageAdjustment, UsageRecord
-from .services import UsageCloseError, usage_month_reopen
+from .services import UsageCloseError
 
 
 @admin.register(UsageRecord)
@@ -53,7 +54,7 @@ class MonthCloseAdmin(admin.ModelAdmin):
         done = 0
         for close in queryset.filter(is_closed=True).select_related("connection"):
             try:
-                usage_month_reopen(
+                billing_month_reopen(
                     connection=close.connection,
                     period=close.period,
                     actor=request.user,

@@ -22,6 +22,7 @@ from portal.accounts.scoping import (
     scoped_customers,
     user_reseller,
 )
+from portal.billing.services import billing_month_close, billing_month_reopen
 from portal.catalog.models import VendorConnection
 from portal.usage.collection import previous_month
 from portal.usage.selectors import scoped_usage
@@ -34,7 +35,7 @@ from .export import usage_csv_response
 from .filters import UsageFilterSet, parse_period
 from .models import UsageAdjustment, UsageRecord
 from .selectors import FLAGS, ReviewFilter
-from .services import UsageCloseError, UsageCloseRefused, usage_month_close, usage_month_reopen
+from .services import UsageCloseError, UsageCloseRefused
 from .tables import AdjustmentTable, ChecklistTable, MissingTable, ReviewTable, TotalsTable
 
 PAGE_SIZE = 25  # customers per page (each has a row per vendor, product and metric)
@@ -250,7 +251,7 @@ def usage_close(request: HttpRequest) -> HttpResponse:
         }
         return render(request, "usage/close_confirm.html", context)
     try:
-        close = usage_month_close(
+        close = billing_month_close(
             connection=connection, period=period, actor=request.user, reason=reason
         )
     except UsageCloseRefused as exc:
@@ -275,7 +276,7 @@ def usage_reopen(request: HttpRequest) -> HttpResponse:
     period = parse_period(request.POST.get("period", "")) or previous_month()
     connection = get_object_or_404(VendorConnection, pk=request.POST.get("connection"))
     try:
-        usage_month_reopen(
+        billing_month_reopen(
             connection=connection,
             period=period,
             actor=request.user,

@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"sync"},
     {"operations"},
     {"usage"},
+    {"billing"},
     {"api", "web"},
 ]
 #: Modules (by name, in any app) that are entry points rather than layers.

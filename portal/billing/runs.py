@@ -1,0 +1,199 @@
+"""Compute a month's billing lines for one connection (the dry run and the frozen run alike).
+
+Seats prorate by day from the mirror's seat history (``customers.SeatChange``):
+- a day bills the seats and add-ons the subscription had at the end of that day (the last
+  change observed on or before it, dates in the portal's time zone);
+- only active days bill; trial, pending, suspended, cancelled, expired and missing days bill
+  nothing;
+- before the mirror first saw a subscription, days from its vendor start date (when the vendor
+  reports one) bill at the first value seen; without a start date, billing starts the day it
+  was first seen. That is the one gap the history has: nothing older than the portal is known.
+The seat price is the one in effect on each day, so a price change mid-month splits the line.
+Usage prices bill the month's frozen usage records, and flat prices one unit per tenant with
+any active day, both at the price in effect on the first day of the month. Each line's cost and
+amount are rounded once, half-even, to the cent; totals are sums of lines.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+
+from portal.catalog.models import VendorConnection
+from portal.customers.models import Customer, CustomerKind, SeatChange, Subscription
+from portal.usage.models import UsageRecord
+from vendors.types import SubscriptionStatus, month_start
+
+from .models import Basis, BillingLine, PriceEntry
+from .money import round_amount, round_quantity
+from .pricing import PriceBook, chain
+
+
+@dataclass
+class RunPreview:
+    """What a close would freeze: the lines, and the subscriptions it could not bill."""
+
+    connection: VendorConnection
+    period: dt.date
+    lines: list[BillingLine] = field(default_factory=list)
+    unpriced: list[str] = field(default_factory=list)
+    unlinked: list[str] = field(default_factory=list)
+
+    def totals(self) -> dict[str, dict[str, Decimal]]:
+        """Per currency: the sums of the lines' amount, cost and margin."""
+        sums: dict[str, dict[str, Decimal]] = {}
+        for line in self.lines:
+            s = sums.setdefault(
+                line.currency, {"amount": Decimal(0), "cost": Decimal(0), "margin": Decimal(0)}
+            )
+            s["amount"] += line.amount
+            s["cost"] += line.cost
+            s["margin"] += line.margin
+        return sums
+
+
+def month_days(period: dt.date) -> list[dt.date]:
+    first = month_start(period)
+    count = calendar.monthrange(first.year, first.month)[1]
+    return [first + dt.timedelta(days=i) for i in range(count)]
+
+
+def _local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def daily_states(
+    changes: list[SeatChange], starts: dt.date | None, days: list[dt.date]
+) -> list[SeatChange | None]:
+    """The change in force at the end of each day of the month (None: nothing known yet)."""
+    states: list[SeatChange | None] = []
+    index, current = 0, None
+    first_seen = _local_date(changes[0].observed_at) if changes else None
+    for day in days:
+        while index < len(changes) and _local_date(changes[index].observed_at) <= day:
+            current = changes[index]
+            index += 1
+        if current is None and first_seen and starts and starts <= day < first_seen:
+            states.append(changes[0])  # before the portal saw it, from its vendor start date
+        else:
+            states.append(current)
+    return states
+
+
+def _billable(state: SeatChange | None) -> bool:
+    return state is not None and state.status == SubscriptionStatus.ACTIVE.value
+
+
+def _reseller_of(path: str, kinds: dict[int, str]) -> int | None:
+    return next((c for c in chain(path) if kinds.get(c) == CustomerKind.RESELLER), None)
+
+
+def _line(
+    book: PriceBook,
+    kinds: dict[int, str],
+    sub: Subscription,
+    entry: PriceEntry,
+    quantity: Decimal,
+    description: str,
+) -> BillingLine:
+    customer = sub.tenant.customer
+    assert customer is not None
+    sell = book.sell_price(entry, customer.path)
+    cost = round_amount(quantity * entry.unit_cost)
+    amount = round_amount(quantity * sell.unit_price)
+    return BillingLine(
+        reseller_id=_reseller_of(customer.path, kinds),
+        customer=customer,
+        tenant=sub.tenant,
+        subscription=sub,
+        price=entry,
+        addon=entry.addon,
+        basis=entry.basis,
+        description=description[:300],
+        quantity=quantity,
+        unit_cost=entry.unit_cost,
+        unit_price=sell.unit_price,
+        price_source=sell.source[:120],
+        cost=cost,
+        amount=amount,
+        margin=amount - cost,
+        currency=entry.currency,
+    )
+
+
+def billing_preview(connection: VendorConnection, period: dt.date) -> RunPreview:
+    """Every line the month would bill, unsaved."""
+    period = month_start(period)
+    days = month_days(period)
+    end = timezone.make_aware(dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time()))
+    preview = RunPreview(connection=connection, period=period)
+
+    subscriptions = list(
+        Subscription.objects.filter(tenant__connection=connection)
+        .select_related("tenant", "tenant__customer", "product")
+        .order_by("tenant__customer__name", "tenant__name", "pk")
+    )
+    history: dict[int, list[SeatChange]] = defaultdict(list)
+    for change in SeatChange.objects.filter(
+        subscription__tenant__connection=connection, observed_at__lt=end
+    ).order_by("subscription_id", "observed_at", "pk"):
+        history[change.subscription_id].append(change)
+    paths = {s.tenant.customer.path for s in subscriptions if s.tenant.customer}
+    ids = {c for path in paths for c in chain(path)}
+    kinds = dict(Customer.objects.filter(pk__in=ids).values_list("pk", "kind"))
+    book = PriceBook(connection.pk, ids)
+    usage = defaultdict(list)
+    for record in UsageRecord.objects.filter(tenant__connection=connection, period=period):
+        usage[record.subscription_id].append(record)
+
+    flat_billed: set[tuple[int, int]] = set()
+    for sub in subscriptions:
+        tenant, customer = sub.tenant, sub.tenant.customer
+        states = daily_states(history.get(sub.pk, []), sub.starts, days)
+        active = [s for s in states if _billable(s)]
+        if not active and not usage.get(sub.pk):
+            continue
+        label = f"{tenant.name}: {sub.product_name or sub.product_code}"
+        if customer is None:
+            preview.unlinked.append(label)
+            continue
+        priced = False
+
+        for addon in ["", *book.addons_priced(sub.product_id)]:
+            seat_days: dict[int, int] = defaultdict(int)
+            entries: dict[int, PriceEntry] = {}
+            for day, state in zip(days, states, strict=True):
+                if state is None or not _billable(state) or (addon and addon not in state.addons):
+                    continue
+                entry = book.entry_on(sub.product_id, addon, day)
+                if entry is None or entry.basis != Basis.PER_SEAT_MONTH:
+                    continue
+                entries[entry.pk] = entry
+                seat_days[entry.pk] += state.seats or 0
+            for pk, total in seat_days.items():
+                priced = True
+                quantity = round_quantity(Decimal(total) / len(days))
+                what = f"{label}{' + ' + addon if addon else ''}, {total} seat-days"
+                preview.lines.append(_line(book, kinds, sub, entries[pk], quantity, what))
+
+        entry = book.entry_on(sub.product_id, "", period)
+        if entry is not None and entry.basis == Basis.PER_UNIT:
+            for record in usage.get(sub.pk, []):
+                if record.metric == entry.metric:
+                    priced = True
+                    preview.lines.append(
+                        _line(book, kinds, sub, entry, record.quantity, f"{label}, {record.metric}")
+                    )
+        if entry is not None and entry.basis == Basis.FLAT_PER_TENANT and active:
+            priced = True
+            if (tenant.pk, entry.pk) not in flat_billed:
+                flat_billed.add((tenant.pk, entry.pk))
+                preview.lines.append(_line(book, kinds, sub, entry, Decimal(1), f"{label}, flat"))
+        if not priced and active:
+            preview.unpriced.append(label)
+    return preview
