@@ -17,6 +17,7 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     path("api/", include("portal.api.urls")),
     path("usage/", include("portal.usage.urls")),
+    path("billing/", include("portal.billing.urls")),
     path("users/", include(users_patterns)),
     path("me/", include(me_patterns)),
     path("audit/", include("portal.audit.urls")),

@@ -1,0 +1,8 @@
+"""Billing pages, mounted at /billing/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "billing"
+urlpatterns = [path("", views.billing_month, name="month")]

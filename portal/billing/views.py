@@ -1,0 +1,63 @@
+"""The month's billing per connection: the frozen run's lines and totals, or (for distributor
+staff, on a month not yet closed) the dry run of what closing it would freeze."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from portal.accounts.decorators import viewer_required
+from portal.catalog.models import VendorConnection
+from portal.core.pagination import paginate
+from portal.usage.collection import previous_month
+from portal.usage.filters import parse_period
+
+from . import selectors
+from .runs import billing_preview
+from .tables import LineTable, TotalTable
+
+PAGE_SIZE = 50
+#: A dry run is computed whole (its totals are complete); the page lists its first lines.
+PREVIEW_SHOWN = 200
+
+
+@viewer_required
+def billing_month(request: HttpRequest) -> HttpResponse:
+    period = parse_period(request.GET.get("period", "")) or previous_month()
+    connections = list(VendorConnection.objects.order_by("name"))
+    chosen = next(
+        (c for c in connections if str(c.pk) == request.GET.get("connection", "")),
+        connections[0] if connections else None,
+    )
+    sees_cost = selectors.sees_cost(request.user)
+    context: dict = {
+        "period": period,
+        "connections": connections,
+        "connection": chosen,
+        "run": None,
+        "preview": None,
+    }
+    if chosen is not None:
+        run = selectors.frozen_run(chosen, period)
+        if run is not None:
+            page = paginate(request, selectors.run_lines(request.user, run), PAGE_SIZE)
+            context.update(
+                run=run,
+                page=page,
+                lines=LineTable(page.object_list, request=request, sees_cost=sees_cost),
+                totals=TotalTable(
+                    selectors.run_totals(request.user, run), request=request, sees_cost=sees_cost
+                ),
+            )
+        elif sees_cost:
+            preview = billing_preview(chosen, period)
+            totals = [
+                {"currency": c, "lines": sum(1 for x in preview.lines if x.currency == c), **t}
+                for c, t in sorted(preview.totals().items())
+            ]
+            context.update(
+                preview=preview,
+                lines=LineTable(preview.lines[: PAGE_SIZE * 4], request=request, sees_cost=True),
+                totals=TotalTable(totals, request=request, sees_cost=True),
+            )
+    return render(request, "billing/month.html", context)

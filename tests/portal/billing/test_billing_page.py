@@ -1,0 +1,97 @@
+"""The billing page: staff see the frozen lines with cost and margin; a reseller's user sees its
+own subtree's lines and sell prices only; an open month shows the dry run to staff only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from portal.accounts.models import Role
+from tests.factories import (
+    BillingLineFactory,
+    CustomerFactory,
+    PriceEntryFactory,
+    ProfileFactory,
+    ResellerFactory,
+    SeatChangeFactory,
+    SubscriptionFactory,
+    SuperUserFactory,
+    TenantFactory,
+)
+
+pytestmark = pytest.mark.django_db
+PERIOD = dt.date(2026, 11, 1)
+
+
+@pytest.fixture
+def two_resellers():
+    ours, theirs = ResellerFactory(name="Ours MSP"), ResellerFactory(name="Theirs MSP")
+    line = BillingLineFactory(
+        run__period=PERIOD,
+        tenant__customer=CustomerFactory(parent=ours, name="Our Client"),
+        reseller=ours,
+    )
+    BillingLineFactory(
+        price=line.price,
+        run=line.run,
+        reseller=theirs,
+        tenant=TenantFactory(
+            connection=line.run.connection,
+            customer=CustomerFactory(parent=theirs, name="Their Client"),
+        ),
+    )
+    return ours, line
+
+
+def test_staff_see_every_line_with_cost_and_margin(client, two_resellers):
+    client.force_login(SuperUserFactory())
+    _, line = two_resellers
+
+    page = client.get(f"/billing/?period=2026-11&connection={line.run.connection_id}")
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Our Client" in body and "Their Client" in body
+    assert ">Margin</th>" in body and ">Cost</th>" in body
+    assert page.context["totals"].data[0]["amount"] == Decimal("80.00")  # two lines of 40
+
+
+def test_a_resellers_user_sees_its_own_lines_and_no_cost_or_margin(client, two_resellers):
+    ours, line = two_resellers
+    client.force_login(ProfileFactory(role=Role.VIEWER, reseller=ours).user)
+
+    page = client.get(f"/billing/?period=2026-11&connection={line.run.connection_id}")
+
+    body = page.content.decode()
+    assert "Our Client" in body and "Their Client" not in body
+    assert ">Margin</th>" not in body and ">Cost</th>" not in body
+    assert page.context["totals"].data == [
+        {"currency": "EUR", "amount": Decimal("40.00"), "lines": 1}
+    ]
+
+
+def test_an_open_month_shows_staff_the_dry_run_and_resellers_nothing(client):
+    entry = PriceEntryFactory(list_price=Decimal("2"))
+    reseller = ResellerFactory()
+    tenant = TenantFactory(
+        connection=entry.product.connection, customer=CustomerFactory(parent=reseller)
+    )
+    sub = SubscriptionFactory(tenant=tenant, product=entry.product, seats=30)
+    SeatChangeFactory(subscription=sub, observed_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
+    url = f"/billing/?period=2026-11&connection={entry.product.connection_id}"
+
+    client.force_login(SuperUserFactory())
+    staff = client.get(url)
+    assert "Not closed yet" in staff.content.decode()
+    assert [x.amount for x in staff.context["lines"].data] == [Decimal("60.00")]
+
+    client.force_login(ProfileFactory(role=Role.VIEWER, reseller=reseller).user)
+    scoped = client.get(url)
+    assert "not billed yet" in scoped.content.decode()
+    assert scoped.context["preview"] is None
+
+
+def test_the_billing_page_needs_a_sign_in(client):
+    assert client.get("/billing/").status_code == 302
