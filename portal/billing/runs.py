@@ -12,6 +12,10 @@ The seat price is the one in effect on each day, so a price change mid-month spl
 Usage prices bill the month's frozen usage records, and flat prices one unit per tenant with
 any active day, both at the price in effect on the first day of the month. Each line's cost and
 amount are rounded once, half-even, to the cent; totals are sums of lines.
+
+A vendor's correction of a closed month's usage (``usage.UsageAdjustment``) never touches that
+month's frozen lines: the next month billed carries a correction line for the difference between
+the vendor's latest figure and what was billed so far, at the original line's prices, naming it.
 """
 
 from __future__ import annotations
@@ -26,10 +30,10 @@ from django.utils import timezone
 
 from portal.catalog.models import VendorConnection
 from portal.customers.models import Customer, CustomerKind, SeatChange, Subscription
-from portal.usage.models import UsageRecord
+from portal.usage.models import UsageAdjustment, UsageRecord
 from vendors.types import SubscriptionStatus, month_start
 
-from .models import Basis, BillingLine, PriceEntry
+from .models import Basis, BillingLine, LineKind, PriceEntry, RunState
 from .money import round_amount, round_quantity
 from .pricing import PriceBook, chain
 
@@ -196,4 +200,70 @@ def billing_preview(connection: VendorConnection, period: dt.date) -> RunPreview
                 preview.lines.append(_line(book, kinds, sub, entry, Decimal(1), f"{label}, flat"))
         if not priced and active:
             preview.unpriced.append(label)
+    preview.lines.extend(corrections(connection, period))
     return preview
+
+
+def corrections(connection: VendorConnection, period: dt.date) -> list[BillingLine]:
+    """Correction lines for vendor figures of earlier frozen months that differ from what was
+    billed for them (the original line plus the corrections frozen since)."""
+    latest: dict[tuple, Decimal] = {}
+    for adj in UsageAdjustment.objects.filter(
+        tenant__connection=connection, period__lt=period
+    ).order_by("detected_at", "pk"):
+        latest[(adj.tenant_id, adj.subscription_key, adj.period, adj.metric)] = adj.vendor_quantity
+    if not latest:
+        return []
+    originals = BillingLine.objects.filter(
+        run__connection=connection,
+        run__state=RunState.FROZEN,
+        run__period__in={key[2] for key in latest},
+        kind=LineKind.CHARGE,
+        basis=Basis.PER_UNIT,
+    ).select_related("run", "price", "subscription", "customer", "tenant")
+    billed_since: dict[int, Decimal] = defaultdict(Decimal)
+    for pk, quantity in BillingLine.objects.filter(
+        corrects__in=originals, run__state=RunState.FROZEN
+    ).values_list("corrects_id", "quantity"):
+        billed_since[pk] += quantity
+    lines = []
+    for original in originals:
+        key = (
+            original.tenant_id,
+            original.subscription.external_id if original.subscription else "",
+            original.run.period,
+            original.price.metric,
+        )
+        vendor = latest.get(key)
+        if vendor is None:
+            continue
+        difference = vendor - original.quantity - billed_since[original.pk]
+        if not difference:
+            continue
+        cost = round_amount(difference * original.unit_cost)
+        amount = round_amount(difference * original.unit_price)
+        lines.append(
+            BillingLine(
+                kind=LineKind.CORRECTION,
+                corrects=original,
+                reseller_id=original.reseller_id,
+                customer=original.customer,
+                tenant=original.tenant,
+                subscription=original.subscription,
+                price=original.price,
+                addon=original.addon,
+                basis=original.basis,
+                description=(f"Correction of {original.run.period:%Y-%m} ({original.description})")[
+                    :300
+                ],
+                quantity=difference,
+                unit_cost=original.unit_cost,
+                unit_price=original.unit_price,
+                price_source=original.price_source,
+                cost=cost,
+                amount=amount,
+                margin=amount - cost,
+                currency=original.currency,
+            )
+        )
+    return lines

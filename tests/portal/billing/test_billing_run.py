@@ -313,3 +313,59 @@ def test_no_money_field_is_a_float():
         if isinstance(f, models.FloatField)
     ]
     assert floats == []
+
+
+def test_a_vendor_correction_of_a_closed_month_bills_the_difference_in_the_next_month(
+    product, admin
+):
+    from portal.billing.models import LineKind
+    from tests.factories import UsageAdjustmentFactory
+
+    september, october, november = dt.date(2026, 9, 1), dt.date(2026, 10, 1), NOVEMBER
+    PriceEntryFactory(
+        product=product,
+        basis=Basis.PER_UNIT,
+        metric=Metric.STORAGE_GB,
+        unit_cost=Decimal("0.01"),
+        list_price=Decimal("0.02"),
+    )
+    sub = subscription(product, first_seen=at(1, 0, month=9))
+    record = UsageRecordFactory(
+        tenant=sub.tenant,
+        subscription=sub,
+        subscription_key=sub.external_id,
+        period=september,
+        metric=Metric.STORAGE_GB,
+        quantity=Decimal("100"),
+        unit="GB",
+    )
+    for month in (october, november):
+        UsageRecordFactory(
+            tenant=sub.tenant,
+            subscription=sub,
+            subscription_key=sub.external_id,
+            period=month,
+            metric=Metric.STORAGE_GB,
+            quantity=Decimal("0"),
+            unit="GB",
+        )
+    billing_month_close(connection=product.connection, period=september, actor=admin)
+    (original,) = BillingLine.objects.all()
+
+    UsageAdjustmentFactory(record=record, vendor_quantity=Decimal("150"))
+    billing_month_close(connection=product.connection, period=october, actor=admin)
+    correction = BillingLine.objects.get(kind=LineKind.CORRECTION)
+    assert (correction.run.period, correction.corrects, correction.quantity, correction.amount) == (
+        october,
+        original,
+        Decimal("50"),
+        Decimal("1.00"),
+    )
+    assert "Correction of 2026-09" in correction.description
+    original.refresh_from_db()
+    assert original.quantity == Decimal("100")  # the closed month's line never changes
+
+    UsageAdjustmentFactory(record=record, vendor_quantity=Decimal("120"))
+    preview = billing_preview(product.connection, november)
+    credit = [line for line in preview.lines if line.kind == LineKind.CORRECTION]
+    assert [(c.quantity, c.amount) for c in credit] == [(Decimal("-30"), Decimal("-0.60"))]
