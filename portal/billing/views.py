@@ -3,8 +3,8 @@ staff, on a month not yet closed) the dry run of what closing it would freeze.""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
 
 from portal.accounts.decorators import viewer_required
 from portal.catalog.models import VendorConnection
@@ -13,6 +13,7 @@ from portal.usage.collection import previous_month
 from portal.usage.filters import parse_period
 
 from . import selectors
+from .export import billing_csv_response
 from .runs import billing_preview
 from .tables import LineTable, TotalTable
 
@@ -61,3 +62,22 @@ def billing_month(request: HttpRequest) -> HttpResponse:
                 totals=TotalTable(totals, request=request, sees_cost=True),
             )
     return render(request, "billing/month.html", context)
+
+
+@viewer_required
+def billing_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The frozen month's lines the user may see, as CSV (a month not closed has none)."""
+    period = parse_period(request.GET.get("period", ""))
+    connection_id = request.GET.get("connection", "")
+    if not connection_id.isdigit():
+        raise Http404("Choose a connection.")
+    connection = get_object_or_404(VendorConnection, pk=connection_id)
+    run = selectors.frozen_run(connection, period) if period else None
+    if run is None:
+        raise Http404("This month is not closed for this connection: nothing is frozen yet.")
+    lines = selectors.run_lines(request.user, run)
+    return billing_csv_response(
+        lines,
+        staff=selectors.sees_cost(request.user),
+        filename=f"billing-{connection.vendor}-{period:%Y-%m}.csv",
+    )

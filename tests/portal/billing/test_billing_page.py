@@ -95,3 +95,38 @@ def test_an_open_month_shows_staff_the_dry_run_and_resellers_nothing(client):
 
 def test_the_billing_page_needs_a_sign_in(client):
     assert client.get("/billing/").status_code == 302
+
+
+def _csv(response) -> list[dict]:
+    import csv
+    import io
+
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_csv_export_sums_to_the_page_and_keeps_cost_for_staff_only(client, two_resellers):
+    ours, line = two_resellers
+    url = f"/billing/export.csv?period=2026-11&connection={line.run.connection_id}"
+
+    client.force_login(SuperUserFactory())
+    rows = _csv(client.get(url))
+    assert sum(Decimal(r["amount"]) for r in rows) == Decimal("80.00")
+    assert {r["margin"] for r in rows} == {"10.00"}
+
+    client.force_login(ProfileFactory(role=Role.VIEWER, reseller=ours).user)
+    rows = _csv(client.get(url))
+    assert [r["customer_name"] for r in rows] == ["Our Client"]
+    assert "margin" not in rows[0] and "unit_cost" not in rows[0]
+
+
+def test_exporting_a_month_not_closed_or_a_bad_connection_answers_404(client, two_resellers):
+    _, line = two_resellers
+    client.force_login(SuperUserFactory())
+    assert (
+        client.get(
+            f"/billing/export.csv?period=2026-10&connection={line.run.connection_id}"
+        ).status_code
+        == 404
+    )
+    assert client.get("/billing/export.csv?period=2026-11&connection=abc").status_code == 404
