@@ -221,6 +221,8 @@ def billing_run_freeze(
         actor=actor,
         obj=run,
         detail={
+            "connection": connection.pk,
+            "period": f"{preview.period:%Y-%m}",
             "lines": len(preview.lines),
             "totals": totals,
             "unpriced": len(preview.unpriced),

@@ -22,6 +22,7 @@ class EventType(models.TextChoices):
     DISCREPANCY_OPENED = "discrepancy.opened", "Discrepancy opened"
     SYNC_FAILED = "sync.failed", "Sync failed"
     USAGE_PERIOD_CLOSED = "usage.period_closed", "Usage period closed"
+    BILLING_FROZEN = "billing.frozen", "Month's billing frozen"
     TEST = "test", "Test event"
 
 

@@ -13,6 +13,7 @@ from .outbound import emit
 
 _FROM_AUDIT = {
     "usage.month_closed": EventType.USAGE_PERIOD_CLOSED,
+    "billing.frozen": EventType.BILLING_FROZEN,
 }
 
 

@@ -369,3 +369,29 @@ def test_a_vendor_correction_of_a_closed_month_bills_the_difference_in_the_next_
     preview = billing_preview(product.connection, november)
     credit = [line for line in preview.lines if line.kind == LineKind.CORRECTION]
     assert [(c.quantity, c.amount) for c in credit] == [(Decimal("-30"), Decimal("-0.60"))]
+
+
+def test_freezing_a_months_billing_announces_it_to_webhook_subscribers(
+    product, admin, django_capture_on_commit_callbacks
+):
+    from portal.events.models import WebhookDelivery, WebhookSubscription
+
+    WebhookSubscription.objects.create(
+        name="psa",
+        url="http://127.0.0.1:9/",
+        event_types=["billing.frozen"],
+        secret={"secret": "s"},
+    )
+    PriceEntryFactory(product=product, list_price=Decimal("2"))
+    sub = subscription(product, seats=30)
+    UsageRecordFactory(tenant=sub.tenant, subscription=sub, period=NOVEMBER)
+
+    with django_capture_on_commit_callbacks():
+        billing_month_close(connection=product.connection, period=NOVEMBER, actor=admin)
+
+    (delivery,) = WebhookDelivery.objects.filter(event_type="billing.frozen")
+    assert delivery.payload["period"] == "2026-11"
+    assert delivery.payload["lines"] == 1
+    assert delivery.payload["totals"] == {
+        "EUR": {"amount": "60.00", "cost": "90.00", "margin": "-30.00"}
+    }
