@@ -145,29 +145,68 @@ class BillingLine(models.Model):
     """One reseller's charge for one tenant's product in the month; frozen with its run."""
 
     run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="lines")
-    kind = models.CharField(max_length=12, choices=LineKind.choices, default=LineKind.CHARGE)
+    kind = models.CharField(
+        max_length=12,
+        choices=LineKind.choices,
+        default=LineKind.CHARGE,
+        help_text="A charge of the month, or a correction of an earlier closed month.",
+    )
     reseller = models.ForeignKey(
-        "customers.Customer", null=True, on_delete=models.PROTECT, related_name="+"
+        "customers.Customer",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The reseller invoiced: the customer's nearest reseller (null: direct).",
     )
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
-    tenant = models.ForeignKey("customers.Tenant", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The customer whose tenant is billed.",
+    )
+    tenant = models.ForeignKey(
+        "customers.Tenant",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The vendor tenant billed.",
+    )
     subscription = models.ForeignKey(
-        "customers.Subscription", null=True, on_delete=models.SET_NULL, related_name="+"
+        "customers.Subscription",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The subscription billed.",
     )
-    price = models.ForeignKey(PriceEntry, on_delete=models.PROTECT, related_name="+")
-    addon = models.CharField(max_length=100, blank=True, default="")
-    basis = models.CharField(max_length=20, choices=Basis.choices)
-    description = models.CharField(max_length=300)
-    quantity = models.DecimalField(max_digits=18, decimal_places=4)
-    unit_cost = price_field()
-    unit_price = price_field()
+    price = models.ForeignKey(
+        PriceEntry,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The price entry applied.",
+    )
+    addon = models.CharField(
+        max_length=100, blank=True, default="", help_text="Add-on code; empty for the product."
+    )
+    basis = models.CharField(max_length=20, choices=Basis.choices, help_text="How it bills.")
+    description = models.CharField(max_length=300, help_text="What the line is for, in words.")
+    quantity = models.DecimalField(
+        max_digits=18,
+        decimal_places=4,
+        help_text="Seat-months (prorated by day), usage units, or 1 for a flat price.",
+    )
+    unit_cost = price_field(help_text="What the vendor charges per unit.")
+    unit_price = price_field(help_text="What the reseller is charged per unit.")
     price_source = models.CharField(max_length=120, help_text="Why this sell price.")
-    cost = amount_field()
-    amount = amount_field()
-    margin = amount_field()
-    currency = models.CharField(max_length=3)
+    cost = amount_field(help_text="Quantity × unit cost, rounded half-even to the cent.")
+    amount = amount_field(help_text="Quantity × unit price, rounded half-even to the cent.")
+    margin = amount_field(help_text="Amount minus cost.")
+    currency = models.CharField(max_length=3, help_text="ISO 4217 code.")
     corrects = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        help_text="For a correction: the line of the closed month it corrects.",
     )
 
     class Meta:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .audit import AuditEventViewSet
 from .base import ReadOnly, not_found
+from .billing import BillingLineViewSet
 from .connections import ConnectionViewSet, ProductViewSet
 from .customers import CustomerViewSet, SubscriptionViewSet, TenantViewSet
 from .operations import OperationBatchViewSet, OperationViewSet
@@ -18,6 +19,7 @@ from .webhooks import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
 
 __all__ = [
     "AuditEventViewSet",
+    "BillingLineViewSet",
     "ConnectionViewSet",
     "CustomerViewSet",
     "DiscrepancyViewSet",

@@ -130,3 +130,20 @@ def test_exporting_a_month_not_closed_or_a_bad_connection_answers_404(client, tw
         == 404
     )
     assert client.get("/billing/export.csv?period=2026-11&connection=abc").status_code == 404
+
+
+def test_the_api_lists_frozen_lines_in_scope_with_cost_for_staff_only(two_resellers):
+    from tests.portal.api.conftest import client_for
+
+    ours, line = two_resellers
+    staff = client_for(ProfileFactory(role=Role.ADMIN).user)
+    answer = staff.get("/api/v1/billing-lines/", {"period": "2026-11"}).json()
+    assert answer["count"] == 2
+    assert {r["margin"] for r in answer["results"]} == {"10.00"}
+    assert staff.get("/api/v1/billing-lines/", {"period": "2026-10"}).json()["count"] == 0
+    assert staff.get("/api/v1/billing-lines/", {"period": "November"}).status_code == 400
+
+    scoped = client_for(ProfileFactory(role=Role.VIEWER, reseller=ours).user)
+    (row,) = scoped.get("/api/v1/billing-lines/").json()["results"]
+    assert row["customer"] == line.customer_id and row["amount"] == "40.00"
+    assert (row["cost"], row["margin"], row["unit_cost"], row["price_source"]) == (None,) * 4

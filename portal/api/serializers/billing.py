@@ -1,0 +1,81 @@
+"""Frozen billing lines as the API lists them; cost and margin are null for scoped users."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from portal.billing.models import BillingLine
+from portal.billing.selectors import sees_cost
+
+from .base import ModelSerializer
+
+STAFF_ONLY = ("unit_cost", "cost", "margin", "price_source")
+
+
+class BillingLineSerializer(ModelSerializer):
+    period = serializers.DateField(
+        source="run.period", read_only=True, help_text="First day of the month billed."
+    )
+    connection = serializers.IntegerField(
+        source="run.connection_id", read_only=True, help_text="The vendor connection billed."
+    )
+    customer_external_ref = serializers.CharField(
+        source="customer.external_ref",
+        read_only=True,
+        help_text="The customer's reference in the CRM/PSA tool.",
+    )
+    unit_cost = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=4,
+        read_only=True,
+        allow_null=True,
+        help_text="Distributor staff only.",
+    )
+    cost = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text="Distributor staff only.",
+    )
+    margin = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text="Distributor staff only.",
+    )
+    price_source = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Why this sell price; staff only."
+    )
+
+    class Meta:
+        model = BillingLine
+        fields = [
+            "id",
+            "period",
+            "connection",
+            "kind",
+            "corrects",
+            "reseller",
+            "customer",
+            "customer_external_ref",
+            "tenant",
+            "subscription",
+            "price",
+            "addon",
+            "basis",
+            "description",
+            "quantity",
+            "unit_price",
+            "amount",
+            "currency",
+            *STAFF_ONLY,
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not sees_cost(self.context["request"].user):
+            data.update(dict.fromkeys(STAFF_ONLY))
+        return data
