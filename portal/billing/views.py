@@ -4,7 +4,7 @@ staff, on a month not yet closed) the dry run of what closing it would freeze.""
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from portal.accounts.decorators import viewer_required
 from portal.catalog.models import VendorConnection
@@ -22,14 +22,20 @@ PAGE_SIZE = 50
 PREVIEW_SHOWN = 200
 
 
-@viewer_required
-def billing_month(request: HttpRequest) -> HttpResponse:
+def _chosen(request: HttpRequest):
+    """The month (default: the last one) and the connection (default: the first) asked for."""
     period = parse_period(request.GET.get("period", "")) or previous_month()
     connections = list(VendorConnection.objects.order_by("name"))
     chosen = next(
         (c for c in connections if str(c.pk) == request.GET.get("connection", "")),
         connections[0] if connections else None,
     )
+    return period, connections, chosen
+
+
+@viewer_required
+def billing_month(request: HttpRequest) -> HttpResponse:
+    period, connections, chosen = _chosen(request)
     sees_cost = selectors.sees_cost(request.user)
     context: dict = {
         "period": period,
@@ -67,13 +73,9 @@ def billing_month(request: HttpRequest) -> HttpResponse:
 @viewer_required
 def billing_export(request: HttpRequest) -> StreamingHttpResponse:
     """The frozen month's lines the user may see, as CSV (a month not closed has none)."""
-    period = parse_period(request.GET.get("period", ""))
-    connection_id = request.GET.get("connection", "")
-    if not connection_id.isdigit():
-        raise Http404("Choose a connection.")
-    connection = get_object_or_404(VendorConnection, pk=connection_id)
-    run = selectors.frozen_run(connection, period) if period else None
-    if run is None:
+    period, _, connection = _chosen(request)
+    run = selectors.frozen_run(connection, period) if connection else None
+    if connection is None or run is None:
         raise Http404("This month is not closed for this connection: nothing is frozen yet.")
     lines = selectors.run_lines(request.user, run)
     return billing_csv_response(

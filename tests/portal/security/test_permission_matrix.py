@@ -31,7 +31,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-NAMESPACES = {"web", "usage", "accounts", "me", "audit", "api"}
+NAMESPACES = {"web", "usage", "billing", "accounts", "me", "audit", "api"}
 #: URL name -> what its ``pk`` is. Everything under a reseller is "scoped"; the rest is global.
 SCOPED = {
     "web:customer-detail": "customer",
@@ -60,6 +60,7 @@ SCOPED = {
     "api:discrepancy-detail": "discrepancy",
     "api:discrepancy-resolve": "discrepancy",
     "api:auditevent-detail": "audit",
+    "api:billingline-detail": "billing_line",
 }
 GLOBAL = {
     "web:connection-detail": "connection",
@@ -153,10 +154,27 @@ ENDPOINTS = endpoints()
 # -- the world: two resellers with one of everything each ---------------------------------------
 
 
+def _billing_run(connection):
+    """Last month's frozen run at the connection, the billing page's default."""
+    from portal.billing.models import BillingRun
+    from portal.usage.collection import previous_month
+
+    return BillingRun.objects.filter(connection=connection).first() or (
+        factories.BillingRunFactory(connection=connection, period=previous_month())
+    )
+
+
 def _side(reseller, connection, admin):
     customer = factories.CustomerFactory(parent=reseller)
     tenant = factories.TenantFactory(customer=customer, connection=connection)
     subscription = factories.SubscriptionFactory(tenant=tenant)
+    billing_line = factories.BillingLineFactory(
+        run=_billing_run(connection),
+        price__product__connection=connection,
+        tenant=tenant,
+        reseller=reseller,
+        subscription=subscription,
+    )
     failed = factories.OperationFactory(
         tenant=tenant, subscription=subscription, state="failed", requested_by=admin
     )
@@ -173,6 +191,7 @@ def _side(reseller, connection, admin):
         "batch": factories.OperationBatchFactory(customer=reseller, requested_by=admin),
         "discrepancy": factories.DiscrepancyFactory(tenant=tenant, subscription=subscription),
         "audit": audit_record(action="customer.updated", obj=customer, customer=customer),
+        "billing_line": billing_line,
     }
 
 
@@ -363,3 +382,29 @@ def must_open(role: str, side: str, writes: bool) -> bool:
 
 def _to_sign_in(response) -> bool:
     return response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_a_scoped_user_never_sees_cost_or_margin_by_page_api_or_export(world):
+    """Cost and margin are the distributor's: distinct figures on B's and A's lines, then every
+    door a scoped user has must show neither A's cost nor anything of B."""
+    a, b = world["A"]["billing_line"], world["B"]["billing_line"]
+    type(a).objects.filter(pk=a.pk).update(cost="11.11", margin="28.89", unit_cost="1.1110")
+    type(b).objects.filter(pk=b.pk).update(amount="77.77")
+    a.refresh_from_db()
+    client = clients(world)["scoped"]
+    doors = {
+        "page": client.get("/billing/").content.decode(),
+        "export": b"".join(client.get("/billing/export.csv").streaming_content).decode(),
+        "api": client.get("/api/v1/billing-lines/").content.decode(),
+        "api detail": client.get(f"/api/v1/billing-lines/{a.pk}/").content.decode(),
+    }
+    leaks = [
+        f"{door}: {figure}"
+        for door, body in doors.items()
+        for figure in ("11.11", "28.89", "1.1110", "77.77", "Margin", 'margin"')
+        if figure in body and not (figure == 'margin"' and '"margin":null' in body.replace(" ", ""))
+    ]
+    assert leaks == []
+    assert str(a.amount) in doors["page"] and str(a.amount) in doors["export"]
+    staff = clients(world)["admin"].get("/billing/").content.decode()
+    assert "11.11" in staff and "77.77" in staff  # the figures are there to leak
