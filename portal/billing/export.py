@@ -1,14 +1,17 @@
-"""A frozen month's billing lines as CSV for billing and PSA tools, streamed (one cursor, one
-line at a time), keyed by the customers' external references. Cost, margin and the price's
-reason are the distributor's: only staff exports carry them."""
+"""A frozen month's billing lines as CSV or XLSX for billing and PSA tools, keyed by the
+customers' external references. CSV streams (one cursor, one line at a time); XLSX is written
+by openpyxl's write-only workbook to a temporary file, then streamed from it (flat memory both
+ways). Cost, margin and the price's reason are the distributor's: only staff exports carry them."""
 
 from __future__ import annotations
 
 import csv
+import tempfile
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
+from openpyxl import Workbook
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("line_id", "pk"),
@@ -51,13 +54,40 @@ def _cell(value) -> object:
     return "" if value is None else value
 
 
+def _columns(staff: bool) -> tuple[tuple[str, str], ...]:
+    return COLUMNS + (STAFF_COLUMNS if staff else ())
+
+
+def _rows(lines: QuerySet, columns) -> Iterator[tuple]:
+    rows = lines.order_by("pk").values_list(*(source for _, source in columns))
+    return rows.iterator(chunk_size=CHUNK)
+
+
 def billing_csv_lines(lines: QuerySet, *, staff: bool) -> Iterator[str]:
-    columns = COLUMNS + (STAFF_COLUMNS if staff else ())
+    columns = _columns(staff)
     writer = csv.writer(_Line())
     yield writer.writerow([name for name, _ in columns])
-    rows = lines.order_by("pk").values_list(*(source for _, source in columns))
-    for row in rows.iterator(chunk_size=CHUNK):
+    for row in _rows(lines, columns):
         yield writer.writerow([_cell(value) for value in row])
+
+
+def billing_xlsx_response(lines: QuerySet, *, staff: bool, filename: str) -> FileResponse:
+    """One sheet, a header row and a line per billing line; numbers stay numbers."""
+    columns = _columns(staff)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Billing")
+    sheet.append([name for name, _ in columns])
+    for row in _rows(lines, columns):
+        sheet.append([_cell(value) for value in row])
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
+    workbook.save(spool)
+    spool.seek(0)
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 def billing_csv_response(lines: QuerySet, *, staff: bool, filename: str) -> StreamingHttpResponse:

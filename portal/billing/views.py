@@ -3,7 +3,13 @@ staff, on a month not yet closed) the dry run of what closing it would freeze.""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 
 from portal.accounts.decorators import viewer_required
@@ -13,7 +19,7 @@ from portal.usage.collection import previous_month
 from portal.usage.filters import parse_period
 
 from . import selectors
-from .export import billing_csv_response
+from .export import billing_csv_response, billing_xlsx_response
 from .runs import billing_preview
 from .tables import LineTable, TotalTable
 
@@ -71,15 +77,15 @@ def billing_month(request: HttpRequest) -> HttpResponse:
 
 
 @viewer_required
-def billing_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The frozen month's lines the user may see, as CSV (a month not closed has none)."""
+def billing_export(request: HttpRequest) -> StreamingHttpResponse | FileResponse:
+    """The frozen month's lines the user may see, as CSV, or XLSX with ``?format=xlsx`` (a
+    month not closed has none)."""
     period, _, connection = _chosen(request)
     run = selectors.frozen_run(connection, period) if connection else None
     if connection is None or run is None:
         raise Http404("This month is not closed for this connection: nothing is frozen yet.")
     lines = selectors.run_lines(request.user, run)
-    return billing_csv_response(
-        lines,
-        staff=selectors.sees_cost(request.user),
-        filename=f"billing-{connection.vendor}-{period:%Y-%m}.csv",
-    )
+    staff, name = selectors.sees_cost(request.user), f"billing-{connection.vendor}-{period:%Y-%m}"
+    if request.GET.get("format") == "xlsx":
+        return billing_xlsx_response(lines, staff=staff, filename=f"{name}.xlsx")
+    return billing_csv_response(lines, staff=staff, filename=f"{name}.csv")

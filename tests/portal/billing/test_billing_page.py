@@ -146,3 +146,21 @@ def test_the_api_lists_frozen_lines_in_scope_with_cost_for_staff_only(two_resell
     (row,) = scoped.get("/api/v1/billing-lines/").json()["results"]
     assert row["customer"] == line.customer_id and row["amount"] == "40.00"
     assert (row["cost"], row["margin"], row["unit_cost"], row["price_source"]) == (None,) * 4
+
+
+def test_the_xlsx_export_opens_and_sums_to_the_page(client, two_resellers):
+    import io
+
+    from openpyxl import load_workbook
+
+    _, line = two_resellers
+    client.force_login(SuperUserFactory())
+    response = client.get(
+        f"/billing/export.csv?period=2026-11&connection={line.run.connection_id}&format=xlsx"
+    )
+
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    header, *rows = list(sheet.values)
+    amounts = [row[header.index("amount")] for row in rows]
+    assert len(rows) == 2 and sum(Decimal(str(a)) for a in amounts) == Decimal("80.00")
+    assert "margin" in header
