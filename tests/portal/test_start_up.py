@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import stat
 import time
@@ -84,6 +85,12 @@ def test_demo_setup_ends_with_the_address_and_login_in_a_box(
     assert "printed on the web server's console" in text  # the dev mail backend
     usage = SyncRun.objects.filter(scope=SyncScope.USAGE)
     assert not usage.exclude(status=SyncRunStatus.SUCCEEDED).exists()  # no past month refused
+    from portal.billing.runs import billing_preview
+    from portal.catalog.models import Product, VendorConnection
+
+    assert not Product.objects.filter(prices__isnull=True).exists()  # every product has a price
+    this_month = [billing_preview(c, dt.date.today()) for c in VendorConnection.objects.all()]
+    assert any(p.lines for p in this_month)  # the billing page's dry run has figures
 
 
 def test_boxed_lines_share_one_width():

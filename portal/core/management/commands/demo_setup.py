@@ -8,16 +8,23 @@ been collected, so they are not lost in the worker's and the sandbox's logs.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import secrets
 import time
+from decimal import Decimal
 
 import requests
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from portal.accounts.first_login import password_file, password_kept
-from portal.catalog.models import VendorConnection
+from portal.billing.models import Basis, PriceEntry
+from portal.billing.services import markup_set, price_entry_save
+from portal.catalog.models import Product, VendorConnection
 from portal.core.mail import mail_destination
+from portal.core.models import Source
 from portal.customers.models import Customer, CustomerKind, Tenant
 from portal.sync.enqueue import sync_request, usage_request
 from portal.sync.models import SyncRun, SyncRunStatus
@@ -66,6 +73,7 @@ class Command(BaseCommand):
             self.stdout.write(sync_request(connection, triggered_by="demo setup").message)
         self._wait_for_syncs(connections, wait)
         adopted = self._adopt(connections, resellers)
+        self._price_books(connections, resellers)
         for connection in connections:
             # A year of history, most recent month first, so usage charts fill as it arrives; a
             # vendor that reports only the running month is asked for that one.
@@ -159,6 +167,28 @@ class Command(BaseCommand):
                     name=name, defaults={"kind": CustomerKind.END_CUSTOMER, "parent": reseller}
                 )
         return resellers
+
+    def _price_books(self, connections: list[VendorConnection], resellers: list[Customer]) -> None:
+        """A per-seat price for every demo product (a stable made-up cost, list at +25 %) from
+        a year back, and a 10 % markup for the first reseller, so the billing page has figures."""
+        admin = get_user_model().objects.filter(is_superuser=True, is_active=True).first()
+        if admin is None:
+            return
+        start = previous_month(dt.date.today().replace(day=1) - dt.timedelta(days=330))
+        priced = set(PriceEntry.objects.values_list("product_id", flat=True))
+        for product in Product.objects.filter(connection__in=connections).exclude(pk__in=priced):
+            cents = 200 + int(hashlib.sha256(product.code.encode()).hexdigest(), 16) % 400
+            cost = Decimal(cents) / 100
+            values = {
+                "basis": Basis.PER_SEAT_MONTH,
+                "unit_cost": str(cost),
+                "list_price": str((cost * Decimal("1.25")).quantize(Decimal("0.01"))),
+                "currency": "EUR",
+                "effective_from": start,
+            }
+            price_entry_save(product=product, values=values, actor=admin, source=Source.CLI)
+        if resellers and not hasattr(resellers[0], "markup"):
+            markup_set(customer=resellers[0], percent="10", actor=admin, source=Source.CLI)
 
     def _wait_for_syncs(self, connections: list[VendorConnection], wait: float) -> None:
         deadline = time.monotonic() + wait
