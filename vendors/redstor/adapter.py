@@ -38,6 +38,9 @@ Assumptions where the docs are silent (one place, also in docs/vendors/redstor.m
   no listed subscription is therefore cancelled, not pending.
 - Tenant status derives from ``isEnabled`` and the subscriptions (TENANT_STATUS_MAP): disabled ->
   suspended; none listed or none active -> cancelled; only trials -> trial.
+- A disabled company ("Disable Customer") keeps ``isActive: true`` on its subscriptions; the
+  document says nothing of what disabling does to them, so we read them as suspended with their
+  company (an active or trial subscription of a disabled company is SUSPENDED), not as active.
 - Suspend = ``PATCH .../disable``, resume = ``PATCH .../enable``; cancel = ``DELETE`` the product
   subscription(s), never the company (deleting drops the customer's backups).
 - Empty collections may answer ``204 No Content`` (listed for every GET in the spec): read as empty.
@@ -127,6 +130,8 @@ SUBSCRIPTION_STATUS_MAP: dict[tuple[Any, str], SubscriptionStatus] = {
     (False, "running"): SubscriptionStatus.CANCELLED,
     (False, "expired"): SubscriptionStatus.EXPIRED,
 }
+#: What a disabled company's subscriptions read as suspended from.
+LIVE_SUBSCRIPTION_STATUSES = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIAL})
 #: (isEnabled, what its subscriptions amount to) -> status; see subscription_summary().
 TENANT_STATUS_MAP: dict[tuple[Any, str], TenantStatus] = {
     (True, "paid"): TenantStatus.ACTIVE,
@@ -420,16 +425,19 @@ class RedstorAdapter(HttpVendorAdapter):
                 return product
         raise VendorBadRequest(f"Redstor has no product edition {code!r}.", vendor=self.vendor)
 
-    def _subscription(self, raw: dict[str, Any]) -> VendorSubscription:
+    def _subscription(self, raw: dict[str, Any], *, enabled: Any = True) -> VendorSubscription:
         product = self._catalog_entry(raw.get("productId"), raw.get("editionId"))
+        status = SUBSCRIPTION_STATUS_MAP.get(
+            (raw.get("isActive"), trial_state(raw)), SubscriptionStatus.UNKNOWN
+        )
+        if enabled is False and status in LIVE_SUBSCRIPTION_STATUSES:
+            status = SubscriptionStatus.SUSPENDED  # the company is disabled, its services with it
         return VendorSubscription(
             external_id=str(raw.get("subscriptionId", "")),
             product_code=product.code
             if product
             else f"{raw.get('productId')}:{raw.get('editionId')}",
-            status=SUBSCRIPTION_STATUS_MAP.get(
-                (raw.get("isActive"), trial_state(raw)), SubscriptionStatus.UNKNOWN
-            ),
+            status=status,
             seats=None,  # no documented field carries a seat count
             product_name=product.name if product else "",
             is_trial=trial_state(raw) == "running",
@@ -444,7 +452,9 @@ class RedstorAdapter(HttpVendorAdapter):
             status=TENANT_STATUS_MAP.get(key, TenantStatus.UNKNOWN),
             reference=company.get("externalReference") or "",
             parent_external_id=company.get("parentCompanyId") or "",
-            subscriptions=tuple(self._subscription(s) for s in subscriptions),
+            subscriptions=tuple(
+                self._subscription(s, enabled=company.get("isEnabled")) for s in subscriptions
+            ),
             raw={**company, "subscriptions": subscriptions},
         )
 
