@@ -155,3 +155,24 @@ def test_the_dashboard_says_what_the_24h_call_errors_were_and_links_to_them(
 
     expect(page.get_by_role("heading", name="Operations")).to_be_visible()
     assert f"connection={connection.pk}" in page.url and "created_after=" in page.url
+
+
+def test_redstor_change_seats_is_disabled_with_the_reason_its_sandbox_gives(
+    page, sign_in, sandbox_connection
+):
+    """Redstor's document has no seat change and its sandbox's default answers 405: the page
+    does not offer what the vendor refuses (issue 22, point 2)."""
+    connection = sandbox_connection("redstor")
+    tenant = next(
+        t
+        for t in Tenant.objects.filter(connection=connection, status=TenantStatus.ACTIVE)
+        if t.subscriptions.exists()
+    )
+    customer = _give(tenant)
+    sign_in()
+
+    page.goto(f"/customers/{customer.pk}/")
+
+    card = page.locator(f"[data-tenant='{tenant.pk}']")
+    expect(card.get_by_role("button", name="Change seats").first).to_be_disabled()
+    expect(card).to_contain_text("Redstor cannot change seats")

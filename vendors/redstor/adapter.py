@@ -27,9 +27,10 @@ Assumptions where the docs are silent (one place, also in docs/vendors/redstor.m
   editionId, licensedSeats}``.
 - Seats: the documented ProductSubscription (``productId, trialStatus, editionId,
   subscriptionId, isActive``) carries no seat count, so ``VendorSubscription.seats`` is None
-  (Redstor bills consumption: active seats come with usage). Changing seats uses ``PATCH
-  /companies/{id}/subscriptions/{subscriptionId}`` with ``{licensedSeats}``, which the V1
-  document does not show: a 404 or 405 is VendorUnsupported carrying Redstor's answer.
+  (Redstor bills consumption: active seats come with usage). The V1 document has no call that
+  changes seats (a ``PATCH`` of the subscription is not in it, and the sandbox's default,
+  variant ``seat_patch=absent``, answers 405), so change seats is unsupported: the pages, the
+  service and this adapter refuse it before any call.
 - ``trialStatus``: the document shows only ``NotUsed``. ``NotUsed`` and ``Converted`` are paid
   subscriptions, ``Expired`` an ended trial, and any other value on an active subscription a
   running trial (``InProgress``, ``Active``, ``InUse``, ... : variant ``trial_status``).
@@ -80,7 +81,6 @@ from vendors.errors import (
     VendorError,
     VendorNotFound,
     VendorTransientError,
-    VendorUnsupported,
 )
 from vendors.http import HttpVendorAdapter
 from vendors.ratelimit import RateLimit
@@ -96,7 +96,6 @@ from vendors.types import (
     VendorSubscription,
     VendorTenant,
     VendorUsage,
-    emulated,
     month_start,
     native,
     unsupported,
@@ -196,9 +195,9 @@ class RedstorAdapter(HttpVendorAdapter):
         Capability.CREATE_TENANT: native(
             "Creates the customer company, then subscribes it to the product (or its trial)."
         ),
-        Capability.CHANGE_SEATS: emulated(
-            "Not in the V1 document: tried as a PATCH of the subscription; when Redstor refuses "
-            "it the change fails saying so. Redstor bills what is consumed."
+        Capability.CHANGE_SEATS: unsupported(
+            "RedAPI V1 documents no seat change (a PATCH of the subscription answers 405); "
+            "Redstor bills the seats consumed."
         ),
         Capability.CHANGE_ADDONS: unsupported("Redstor products have no add-ons."),
         Capability.CHANGE_PLAN: unsupported(
@@ -561,29 +560,9 @@ class RedstorAdapter(HttpVendorAdapter):
     def change_subscription(
         self, external_id: str, change: SubscriptionChange, idempotency_key: str
     ) -> VendorTenant:
+        """Nothing of a subscription can be changed through RedAPI V1: refused before any call."""
         self.require_change(change)
-        if change.seats is not None:
-            subscription_id = change.subscription_id or self._main(external_id).external_id
-            self._set_seats(external_id, subscription_id, change.seats)
         return self.get_tenant(external_id)
-
-    def _set_seats(self, external_id: str, subscription_id: str, seats: int) -> None:
-        """The undocumented PATCH; Redstor refusing the route is VendorUnsupported, not a crash."""
-        path = f"/companies/{external_id}/subscriptions/{subscription_id}"
-        try:
-            self._write("PATCH", path, {"licensedSeats": seats})
-        except (VendorNotFound, VendorBadRequest) as exc:
-            if exc.status not in (404, 405):
-                raise
-            if exc.status == 404:
-                self._main(external_id)  # a real 404 of the tenant or subscription stays one
-            raise VendorUnsupported(
-                f"Redstor refused the seat change (HTTP {exc.status}: {exc.message}): the RedAPI "
-                "V1 document has no call that sets seats; change them in RedApp.",
-                vendor=self.vendor,
-                status=exc.status,
-                body=exc.body,
-            ) from None
 
     def _main(self, external_id: str) -> VendorSubscription:
         tenant = self.get_tenant(external_id)
@@ -628,8 +607,11 @@ class RedstorAdapter(HttpVendorAdapter):
         seats: int | None = None,
         idempotency_key: str = "",
     ) -> VendorTenant:
-        """Convert the (given or first) running trial; an already converted one is left alone."""
+        """Convert the (given or first) running trial; an already converted one is left alone.
+        New seats are refused before the conversion (no documented seat call)."""
         self.require(Capability.CONVERT_TRIAL)
+        if seats is not None:
+            self.require(Capability.CHANGE_SEATS)
         tenant = self.get_tenant(external_id)
         subs = [
             s
@@ -648,7 +630,4 @@ class RedstorAdapter(HttpVendorAdapter):
                 raise VendorConflict(
                     f"{external_id} has no running trial to convert.", vendor=self.vendor
                 )
-        if seats is not None:
-            self.require(Capability.CHANGE_SEATS)
-            self._set_seats(external_id, target.external_id, seats)
         return self.get_tenant(external_id)
