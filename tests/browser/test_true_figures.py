@@ -176,3 +176,48 @@ def test_redstor_change_seats_is_disabled_with_the_reason_its_sandbox_gives(
     card = page.locator(f"[data-tenant='{tenant.pk}']")
     expect(card.get_by_role("button", name="Change seats").first).to_be_disabled()
     expect(card).to_contain_text("Redstor cannot change seats")
+
+
+def test_a_refused_seat_change_is_edited_and_retried_as_a_new_operation(
+    page, sign_in, eager_tasks, sandbox_connection
+):
+    """Issue 22, point 6, on the subscription forms: the form is filled in from the refused
+    request; sending it makes a new operation and closes the refused one as superseded."""
+    from portal.operations.models import Operation, OperationKind, OperationState
+    from tests.browser.conftest import confirm
+
+    connection = sandbox_connection("trendmicro")
+    tenant = next(
+        t
+        for t in Tenant.objects.filter(connection=connection, status=TenantStatus.ACTIVE)
+        if t.subscriptions.exists()
+    )
+    customer = _give(tenant)
+    subscription = tenant.subscriptions.first()
+    refused = Operation.objects.create(
+        kind=OperationKind.CHANGE_SEATS,
+        state=OperationState.FAILED,
+        connection=connection,
+        customer=customer,
+        tenant=tenant,
+        subscription=subscription,
+        idempotency_key="seats-refused-for-good",
+        params={"seats": 99999},
+        last_error="The vendor refused the request.",
+        error_detail={"kind": "VendorBadRequest"},
+    )
+    sign_in()
+
+    page.goto(f"/operations/{refused.pk}/")
+    expect(page.get_by_role("button", name="Retry")).to_have_count(0)
+    page.get_by_role("link", name="Edit and retry").click()
+    expect(page.get_by_label("New seat count")).to_have_value("99999")
+    expect(page.locator("[data-edits]")).to_contain_text(f"operation #{refused.pk}")
+    page.get_by_label("New seat count").fill("12")
+    page.get_by_role("button", name="Change seats").click()
+    confirm(page)
+
+    expect(page.locator("[data-supersedes]")).to_contain_text(f"operation #{refused.pk}")
+    refused.refresh_from_db()
+    assert refused.state == "superseded" and refused.superseded_by is not None
+    assert refused.superseded_by.params["seats"] == 12

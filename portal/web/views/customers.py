@@ -22,6 +22,8 @@ from portal.core.refusals import error_text, flash_refusal
 from portal.customers.filters import CustomerFilterSet
 from portal.customers.services import customer_create, customer_update
 from portal.operations import kinds
+from portal.operations.selectors import scoped_operations
+from portal.operations.services import operation_supersede
 from portal.usage.backlog import usage_backlog
 
 from .. import forms, selectors
@@ -231,8 +233,13 @@ def subscription_action(request: HttpRequest, pk: int, kind: str) -> HttpRespons
         for c in selectors.tenant_cards(user=request.user, customer=tenant.customer, writable=True)
         if c.tenant.pk == tenant.pk
     )
+    refused = _refused_change(request, subscription, kind)
     form = kind_spec.form(
-        request.POST or None, subscription=subscription, plans=card.plans, addons=card.addons
+        request.POST or None,
+        subscription=subscription,
+        plans=card.plans,
+        addons=card.addons,
+        edited=refused.params if refused is not None else None,
     )
     if request.method == "POST" and form.is_valid():
         inputs = {name: form.cleaned_data.get(name) for name in kind_spec.inputs}
@@ -251,6 +258,8 @@ def subscription_action(request: HttpRequest, pk: int, kind: str) -> HttpRespons
         except ValidationError as exc:
             form.add_error(next(iter(form.fields)), error_text(exc))
         else:
+            if refused is not None and operation.pk != refused.pk:
+                operation_supersede(failed=refused, new=operation, actor=request.user)
             return _after_request(request, operation, _back(tenant.customer_id))
     action = next(
         (s.actions[kind] for s in card.subscriptions if s.subscription.pk == subscription.pk), None
@@ -265,5 +274,20 @@ def subscription_action(request: HttpRequest, pk: int, kind: str) -> HttpRespons
             "subscription": subscription,
             "tenant": tenant,
             "action": action,
+            "refused": refused,
         },
     )
+
+
+def _refused_change(request: HttpRequest, subscription, kind: str):
+    """The request of this kind the vendor refused for good that this form edits
+    (``?edit=<id>``, in the user's scope); transient failures keep their plain Retry."""
+    edit = request.GET.get("edit") or ""
+    if not edit.isdigit():
+        return None
+    refused = (
+        scoped_operations(request.user)
+        .filter(pk=int(edit), subscription=subscription, kind=kind)
+        .first()
+    )
+    return refused if refused is not None and refused.refused_for_good else None
