@@ -184,7 +184,6 @@ def test_a_refused_seat_change_is_edited_and_retried_as_a_new_operation(
     """Issue 22, point 6, on the subscription forms: the form is filled in from the refused
     request; sending it makes a new operation and closes the refused one as superseded."""
     from portal.operations.models import Operation, OperationKind, OperationState
-    from tests.browser.conftest import confirm
 
     connection = sandbox_connection("trendmicro")
     tenant = next(
@@ -215,9 +214,47 @@ def test_a_refused_seat_change_is_edited_and_retried_as_a_new_operation(
     expect(page.locator("[data-edits]")).to_contain_text(f"operation #{refused.pk}")
     page.get_by_label("New seat count").fill("12")
     page.get_by_role("button", name="Change seats").click()
-    confirm(page)
+    page.locator("#review").get_by_role("button", name="Yes, send it").click()
 
     expect(page.locator("[data-supersedes]")).to_contain_text(f"operation #{refused.pk}")
     refused.refresh_from_db()
     assert refused.state == "superseded" and refused.superseded_by is not None
     assert refused.superseded_by.params["seats"] == 12
+
+
+def test_a_seat_change_the_service_refuses_is_shown_before_any_confirmation(
+    page, sign_in, eager_tasks, sandbox_connection
+):
+    """Issue 22, point 5: what only the server can check (here: the seat count already held)
+    is checked before staff confirm, and the confirmation names exactly what is sent."""
+    from portal.operations.models import Operation
+
+    connection = sandbox_connection("trendmicro")
+    tenant = next(
+        t
+        for t in Tenant.objects.filter(connection=connection, status=TenantStatus.ACTIVE)
+        if t.subscriptions.filter(seats__isnull=False).exists()
+    )
+    _give(tenant)
+    subscription = tenant.subscriptions.filter(seats__isnull=False).first()
+    sign_in()
+
+    page.goto(f"/subscriptions/{subscription.pk}/change_seats/")
+    page.get_by_label("New seat count").fill(str(subscription.seats))  # what it has already
+    page.get_by_role("button", name="Change seats").click()
+
+    expect(page.locator("form.stacked")).to_contain_text(f"already has {subscription.seats} seats")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.locator("#review")).to_have_count(0)
+    assert not Operation.objects.exists()
+
+    page.get_by_label("New seat count").fill(str(subscription.seats + 3))
+    page.get_by_role("button", name="Change seats").click()
+    review = page.locator("#review")
+    expect(review).to_contain_text(f"at {connection.name}")
+    expect(review.locator("dd").first).to_have_text(str(subscription.seats + 3))
+    assert not Operation.objects.exists()  # nothing recorded or sent before the confirmation
+    review.get_by_role("button", name="Yes, send it").click()
+
+    expect(page.locator("#op-status")).to_be_visible()
+    assert Operation.objects.get().params["seats"] == subscription.seats + 3
