@@ -27,8 +27,13 @@ class KindForm(forms.Form):
         subscription: Subscription,
         plans: Sequence[tuple[str, str]] = (),
         addons: Sequence[str] = (),
+        edited: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(data, initial=self.initial_for(subscription))
+        """``edited``: the parameters of a refused request being edited (Edit and retry), which
+        fill the form instead of the subscription's current values."""
+        initial = self.initial_for(subscription)
+        initial.update((k, v) for k, v in (edited or {}).items() if k in self.base_fields)
+        super().__init__(data, initial=initial)
         self.subscription = subscription
 
     def initial_for(self, subscription: Subscription) -> dict[str, Any]:

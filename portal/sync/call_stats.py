@@ -17,12 +17,33 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from portal.catalog.models import VendorConnection
+from vendors.errors import (
+    VendorAuthError,
+    VendorBadRequest,
+    VendorConflict,
+    VendorNotFound,
+    VendorThrottled,
+    VendorUnsupported,
+)
 from vendors.http import CallRecord
 
 from .models import VendorCallStat
 
 _lock = threading.Lock()
-_pending: dict[tuple[int, dt.datetime], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
+#: (connection, hour) -> [calls, errors, throttled, refused, total latency, peak latency]
+_pending: dict[tuple[int, dt.datetime], list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0.0])
+#: Outcomes (the error's class name) that are the vendor asking us to wait, or saying no.
+THROTTLED = frozenset({VendorThrottled.__name__})
+REFUSED = frozenset(
+    cls.__name__
+    for cls in (
+        VendorBadRequest,
+        VendorConflict,
+        VendorUnsupported,
+        VendorNotFound,
+        VendorAuthError,
+    )
+)
 
 
 def record_call(connection_id: int, record: CallRecord) -> None:
@@ -32,8 +53,10 @@ def record_call(connection_id: int, record: CallRecord) -> None:
         bucket = _pending[(connection_id, hour)]
         bucket[0] += 1
         bucket[1] += 0 if record.outcome == "ok" else 1
-        bucket[2] += record.latency_ms
-        bucket[3] = max(bucket[3], record.latency_ms)
+        bucket[2] += 1 if record.outcome in THROTTLED else 0
+        bucket[3] += 1 if record.outcome in REFUSED else 0
+        bucket[4] += record.latency_ms
+        bucket[5] = max(bucket[5], record.latency_ms)
 
 
 def flush_call_stats() -> int:
@@ -50,12 +73,17 @@ def flush_call_stats() -> int:
         )
     )
     pending = {key: value for key, value in pending.items() if key[0] in existing}
-    for (connection_id, hour), (calls, errors, total, peak) in pending.items():
+    for (connection_id, hour), (calls, errors, throttled, refused, total, peak) in pending.items():
+        add = {
+            "calls": F("calls") + calls,
+            "errors": F("errors") + errors,
+            "throttled": F("throttled") + throttled,
+            "refused": F("refused") + refused,
+            "total_latency_ms": F("total_latency_ms") + total,
+            "max_latency_ms": Greatest(F("max_latency_ms"), peak),
+        }
         updated = VendorCallStat.objects.filter(connection_id=connection_id, hour=hour).update(
-            calls=F("calls") + calls,
-            errors=F("errors") + errors,
-            total_latency_ms=F("total_latency_ms") + total,
-            max_latency_ms=Greatest(F("max_latency_ms"), peak),
+            **add
         )
         if not updated:
             _stat, created = VendorCallStat.objects.get_or_create(
@@ -64,15 +92,12 @@ def flush_call_stats() -> int:
                 defaults={
                     "calls": calls,
                     "errors": errors,
+                    "throttled": throttled,
+                    "refused": refused,
                     "total_latency_ms": total,
                     "max_latency_ms": peak,
                 },
             )
             if not created:  # another process inserted the bucket first: add to it
-                VendorCallStat.objects.filter(pk=_stat.pk).update(
-                    calls=F("calls") + calls,
-                    errors=F("errors") + errors,
-                    total_latency_ms=F("total_latency_ms") + total,
-                    max_latency_ms=Greatest(F("max_latency_ms"), peak),
-                )
+                VendorCallStat.objects.filter(pk=_stat.pk).update(**add)
     return len(pending)

@@ -195,6 +195,11 @@ class VendorCallStat(models.Model):
     hour = models.DateTimeField()
     calls = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
+    #: Of the errors: throttled (429, the vendor asked us to wait) and refused (the vendor
+    #: answered no: bad request, conflict, unsupported, not found, credentials); the rest failed
+    #: (timeouts, 5xx, unreadable answers).
+    throttled = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
     total_latency_ms = models.FloatField(default=0)
     max_latency_ms = models.FloatField(default=0)
 

@@ -25,6 +25,20 @@ class CallTotals:
     errors: int
     mean_latency_ms: float | None
     max_latency_ms: float | None
+    #: Of the errors: the vendor asked us to wait (429) / answered no (4xx); the rest failed.
+    throttled: int = 0
+    refused: int = 0
+    #: The start of the first hour counted.
+    since: dt.datetime | None = None
+
+    @property
+    def failed(self) -> int:
+        """Errors that were neither throttling nor a refusal: timeouts, 5xx, bad answers."""
+        return max(0, self.errors - self.throttled - self.refused)
+
+    def error_kinds(self) -> dict[str, int]:
+        """The errors by kind, in the order staff read them."""
+        return {"throttled": self.throttled, "refused": self.refused, "failed": self.failed}
 
 
 def call_totals_24h() -> dict[int, CallTotals]:
@@ -37,6 +51,8 @@ def call_totals_24h() -> dict[int, CallTotals]:
         .annotate(
             calls=Sum("calls"),
             errors=Sum("errors"),
+            throttled=Sum("throttled"),
+            refused=Sum("refused"),
             latency=Sum("total_latency_ms"),
             peak=Max("max_latency_ms"),
         )
@@ -50,5 +66,8 @@ def call_totals_24h() -> dict[int, CallTotals]:
             errors=row["errors"] or 0,
             mean_latency_ms=row["latency"] / calls if calls else None,
             max_latency_ms=row["peak"],
+            throttled=row["throttled"] or 0,
+            refused=row["refused"] or 0,
+            since=since,
         )
     return totals

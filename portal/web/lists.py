@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.template.defaultfilters import capfirst, floatformat
 from django.template.defaultfilters import date as date_filter
 
-from portal.core.humanize import label
+from portal.core.humanize import count, label
 from portal.core.models import Source
 from portal.customers.models import CustomerKind
 from portal.operations.models import OperationKind
@@ -217,7 +217,7 @@ class ConnectionHealthTable(Table):
     tenants = Column("Tenants", css="num")
     seats = Column("Seats (used / purchased)", lambda h: f"{h.seats_used} / {h.seats}", css="num")
     calls = Column("Calls 24 h", css="num")
-    errors = Column("Errors 24 h", cell=Number(alert="failed"), css="num")
+    errors = Column("Errors 24 h", cell=Template("web/_call_errors.html"), css="num")
     latency = Column("Latency avg / max", _latency, css="num")
 
 
@@ -307,9 +307,24 @@ def _trial(card) -> str | None:
 
 
 def _seats(card) -> str:
+    """Used / purchased; an unknown figure says so (never 0): used seats from the vendor's
+    usage report when its subscription reading has none."""
     s = card.subscription
-    used, seats = s.seats_used, s.seats
-    return f"{'—' if used is None else used} / {'—' if seats is None else seats}"
+    missing = f"not reported by {card.vendor_name}"
+    if s.seats_used is not None:
+        used = count(s.seats_used)
+    elif card.reported_used is not None:
+        used = count(card.reported_used.quantity)
+    else:
+        used = missing
+    return f"{used} / {missing if s.seats is None else count(s.seats)}"
+
+
+def _seats_note(card) -> str | None:
+    reported = card.reported_used
+    if card.subscription.seats_used is not None or reported is None:
+        return None
+    return f"used: {date_filter(reported.period, 'M Y')} usage report"
 
 
 class SubscriptionTable(Table):
@@ -322,7 +337,7 @@ class SubscriptionTable(Table):
         note="subscription.product_code",
     )
     status = Column("Status", "subscription.status", cell=Badge(), note=_trial)
-    seats = Column("Seats used / purchased", _seats, css="num")
+    seats = Column("Seats used / purchased", _seats, css="num", note=_seats_note)
     addons = Column(
         "Add-ons", lambda c: ", ".join(label(a) for a in c.subscription.addons or []), css="small"
     )

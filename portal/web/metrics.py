@@ -74,6 +74,11 @@ def connections() -> Iterator[Metric]:
         "Mean and peak vendor call latency over the last 24 hours.",
         labels=[*labels, "stat"],
     )
+    errors = GaugeMetricFamily(
+        "portal_vendor_call_errors_24h",
+        "Vendor call errors in the last 24 hours by kind (throttled, refused, failed).",
+        labels=[*labels, "kind"],
+    )
     stats = call_totals_24h()
     for connection in VendorConnection.objects.only("name", "vendor", "last_success_at").order_by(
         "pk"
@@ -86,9 +91,11 @@ def connections() -> Iterator[Metric]:
             totals = CallTotals(calls=0, errors=0, mean_latency_ms=None, max_latency_ms=None)
         calls.add_metric([*names, "ok"], totals.calls - totals.errors)
         calls.add_metric([*names, "error"], totals.errors)
+        for kind, n in totals.error_kinds().items():
+            errors.add_metric([*names, kind], n)
         latency.add_metric([*names, "mean"], totals.mean_latency_ms or 0.0)
         latency.add_metric([*names, "max"], totals.max_latency_ms or 0.0)
-    yield from (sync_age, calls, latency)
+    yield from (sync_age, calls, errors, latency)
 
 
 def queue_lengths() -> Metric:

@@ -29,9 +29,10 @@ from portal.operations.models import OPEN_STATES, Operation, OperationKind, Oper
 from portal.operations.selectors import scoped_operations
 from portal.sync.models import DiscrepancyStatus, SyncRun, SyncRunStatus
 from portal.sync.selectors import call_totals_24h, scoped_discrepancies
+from portal.usage.models import UsageRecord
 from portal.usage.selectors import scoped_usage
 from vendors.registry import DISPLAY_NAMES, get_adapter_class
-from vendors.types import ProductKind
+from vendors.types import Metric, ProductKind
 
 # -- dashboard ----------------------------------------------------------------------------------
 
@@ -45,9 +46,18 @@ class ConnectionHealth:
     seats_used: int = 0
     calls: int = 0
     errors: int = 0
+    #: The errors by kind ("throttled", "refused", "failed"), from the same 24 h reading.
+    error_kinds: dict[str, int] = field(default_factory=dict)
+    since: dt.datetime | None = None
     avg_latency_ms: float | None = None
     max_latency_ms: float | None = None
     running: SyncRun | None = None
+
+    @property
+    def error_words(self) -> list[str]:
+        """The 24 h errors in words: "2 throttled", "1 refused", "3 failed" (kinds with none
+        left out)."""
+        return [f"{n} {kind}" for kind, n in self.error_kinds.items() if n]
 
 
 @dataclass
@@ -99,6 +109,7 @@ def connection_health(*, user) -> list[ConnectionHealth]:
     for pk, calls in call_totals_24h().items():
         item = health[pk]
         item.calls, item.errors = calls.calls, calls.errors
+        item.error_kinds, item.since = calls.error_kinds(), calls.since
         item.avg_latency_ms, item.max_latency_ms = calls.mean_latency_ms, calls.max_latency_ms
     for run in SyncRun.objects.filter(status=SyncRunStatus.RUNNING).order_by("created_at"):
         health[run.connection_id].running = run
@@ -260,10 +271,37 @@ class Action:
         return not self.reason
 
 
+@dataclass(frozen=True)
+class UsedSeats:
+    """A used-seat figure from the vendor's usage report (the mirror row carries none)."""
+
+    quantity: Decimal
+    period: dt.date
+
+
 @dataclass
 class SubscriptionCard:
     subscription: Subscription
     actions: dict[str, Action]
+    vendor_name: str = ""
+    #: When the vendor's subscription reading has no used seats: its latest usage figure.
+    reported_used: UsedSeats | None = None
+
+
+def _reported_used(tenants: list[Tenant]) -> dict[tuple[int, str], UsedSeats]:
+    """The latest used-seat usage figure per (tenant, subscription key) in the last 13 months:
+    where a vendor reports used seats only in its usage report (Redstor's consumption, Trend
+    Micro's customer summary, Lookout's data bundle). One query for the page."""
+    since = month_starts(months=13)[0]
+    latest: dict[tuple[int, str], UsedSeats] = {}
+    rows = (
+        UsageRecord.objects.filter(tenant__in=tenants, metric=Metric.SEATS_USED, period__gte=since)
+        .order_by("tenant_id", "subscription_key", "-period")
+        .values_list("tenant_id", "subscription_key", "period", "quantity")
+    )
+    for tenant_id, key, period, quantity in rows:
+        latest.setdefault((tenant_id, key), UsedSeats(quantity, period))
+    return latest
 
 
 @dataclass
@@ -340,10 +378,17 @@ def tenant_cards(
         else:
             plans[product.connection_id].append((product.code, product.name))
             addons[product.connection_id].update(product.addons or [])
+    reported = (
+        _reported_used(tenants)
+        if any(sub.seats_used is None for t in tenants for sub in t.subscriptions.all())
+        else {}
+    )
     cards = []
     for tenant in tenants:
         subs = []
-        for sub in tenant.subscriptions.all():
+        vendor_name = DISPLAY_NAMES.get(tenant.connection.vendor, tenant.connection.vendor)
+        listed = tenant.subscriptions.all()
+        for sub in listed:
             gone = rules.subscription_problem(sub)
             actions = {}
             for kind in SUBSCRIPTION_KINDS:
@@ -351,11 +396,16 @@ def tenant_cards(
                 if not extra and kind == OperationKind.CONVERT_TRIAL and not sub.is_trial:
                     extra = "Not a trial."
                 actions[kind] = _action(kind, tenant, open_ops, writable=writable, extra=extra)
-            subs.append(SubscriptionCard(sub, actions))
+            used = None
+            if sub.seats_used is None:  # a tenant-level figure is the subscription's if alone
+                used = reported.get((tenant.pk, sub.external_id)) or (
+                    reported.get((tenant.pk, "")) if len(listed) == 1 else None
+                )
+            subs.append(SubscriptionCard(sub, actions, vendor_name, used))
         cards.append(
             TenantCard(
                 tenant=tenant,
-                vendor_name=DISPLAY_NAMES.get(tenant.connection.vendor, tenant.connection.vendor),
+                vendor_name=vendor_name,
                 actions={
                     kind: _action(kind, tenant, open_ops, writable=writable)
                     for kind in TENANT_KINDS

@@ -58,7 +58,7 @@ def test_it_provisions_changes_seats_suspends_resumes_and_cancels(
     page.get_by_role("link", name="Change seats").first.click()
     page.get_by_label("New seat count").fill("9")
     page.get_by_role("button", name="Change seats").click()
-    confirm(page)
+    page.locator("#review").get_by_role("button", name="Yes, send it").click()
     expect_operation(page, "succeeded")
     assert Subscription.objects.get(tenant=tenant).seats == 9
 

@@ -37,7 +37,9 @@ placeholders until confirmed from the partner Swagger):
    the 404 meant "no such route" and the adapter stops asking (so does a 405).
    ``GET /tenants`` pages with offset/limit (max 100 per page, assumed) and returns ``count``, the
    total. List items (TenantDetails) carry no seat count, so each tenant's
-   ``/subscription`` is read as well (one call per tenant).
+   ``/subscription`` is read as well (one call per tenant). Used seats come from the list row's
+   ``licenseUsage`` (a string of no documented format, lookout-partner-api.txt TenantDetails):
+   read as ``"<used>/<purchased>"``; any other shape is an unknown figure (None), never 0.
 9. Usage: ``GET /tenants/{id}/data_bundle`` answers today's ``licensesPurchased`` /
    ``licensesUsed``; its ``filter`` parameter has no documented format, so Lookout cannot be
    relied on for a past month (``usage_history = False``: the portal collects daily into the
@@ -58,6 +60,7 @@ placeholders until confirmed from the partner Swagger):
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -121,6 +124,17 @@ USAGE_FIELDS: dict[str, Metric] = {
     "licensesPurchased": Metric.SEATS_PURCHASED,
     "licensesUsed": Metric.SEATS_USED,
 }
+
+#: TenantDetails.licenseUsage, a string of no documented format; read "<used>/<purchased>".
+_LICENSE_USAGE = re.compile(r"\s*(\d+)\s*/\s*\d+\s*")
+
+
+def license_used(value: Any) -> int | None:
+    """The used licences of a tenant list row's ``licenseUsage``; None (not 0) when it is
+    missing or in another shape, so an unknown figure never reads as nothing used."""
+    match = _LICENSE_USAGE.fullmatch(value) if isinstance(value, str) else None
+    return int(match.group(1)) if match else None
+
 
 _NAME = "Required by Lookout for the tenant's first administrator (Admin schema)."
 #: What a create order carries beyond the common spec (Admin and ManagedOrder schemas).
@@ -565,7 +579,11 @@ class LookoutAdapter(HttpVendorAdapter):
         state = item.get("state") or ""
         subscriptions: tuple[VendorSubscription, ...] = ()
         if subscription is not None:
-            subscriptions = (self._vendor_subscription(external_id, state, subscription),)
+            subscriptions = (
+                self._vendor_subscription(
+                    external_id, state, subscription, used=license_used(item.get("licenseUsage"))
+                ),
+            )
         return VendorTenant(
             external_id=external_id,
             name=item.get("name") or item.get("companyName") or "",
@@ -576,7 +594,7 @@ class LookoutAdapter(HttpVendorAdapter):
         )
 
     def _vendor_subscription(
-        self, external_id: str, state: str, sub: dict[str, Any]
+        self, external_id: str, state: str, sub: dict[str, Any], *, used: int | None = None
     ) -> VendorSubscription:
         sku = sub.get("skus") or ""
         term_type = sub.get("termType") or ""
@@ -589,6 +607,7 @@ class LookoutAdapter(HttpVendorAdapter):
             product_name=str(enums.SKUS.get(sku, {}).get("name", sku)),
             status=SUBSCRIPTION_STATUS_MAP.get(state, SubscriptionStatus.UNKNOWN),
             seats=sub.get("seatTotal"),
+            seats_used=used,
             term=f"{sub.get('termLength')} {term_type}".strip() if term_type else "",
             auto_renew=None if auto_renew is None else auto_renew == AutoRenewState.ENABLED,
             is_trial=is_trial,

@@ -27,9 +27,10 @@ Assumptions where the docs are silent (one place, also in docs/vendors/redstor.m
   editionId, licensedSeats}``.
 - Seats: the documented ProductSubscription (``productId, trialStatus, editionId,
   subscriptionId, isActive``) carries no seat count, so ``VendorSubscription.seats`` is None
-  (Redstor bills consumption: active seats come with usage). Changing seats uses ``PATCH
-  /companies/{id}/subscriptions/{subscriptionId}`` with ``{licensedSeats}``, which the V1
-  document does not show: a 404 or 405 is VendorUnsupported carrying Redstor's answer.
+  (Redstor bills consumption: active seats come with usage). The V1 document has no call that
+  changes seats (a ``PATCH`` of the subscription is not in it, and the sandbox's default,
+  variant ``seat_patch=absent``, answers 405), so change seats is unsupported: the pages, the
+  service and this adapter refuse it before any call.
 - ``trialStatus``: the document shows only ``NotUsed``. ``NotUsed`` and ``Converted`` are paid
   subscriptions, ``Expired`` an ended trial, and any other value on an active subscription a
   running trial (``InProgress``, ``Active``, ``InUse``, ... : variant ``trial_status``).
@@ -38,6 +39,9 @@ Assumptions where the docs are silent (one place, also in docs/vendors/redstor.m
   no listed subscription is therefore cancelled, not pending.
 - Tenant status derives from ``isEnabled`` and the subscriptions (TENANT_STATUS_MAP): disabled ->
   suspended; none listed or none active -> cancelled; only trials -> trial.
+- A disabled company ("Disable Customer") keeps ``isActive: true`` on its subscriptions; the
+  document says nothing of what disabling does to them, so we read them as suspended with their
+  company (an active or trial subscription of a disabled company is SUSPENDED), not as active.
 - Suspend = ``PATCH .../disable``, resume = ``PATCH .../enable``; cancel = ``DELETE`` the product
   subscription(s), never the company (deleting drops the customer's backups).
 - Empty collections may answer ``204 No Content`` (listed for every GET in the spec): read as empty.
@@ -77,7 +81,6 @@ from vendors.errors import (
     VendorError,
     VendorNotFound,
     VendorTransientError,
-    VendorUnsupported,
 )
 from vendors.http import HttpVendorAdapter
 from vendors.ratelimit import RateLimit
@@ -93,7 +96,6 @@ from vendors.types import (
     VendorSubscription,
     VendorTenant,
     VendorUsage,
-    emulated,
     month_start,
     native,
     unsupported,
@@ -127,6 +129,8 @@ SUBSCRIPTION_STATUS_MAP: dict[tuple[Any, str], SubscriptionStatus] = {
     (False, "running"): SubscriptionStatus.CANCELLED,
     (False, "expired"): SubscriptionStatus.EXPIRED,
 }
+#: What a disabled company's subscriptions read as suspended from.
+LIVE_SUBSCRIPTION_STATUSES = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIAL})
 #: (isEnabled, what its subscriptions amount to) -> status; see subscription_summary().
 TENANT_STATUS_MAP: dict[tuple[Any, str], TenantStatus] = {
     (True, "paid"): TenantStatus.ACTIVE,
@@ -191,9 +195,9 @@ class RedstorAdapter(HttpVendorAdapter):
         Capability.CREATE_TENANT: native(
             "Creates the customer company, then subscribes it to the product (or its trial)."
         ),
-        Capability.CHANGE_SEATS: emulated(
-            "Not in the V1 document: tried as a PATCH of the subscription; when Redstor refuses "
-            "it the change fails saying so. Redstor bills what is consumed."
+        Capability.CHANGE_SEATS: unsupported(
+            "RedAPI V1 documents no seat change (a PATCH of the subscription answers 405); "
+            "Redstor bills the seats consumed."
         ),
         Capability.CHANGE_ADDONS: unsupported("Redstor products have no add-ons."),
         Capability.CHANGE_PLAN: unsupported(
@@ -420,16 +424,19 @@ class RedstorAdapter(HttpVendorAdapter):
                 return product
         raise VendorBadRequest(f"Redstor has no product edition {code!r}.", vendor=self.vendor)
 
-    def _subscription(self, raw: dict[str, Any]) -> VendorSubscription:
+    def _subscription(self, raw: dict[str, Any], *, enabled: Any = True) -> VendorSubscription:
         product = self._catalog_entry(raw.get("productId"), raw.get("editionId"))
+        status = SUBSCRIPTION_STATUS_MAP.get(
+            (raw.get("isActive"), trial_state(raw)), SubscriptionStatus.UNKNOWN
+        )
+        if enabled is False and status in LIVE_SUBSCRIPTION_STATUSES:
+            status = SubscriptionStatus.SUSPENDED  # the company is disabled, its services with it
         return VendorSubscription(
             external_id=str(raw.get("subscriptionId", "")),
             product_code=product.code
             if product
             else f"{raw.get('productId')}:{raw.get('editionId')}",
-            status=SUBSCRIPTION_STATUS_MAP.get(
-                (raw.get("isActive"), trial_state(raw)), SubscriptionStatus.UNKNOWN
-            ),
+            status=status,
             seats=None,  # no documented field carries a seat count
             product_name=product.name if product else "",
             is_trial=trial_state(raw) == "running",
@@ -444,7 +451,9 @@ class RedstorAdapter(HttpVendorAdapter):
             status=TENANT_STATUS_MAP.get(key, TenantStatus.UNKNOWN),
             reference=company.get("externalReference") or "",
             parent_external_id=company.get("parentCompanyId") or "",
-            subscriptions=tuple(self._subscription(s) for s in subscriptions),
+            subscriptions=tuple(
+                self._subscription(s, enabled=company.get("isEnabled")) for s in subscriptions
+            ),
             raw={**company, "subscriptions": subscriptions},
         )
 
@@ -551,29 +560,9 @@ class RedstorAdapter(HttpVendorAdapter):
     def change_subscription(
         self, external_id: str, change: SubscriptionChange, idempotency_key: str
     ) -> VendorTenant:
+        """Nothing of a subscription can be changed through RedAPI V1: refused before any call."""
         self.require_change(change)
-        if change.seats is not None:
-            subscription_id = change.subscription_id or self._main(external_id).external_id
-            self._set_seats(external_id, subscription_id, change.seats)
         return self.get_tenant(external_id)
-
-    def _set_seats(self, external_id: str, subscription_id: str, seats: int) -> None:
-        """The undocumented PATCH; Redstor refusing the route is VendorUnsupported, not a crash."""
-        path = f"/companies/{external_id}/subscriptions/{subscription_id}"
-        try:
-            self._write("PATCH", path, {"licensedSeats": seats})
-        except (VendorNotFound, VendorBadRequest) as exc:
-            if exc.status not in (404, 405):
-                raise
-            if exc.status == 404:
-                self._main(external_id)  # a real 404 of the tenant or subscription stays one
-            raise VendorUnsupported(
-                f"Redstor refused the seat change (HTTP {exc.status}: {exc.message}): the RedAPI "
-                "V1 document has no call that sets seats; change them in RedApp.",
-                vendor=self.vendor,
-                status=exc.status,
-                body=exc.body,
-            ) from None
 
     def _main(self, external_id: str) -> VendorSubscription:
         tenant = self.get_tenant(external_id)
@@ -618,8 +607,11 @@ class RedstorAdapter(HttpVendorAdapter):
         seats: int | None = None,
         idempotency_key: str = "",
     ) -> VendorTenant:
-        """Convert the (given or first) running trial; an already converted one is left alone."""
+        """Convert the (given or first) running trial; an already converted one is left alone.
+        New seats are refused before the conversion (no documented seat call)."""
         self.require(Capability.CONVERT_TRIAL)
+        if seats is not None:
+            self.require(Capability.CHANGE_SEATS)
         tenant = self.get_tenant(external_id)
         subs = [
             s
@@ -638,7 +630,4 @@ class RedstorAdapter(HttpVendorAdapter):
                 raise VendorConflict(
                     f"{external_id} has no running trial to convert.", vendor=self.vendor
                 )
-        if seats is not None:
-            self.require(Capability.CHANGE_SEATS)
-            self._set_seats(external_id, target.external_id, seats)
         return self.get_tenant(external_id)

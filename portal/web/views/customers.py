@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,11 +18,14 @@ from portal.accounts.scoping import (
     scoped_subscriptions,
     scoped_tenants,
 )
+from portal.core.humanize import label
 from portal.core.pagination import paginate
 from portal.core.refusals import error_text, flash_refusal
 from portal.customers.filters import CustomerFilterSet
 from portal.customers.services import customer_create, customer_update
 from portal.operations import kinds
+from portal.operations.selectors import scoped_operations
+from portal.operations.services import operation_supersede
 from portal.usage.backlog import usage_backlog
 
 from .. import forms, selectors
@@ -231,9 +235,16 @@ def subscription_action(request: HttpRequest, pk: int, kind: str) -> HttpRespons
         for c in selectors.tenant_cards(user=request.user, customer=tenant.customer, writable=True)
         if c.tenant.pk == tenant.pk
     )
+    refused = _refused_change(request, subscription, kind)
     form = kind_spec.form(
-        request.POST or None, subscription=subscription, plans=card.plans, addons=card.addons
+        request.POST or None,
+        subscription=subscription,
+        plans=card.plans,
+        addons=card.addons,
+        edited=refused.params if refused is not None else None,
     )
+    review: list[tuple[str, str]] = []
+    resend: list[tuple[str, str]] = []  # the validated fields, sent again once confirmed
     if request.method == "POST" and form.is_valid():
         inputs = {name: form.cleaned_data.get(name) for name in kind_spec.inputs}
         inputs.update(
@@ -241,17 +252,30 @@ def subscription_action(request: HttpRequest, pk: int, kind: str) -> HttpRespons
             for name in kind_spec.optional
             if form.cleaned_data.get(name) is not None
         )
-        try:
-            operation = kind_spec.service(
+
+        def send():
+            return kind_spec.service(
                 subscription=subscription,
                 actor=request.user,
                 idempotency_key=request.POST.get("idempotency_key", ""),
                 **inputs,
             )
+
+        confirmed = request.POST.get("confirmed") == "yes"
+        try:
+            operation = send() if confirmed else None
+            if operation is None:
+                _validated(send)
         except ValidationError as exc:
             form.add_error(next(iter(form.fields)), error_text(exc))
         else:
-            return _after_request(request, operation, _back(tenant.customer_id))
+            if operation is None:  # valid: confirm exactly what will be sent
+                review = [(str(form[name].label), _shown(form, name)) for name in form.fields]
+                resend = [(n, v) for n in form.fields for v in request.POST.getlist(n)]
+            else:
+                if refused is not None and operation.pk != refused.pk:
+                    operation_supersede(failed=refused, new=operation, actor=request.user)
+                return _after_request(request, operation, _back(tenant.customer_id))
     action = next(
         (s.actions[kind] for s in card.subscriptions if s.subscription.pk == subscription.pk), None
     )
@@ -265,5 +289,49 @@ def subscription_action(request: HttpRequest, pk: int, kind: str) -> HttpRespons
             "subscription": subscription,
             "tenant": tenant,
             "action": action,
+            "refused": refused,
+            "review": review,
+            "resend": resend,
         },
     )
+
+
+class _DryRun(Exception):
+    """Rolls back a request made only to validate it."""
+
+
+def _validated(send) -> None:
+    """Run the service's own checks (vendor limits, tenant state, open operations) without
+    keeping anything: the request is made inside a transaction that is rolled back, so nothing
+    is recorded or queued (on_commit callbacks of a rolled-back block are dropped). Raises the
+    service's ValidationError."""
+    try:
+        with transaction.atomic():
+            send()
+            raise _DryRun
+    except _DryRun:
+        return None
+
+
+def _shown(form, name: str) -> str:
+    """A cleaned value as the confirmation names it (add-on labels, "none")."""
+    value = form.cleaned_data.get(name)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(label(v) for v in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "—" if value is None else str(value)
+
+
+def _refused_change(request: HttpRequest, subscription, kind: str):
+    """The request of this kind the vendor refused for good that this form edits
+    (``?edit=<id>``, in the user's scope); transient failures keep their plain Retry."""
+    edit = request.GET.get("edit") or ""
+    if not edit.isdigit():
+        return None
+    refused = (
+        scoped_operations(request.user)
+        .filter(pk=int(edit), subscription=subscription, kind=kind)
+        .first()
+    )
+    return refused if refused is not None and refused.refused_for_good else None

@@ -70,7 +70,8 @@ def edit_url(operation) -> str:
         query = urlencode({"customer": operation.customer_id, "edit": operation.pk})
         return f"{reverse('web:provision')}?{query}"
     if operation.kind in kinds.SUBSCRIPTION_KINDS and operation.subscription_id:
-        return reverse("web:subscription-action", args=[operation.subscription_id, operation.kind])
+        path = reverse("web:subscription-action", args=[operation.subscription_id, operation.kind])
+        return f"{path}?{urlencode({'edit': operation.pk})}"
     return ""
 
 

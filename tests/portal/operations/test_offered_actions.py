@@ -16,8 +16,6 @@ from portal.operations.models import OperationKind
 from portal.sync.services import connection_sync
 from portal.web.selectors import Action, TenantCard, tenant_cards
 from tests.factories import CustomerFactory, SuperUserFactory
-from vendors.registry import get_adapter_class
-from vendors.types import Support
 
 from .conftest import VENDORS, connect, settle
 
@@ -36,13 +34,6 @@ def _params(kind: str, card: TenantCard, sub: Subscription | None) -> dict | Non
         new = [a for a in card.addons if a not in current]
         return {"addons": sorted(current | set(new[:1]))} if new else None
     return {}
-
-
-def _emulated(vendor: str, kind: str) -> bool:
-    """Tried outside the vendor's documents (Redstor's seat PATCH): the sandbox's variants
-    answer either way, and the page says so in the capability note."""
-    info = get_adapter_class(vendor).capability(spec(kind).capability)
-    return info.support is Support.EMULATED
 
 
 def _card(user, tenant: Tenant) -> TenantCard:
@@ -85,8 +76,8 @@ def test_every_offered_action_is_accepted_and_every_refused_one_is_refused(sandb
                          for s in card.subscriptions[:1] if kind in s.actions]  # fmt: skip
             for action, target, sub in pairs:
                 params = _params(kind, card, sub)
-                if params is None or _emulated(vendor, kind):
-                    continue  # nothing to choose; or a documented try the vendor may refuse
+                if params is None:
+                    continue  # nothing to choose
                 accepted, why = _try(kind, action, target, params)
                 tried += 1
                 if accepted != action.enabled:

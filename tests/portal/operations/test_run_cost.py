@@ -42,8 +42,7 @@ def test_it_builds_a_new_adapter_when_the_connection_changes(sandbox):
     connection.credentials = {**connection.credentials, "client_id": "someone-else"}
     connection.save()
 
-    sub = tenant.subscriptions.get()
-    operation = settle(subscription_seats_change(subscription=sub, seats=3))
+    operation = settle(tenant_suspend(tenant=tenant))  # a write Redstor documents
 
     # The kept adapter holds a valid token; only a new one asks for a token with the new id.
     assert operation.state == "failed"

@@ -47,7 +47,8 @@ def test_a_refused_seat_change_links_to_its_subscription_form(operator_client, w
 
     page = operator_client.get(f"/operations/{operation.pk}/")
 
-    assert page.context["edit_url"] == f"/subscriptions/{subscription.pk}/change_seats/"
+    edit = f"/subscriptions/{subscription.pk}/change_seats/?edit={operation.pk}"
+    assert page.context["edit_url"] == edit
     assert b"Edit and retry" in page.content
 
 

@@ -254,7 +254,12 @@ def test_it_shows_a_refused_seat_change_next_to_the_field(operator_client, world
 def test_it_changes_seats_through_the_operation_service(operator_client, world):
     subscription = SubscriptionFactory(tenant=world["inside_tenant"], seats=10)
     url = reverse("web:subscription-action", args=[subscription.pk, "change_seats"])
-    response = operator_client.post(url, {"seats": "15"})
+    review = operator_client.post(url, {"seats": "15", "idempotency_key": "k-15"})
+    assert b"exactly what will be sent" in review.content  # validated, nothing recorded yet
+    assert not Operation.objects.exists()
+    response = operator_client.post(
+        url, {"seats": "15", "idempotency_key": "k-15", "confirmed": "yes"}
+    )
     operation = Operation.objects.get(kind="change_seats")
     assert response["Location"] == f"/operations/{operation.pk}/"
     assert operation.params["seats"] == 15 and operation.requested_by is not None

@@ -342,14 +342,14 @@ def test_it_refuses_an_unknown_product_code_before_writing(sandbox):
     assert sandbox.journal.count_actions(V) == 0
 
 
-def test_it_fails_a_seat_change_redstor_refuses_with_the_reason(sandbox):
-    """Default reading: the undocumented PATCH is not there (405): unsupported, not a crash."""
+def test_it_refuses_a_seat_change_before_any_call(sandbox):
+    """The V1 document has no seat call (the sandbox's default answers 405): refused unsent."""
     adapter = make_adapter(sandbox, V)
     tenant = adapter.create_tenant(spec(), str(uuid.uuid4()))
-    with pytest.raises(VendorUnsupported, match="HTTP 405") as refused:
+    since = sandbox.journal.last_seq
+    with pytest.raises(VendorUnsupported, match="documents no seat change"):
         adapter.change_subscription(tenant.external_id, SubscriptionChange(seats=12), "k")
-    assert refused.value.status == 405
-    assert sandbox.journal.count_actions(V, "change_seats") == 0
+    assert list(sandbox.journal.entries(V, since=since)) == []
 
 
 def test_it_reads_no_seat_count_since_no_documented_field_has_one(sandbox):
@@ -357,17 +357,6 @@ def test_it_reads_no_seat_count_since_no_documented_field_has_one(sandbox):
     tenant = adapter.create_tenant(spec(), str(uuid.uuid4()))
     assert [s.seats for s in tenant.subscriptions] == [None]
     assert "licensedSeats" not in tenant.subscriptions[0].raw
-
-
-def test_it_sets_absolute_seats_so_a_repeat_changes_nothing(sandbox):
-    sandbox.set_variant(V, seat_patch="served")
-    adapter = make_adapter(sandbox, V)
-    tenant = adapter.create_tenant(spec(), str(uuid.uuid4()))
-    change = SubscriptionChange(seats=12)
-    for _ in range(2):
-        adapter.change_subscription(tenant.external_id, change, "k")
-    assert box(sandbox).state.main_subscription(tenant.external_id).seats == 12
-    assert sandbox.journal.count_actions(V, "change_seats") == 1
 
 
 def test_it_cancels_every_live_subscription_and_a_repeat_sends_nothing(sandbox):
@@ -381,17 +370,13 @@ def test_it_cancels_every_live_subscription_and_a_repeat_sends_nothing(sandbox):
     assert snapshot_tenant(sandbox, tenant["external_id"])["status"] == "cancelled"
 
 
-def test_it_converts_a_trial_with_new_seats_once(sandbox):
-    sandbox.set_variant(V, seat_patch="served")
+def test_it_refuses_new_seats_on_a_conversion_before_converting(sandbox):
     adapter = make_adapter(sandbox, V)
     tenant = adapter.create_tenant(spec(trial=True), str(uuid.uuid4()))
-    assert tenant.status is TenantStatus.TRIAL
-    for _ in range(2):
-        converted = adapter.convert_trial(tenant.external_id, seats=20)
-    assert converted.status is TenantStatus.ACTIVE
-    assert box(sandbox).state.main_subscription(tenant.external_id).seats == 20
-    assert sandbox.journal.count_actions(V, "convert_trial") == 1
-    assert sandbox.journal.count_actions(V, "change_seats") == 1
+    with pytest.raises(VendorUnsupported, match="documents no seat change"):
+        adapter.convert_trial(tenant.external_id, seats=20)
+    assert sandbox.journal.count_actions(V, "convert_trial") == 0
+    assert adapter.convert_trial(tenant.external_id).status is TenantStatus.ACTIVE
 
 
 def test_it_suspends_once_and_does_not_retry_a_lost_write(sandbox):
