@@ -58,6 +58,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
+from functools import partial
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -384,6 +385,14 @@ class TrendMicroAdapter(HttpVendorAdapter):
                 for c in customers
             ]
 
+    def _detail_or_none(self, path: str) -> dict[str, Any] | None:
+        """A subscription's detail; None when it vanished since the listing."""
+        try:
+            detail: dict[str, Any] = self.call("GET", path) or {}
+        except VendorNotFound:
+            return None
+        return detail
+
     def _read_subscriptions(
         self, customer_id: str, items: list[dict[str, Any]]
     ) -> list[VendorSubscription]:
@@ -391,9 +400,10 @@ class TrendMicroAdapter(HttpVendorAdapter):
         plans, subs = self.service_plans(), []
         for item in items:
             path = f"/LMPI/v2/customers/{customer_id}/subscriptions/{item['subscription_id']}"
-            try:
-                detail = self.call("GET", path) or {}
-            except VendorNotFound:
+            detail = self.read_detail(
+                customer_id, str(item["subscription_id"]), item, partial(self._detail_or_none, path)
+            )
+            if detail is None:
                 continue
             plan = plans.get(item.get("service_plan_id", ""), {})
             subs.append(self._subscription({**item, **detail}, plan))
