@@ -15,8 +15,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
-from .memo import DetailMemo
 from .errors import VendorError, VendorUnexpectedAnswer, VendorUnsupported
+from .memo import DetailMemo
 from .types import (
     Capability,
     CapabilityInfo,
@@ -164,12 +164,18 @@ class VendorAdapter(ABC):
         """Every tenant with its subscriptions, one vendor page at a time, lazily."""
 
     def read_detail(
-        self, tenant_external_id: str, key: str, row: Any, read: Callable[[], Any]
+        self,
+        tenant_external_id: str,
+        key: str,
+        row: Any,
+        read: Callable[[], Any],
+        *,
+        changed: bool = False,
     ) -> Any:
         """A tenant's detail for a list ``row``: ``read()`` unless the memo still holds it."""
         if self.detail_memo is None:
             return read()
-        return self.detail_memo.detail(tenant_external_id, key, row, read)
+        return self.detail_memo.detail(tenant_external_id, key, row, read, changed=changed)
 
     def iter_tenants(self) -> Iterator[VendorTenant]:
         for page in self.iter_tenant_pages():

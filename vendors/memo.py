@@ -12,6 +12,7 @@ page. Adapters call ``VendorAdapter.read_detail``; without a memo every detail i
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import threading
@@ -43,10 +44,14 @@ class DetailMemo:
         self,
         known: Mapping[str, tuple[str, Any]] | None = None,
         due: Collection[str] = (),
+        since: dt.datetime | None = None,
     ) -> None:
         #: key -> (fingerprint of the list row, detail read with it)
         self._known = dict(known or {})
         self._due = frozenset(due)
+        #: Where a vendor lists what changed since a time (Trend Micro's modified window): the
+        #: start of the last complete pull, less an overlap, so nothing changed during it is lost.
+        self.since = since
         self._lock = threading.Lock()
         self._read: list[DetailEntry] = []
         self.reads = 0  # details read (new, changed or due)
@@ -54,19 +59,26 @@ class DetailMemo:
         self.reused = 0  # details taken from the memo, no call
 
     def detail(
-        self, tenant_external_id: str, key: str, row: Any, read: Callable[[], Any]
+        self,
+        tenant_external_id: str,
+        key: str,
+        row: Any,
+        read: Callable[[], Any],
+        *,
+        changed: bool = False,
     ) -> Any:
-        """The detail of ``key``: remembered when its list row is unchanged and not due."""
+        """The detail of ``key``: remembered when its list row is unchanged and not due, and the
+        vendor did not say it ``changed``."""
         fp = row_fingerprint(row)
         known = self._known.get(key)
-        if known is not None and known[0] == fp and key not in self._due:
+        if known is not None and known[0] == fp and key not in self._due and not changed:
             with self._lock:
                 self.reused += 1
             return known[1]
         value = read()
         with self._lock:
             self.reads += 1
-            if known is not None and known[0] == fp:
+            if known is not None and known[0] == fp and not changed:
                 self.refresh_reads += 1
             self._read.append(DetailEntry(tenant_external_id, key, fp, value))
         return value

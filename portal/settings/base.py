@@ -360,6 +360,9 @@ SYNC_DETAIL_REFRESH_HOURS = env.float("SYNC_DETAIL_REFRESH_HOURS", default=24)
 #: Share of a connection's remembered details each sync refreshes, oldest first, so the full
 #: refresh is spread over the interval (0: derived, SYNC_INTERVAL_MINUTES / the refresh interval).
 SYNC_DETAIL_REFRESH_SHARE = env.float("SYNC_DETAIL_REFRESH_SHARE", default=0)
+#: An incremental pull (Trend Micro's modified window) starts this long before the last complete
+#: pull started, so windows overlap and neither clock skew nor a change made mid-sync is lost.
+SYNC_WINDOW_OVERLAP_SECONDS = env.int("SYNC_WINDOW_OVERLAP_SECONDS", default=300)
 
 # -- the usage review (portal/usage) ------------------------------------------------------------
 #: Over-use: used above purchased times this (1 = any seat beyond what was bought).

@@ -21,7 +21,7 @@ from portal.catalog.models import VendorConnection
 from portal.customers.models import Tenant
 from vendors.memo import DetailEntry, DetailMemo
 
-from .models import DetailRead
+from .models import DetailRead, SyncRun, SyncRunStatus, SyncScope
 
 
 def refresh_share() -> float:
@@ -42,8 +42,14 @@ def detail_memo_load(connection: VendorConnection, *, now: dt.datetime | None = 
         DetailRead.objects.filter(connection=connection)
         .annotate(mirror_fingerprint=Subquery(mirror))
         .order_by("read_at", "key")
-        .values_list("key", "row_fingerprint", "detail", "read_at", "tenant_fingerprint",
-                     "mirror_fingerprint")  # fmt: skip
+        .values_list(
+            "key",
+            "row_fingerprint",
+            "detail",
+            "read_at",
+            "tenant_fingerprint",
+            "mirror_fingerprint",
+        )
     )
     known = {
         key: (row_fp, detail)
@@ -54,7 +60,24 @@ def detail_memo_load(connection: VendorConnection, *, now: dt.datetime | None = 
     share = math.ceil(len(rows) * refresh_share())
     due = {key for key, _, _, read_at, _, _ in rows if read_at <= cutoff}
     due.update(key for key, *_ in rows[:share])  # the oldest reads: rows are ordered by age
-    return DetailMemo(known, due)
+    return DetailMemo(known, due, since=incremental_since(connection))
+
+
+def incremental_since(connection: VendorConnection) -> dt.datetime | None:
+    """Where a vendor's modified window starts: the last complete pull's start, less
+    SYNC_WINDOW_OVERLAP_SECONDS (clock skew), so windows overlap and a change made while that
+    pull ran is in this one. None before the first complete pull."""
+    started = (
+        SyncRun.objects.filter(
+            connection=connection, scope=SyncScope.FULL, status=SyncRunStatus.SUCCEEDED
+        )
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    if started is None:
+        return None
+    return started - dt.timedelta(seconds=settings.SYNC_WINDOW_OVERLAP_SECONDS)
 
 
 class DetailStore:
@@ -99,8 +122,12 @@ class DetailStore:
             update_conflicts=True,
             unique_fields=["connection", "key"],
             update_fields=[
-                "tenant_external_id", "row_fingerprint", "tenant_fingerprint", "detail", "read_at"
-            ],  # fmt: skip
+                "tenant_external_id",
+                "row_fingerprint",
+                "tenant_fingerprint",
+                "detail",
+                "read_at",
+            ],
             batch_size=500,
         )
         self.rows_written += len(entries)

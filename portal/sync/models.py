@@ -71,6 +71,10 @@ class SyncRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True, help_text="When it ended.")
     #: Set on a finished full sync for benchmarks; not a column (declared for the type checker).
     rows_written: int
+    #: Likewise: details read this sync, of them only for the due refresh, memo rows stored.
+    detail_reads: int
+    refresh_reads: int
+    details_written: int
 
     class Meta:
         ordering = ["-created_at"]
