@@ -183,12 +183,16 @@ def test_overlapping_windows_never_skip_a_change_made_while_the_sync_ran(
         state.set_seats(tenant.external_id, seats + 4)
         changed[tenant.external_id] = seats + 4
 
+    # Slow answers: the sync goes on for seconds after the change (windows are in seconds).
+    sandbox.set_faults(vendor, latency_ms=80)
     during = connection_sync(connection, progress=change_a_tenant_already_read)
+    sandbox.set_faults(vendor)
     assert during.status == SyncRunStatus.SUCCEEDED and changed
     ((external_id, seats),) = changed.items()
     tenant = Tenant.objects.get(connection=connection, external_id=external_id)
     assert seats_of(tenant) != seats  # the sync that ran during the change missed it
 
-    connection_sync(connection)
+    after = connection_sync(connection)
 
     assert seats_of(tenant) == seats
+    assert after.detail_reads > after.refresh_reads  # read because the window listed it
