@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from .errors import VendorError, VendorUnexpectedAnswer, VendorUnsupported
+from .memo import DetailMemo
 from .types import (
     Capability,
     CapabilityInfo,
@@ -120,6 +121,8 @@ class VendorAdapter(ABC):
     #: Whether the vendor can answer for a past month (False: only today's figures, so the
     #: portal collects them daily into the current month and never asks for a past one).
     usage_history: ClassVar[bool] = True
+    #: Set by the sync to read details only when a list row changed or a refresh is due.
+    detail_memo: DetailMemo | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -159,6 +162,20 @@ class VendorAdapter(ABC):
     @abstractmethod
     def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
         """Every tenant with its subscriptions, one vendor page at a time, lazily."""
+
+    def read_detail(
+        self,
+        tenant_external_id: str,
+        key: str,
+        row: Any,
+        read: Callable[[], Any],
+        *,
+        changed: bool = False,
+    ) -> Any:
+        """A tenant's detail for a list ``row``: ``read()`` unless the memo still holds it."""
+        if self.detail_memo is None:
+            return read()
+        return self.detail_memo.detail(tenant_external_id, key, row, read, changed=changed)
 
     def iter_tenants(self) -> Iterator[VendorTenant]:
         for page in self.iter_tenant_pages():

@@ -355,6 +355,15 @@ SYNC_HEARTBEAT_SECONDS = env.float("SYNC_HEARTBEAT_SECONDS", default=30)
 SYNC_CLAIM_MISSED_HEARTBEATS = env.int("SYNC_CLAIM_MISSED_HEARTBEATS", default=4)
 #: How often celery beat syncs each connection.
 SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=30)
+#: Every tenant's details (licence, subscription) are read again at least this often, even when
+#: its list row is unchanged, so a change only the details show is caught within this interval.
+SYNC_DETAIL_REFRESH_HOURS = env.float("SYNC_DETAIL_REFRESH_HOURS", default=24)
+#: Share of a connection's remembered details each sync refreshes, oldest first, so the full
+#: refresh is spread over the interval (0: derived, SYNC_INTERVAL_MINUTES / the refresh interval).
+SYNC_DETAIL_REFRESH_SHARE = env.float("SYNC_DETAIL_REFRESH_SHARE", default=0)
+#: An incremental pull (Trend Micro's modified window) starts this long before the last complete
+#: pull started, so windows overlap and neither clock skew nor a change made mid-sync is lost.
+SYNC_WINDOW_OVERLAP_SECONDS = env.int("SYNC_WINDOW_OVERLAP_SECONDS", default=300)
 
 # -- the usage review (portal/usage) ------------------------------------------------------------
 #: Over-use: used above purchased times this (1 = any seat beyond what was bought).

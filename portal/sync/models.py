@@ -71,6 +71,10 @@ class SyncRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True, help_text="When it ended.")
     #: Set on a finished full sync for benchmarks; not a column (declared for the type checker).
     rows_written: int
+    #: Likewise: details read this sync, of them only for the due refresh, memo rows stored.
+    detail_reads: int
+    refresh_reads: int
+    details_written: int
 
     class Meta:
         ordering = ["-created_at"]
@@ -211,3 +215,37 @@ class VendorCallStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection_id} {self.hour:%Y-%m-%d %H}: {self.calls} calls"
+
+
+class DetailRead(models.Model):
+    """What the last sync read of one detail (a licence, a subscription) and with which list row.
+
+    The sync reads the detail again only when the row's fingerprint changed, the mirror tenant
+    changed since (an operation's result), or the periodic full refresh is due.
+    """
+
+    connection = models.ForeignKey(
+        "catalog.VendorConnection",
+        on_delete=models.CASCADE,
+        related_name="detail_reads",
+        help_text="The connection synced.",
+    )
+    key = models.CharField(max_length=200, help_text="The detail's id at the vendor.")
+    tenant_external_id = models.CharField(max_length=200, help_text="The tenant it belongs to.")
+    row_fingerprint = models.CharField(
+        max_length=64, help_text="Hash of the list row the detail was read with."
+    )
+    tenant_fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="The mirror tenant's fingerprint after the read."
+    )
+    detail = models.JSONField(null=True, blank=True, help_text="The detail as the vendor sent it.")
+    read_at = models.DateTimeField(help_text="When the detail was last read from the vendor.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "key"], name="detail_read_once")
+        ]
+        indexes = [models.Index(fields=["connection", "read_at"], name="detail_read_age")]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} {self.key}"

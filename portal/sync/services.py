@@ -34,6 +34,7 @@ from vendors.errors import VendorAuthError, VendorError
 from vendors.types import VendorProduct
 
 from .call_stats import flush_call_stats
+from .details import DetailStore, detail_memo_load
 from .models import SyncRun, SyncRunStatus, SyncScope
 
 logger = logging.getLogger(__name__)
@@ -200,6 +201,9 @@ def connection_sync(
     try:
         with claim_heartbeat(claim):
             adapter = connection_adapter(connection)
+            # Details are read only for new or changed list rows and the due refresh share.
+            adapter.detail_memo = memo = detail_memo_load(connection)
+            details = DetailStore(connection, memo)
             rows_written += products_apply(connection, adapter.list_products()).rows_written
             product_ids = dict(
                 Product.objects.filter(connection=connection).values_list("code", "id")
@@ -208,6 +212,7 @@ def connection_sync(
                 now = timezone.now()
                 counts = apply_tenants(connection, page, now=now, product_ids=product_ids)
                 seen.update(vt.external_id for vt in page)
+                details.page_applied(vt.external_id for vt in page)
                 rows_written += counts.rows_written
                 run.pages_done += 1
                 run.items_seen += len(page)
@@ -238,6 +243,8 @@ def connection_sync(
     run.save()
     sync_release(claim, status=SyncStatus.OK, success=True)
     run.rows_written = rows_written + run.missing_count  # for benchmarks; not stored
+    run.detail_reads, run.refresh_reads = memo.reads, memo.refresh_reads  # likewise
+    run.details_written = details.rows_written
     return run
 
 

@@ -282,7 +282,15 @@ class BitdefenderAdapter(HttpVendorAdapter):
 
     def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
         for parent, companies in self._company_pages():
-            yield [self._tenant(c, self._licence(c["id"]), parent) for c in companies]
+            yield [self._tenant(c, self._listed_licence(c), parent) for c in companies]
+
+    def _listed_licence(self, company: dict[str, Any]) -> dict[str, Any] | None:
+        """getLicenseInfo for a listed company, unless its row is unchanged and not due."""
+        company_id = str(company["id"])
+        licence: dict[str, Any] | None = self.read_detail(
+            company_id, company_id, company, lambda: self._licence(company_id)
+        )
+        return licence
 
     def _company_pages(self) -> Iterator[tuple[str | None, list[dict[str, Any]]]]:
         """(parent id or None when unknown, companies): getCompaniesList, else name prefixes."""

@@ -309,7 +309,16 @@ class LookoutAdapter(HttpVendorAdapter):
 
     def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
         for items in self._detail_pages():
-            yield [self._tenant(item, self._subscription_of(item)) for item in items]
+            # The list row carries skus and licenseUsage, not the seats and term: the
+            # subscription is read only for a new or changed row or a due refresh.
+            yield [self._tenant(item, self._listed_subscription(item)) for item in items]
+
+    def _listed_subscription(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        tenant = str(item["externalPartnerId"])
+        subscription: dict[str, Any] | None = self.read_detail(
+            tenant, tenant, item, lambda: self._subscription_of(item)
+        )
+        return subscription
 
     def get_tenant(self, external_id: str) -> VendorTenant:
         detail = self._tenant_details(external_id)

@@ -464,10 +464,18 @@ class RedstorAdapter(HttpVendorAdapter):
         path = f"/companies/{self.root_company_id()}/customers/transitive"
         for page in self._pages(path):
             yield [
-                self._tenant(c, self._subscriptions_of(c["companyId"]))
+                self._tenant(c, self._listed_subscriptions(c))
                 for c in page
                 if c.get("type") == "Customer"
             ]
+
+    def _listed_subscriptions(self, company: dict[str, Any]) -> list[dict[str, Any]]:
+        """A listed customer's subscriptions, unless its row is unchanged and not due."""
+        company_id = str(company["companyId"])
+        subscriptions: list[dict[str, Any]] = self.read_detail(
+            company_id, company_id, company, lambda: self._subscriptions_of(company_id)
+        )
+        return subscriptions
 
     def get_tenant(self, external_id: str) -> VendorTenant:
         company = self._get(f"/companies/{external_id}")

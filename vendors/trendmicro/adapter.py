@@ -60,6 +60,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -371,7 +372,28 @@ class TrendMicroAdapter(HttpVendorAdapter):
         params = {"created_start": window["start"], "created_end": window["end"]}
         return self._pages("/LMPI/v2.5/customers/subscriptions", params, "subscriptions")
 
+    def _modified_since(self) -> set[str] | None:
+        """Ids of the subscriptions modified since the memo's ``since`` (v2.5 modified window,
+        open to tomorrow like the created window); None when there is no earlier pull."""
+        since = self.detail_memo.since if self.detail_memo is not None else None
+        if since is None:
+            return None
+        end = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        params = {
+            "modified_start": since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "modified_end": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        path = "/LMPI/v2.5/customers/subscriptions"
+        return {
+            str(item["subscription_id"])
+            for items in self._pages(path, params, "subscriptions")
+            for item in items
+        }
+
     def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
+        # The modified window is read before the full listing: a change made after it is in
+        # the next pull's window, which starts before this pull did.
+        modified = self._modified_since()
         listing: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for items in self._subscription_pages():
             for item in items:
@@ -379,21 +401,38 @@ class TrendMicroAdapter(HttpVendorAdapter):
         for customers in self._customer_pages():
             yield [
                 self._tenant(
-                    c, self._read_subscriptions(c["customer_id"], listing[c["customer_id"]])
+                    c,
+                    self._read_subscriptions(c["customer_id"], listing[c["customer_id"]], modified),
                 )
                 for c in customers
             ]
 
+    def _detail_or_none(self, path: str) -> dict[str, Any] | None:
+        """A subscription's detail; None when it vanished since the listing."""
+        try:
+            detail: dict[str, Any] = self.call("GET", path) or {}
+        except VendorNotFound:
+            return None
+        return detail
+
     def _read_subscriptions(
-        self, customer_id: str, items: list[dict[str, Any]]
+        self, customer_id: str, items: list[dict[str, Any]], modified: set[str] | None = None
     ) -> list[VendorSubscription]:
-        """Get each listed subscription (seats and dates are only there); skip vanished ones."""
+        """Get each listed subscription (seats and dates are only there); skip vanished ones.
+
+        With a sync's memo, only new, changed, ``modified`` or refresh-due ones are read."""
         plans, subs = self.service_plans(), []
         for item in items:
             path = f"/LMPI/v2/customers/{customer_id}/subscriptions/{item['subscription_id']}"
-            try:
-                detail = self.call("GET", path) or {}
-            except VendorNotFound:
+            key = str(item["subscription_id"])
+            detail = self.read_detail(
+                customer_id,
+                key,
+                item,
+                partial(self._detail_or_none, path),
+                changed=modified is not None and key in modified,
+            )
+            if detail is None:
                 continue
             plan = plans.get(item.get("service_plan_id", ""), {})
             subs.append(self._subscription({**item, **detail}, plan))
