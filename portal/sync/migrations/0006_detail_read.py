@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0002_field_help_texts'),
-        ('sync', '0004_bulk_queues'),
+        ('sync', '0005_call_errors_by_kind'),
     ]
 
     operations = [
