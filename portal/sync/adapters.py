@@ -12,10 +12,11 @@ from django.utils import timezone
 from portal.audit.services import audit_record
 from portal.catalog.models import SyncStatus, VendorConnection
 from portal.core.models import Source
+from portal.core.queues import current_lane
 from vendors.base import VendorAdapter
 from vendors.errors import VendorAuthError, VendorError, VendorNotFound, VendorTransientError
 from vendors.http import HttpVendorAdapter
-from vendors.ratelimit import get_rate_limiter
+from vendors.ratelimit import OPS, get_rate_limiter
 from vendors.registry import get_adapter_class
 
 from .call_stats import record_call
@@ -32,6 +33,13 @@ def connection_adapter(connection: VendorConnection, **kwargs) -> VendorAdapter:
     kwargs.setdefault("limit_key", f"connection:{connection.pk}:{created}")
     kwargs.setdefault("rate_limiter", get_rate_limiter(settings.REDIS_URL or None))
     kwargs.setdefault("on_call", lambda record: record_call(connection.pk, record))
+    # Every host shares the vendor's one limit: bulk leaves operations their share, and an
+    # operation never sleeps long in its worker slot (it re-enqueues with a countdown).
+    lane = kwargs.setdefault("lane", current_lane())
+    kwargs.setdefault("ops_reserve", settings.VENDOR_OPS_RESERVE)
+    if lane == OPS:
+        kwargs.setdefault("max_wait", settings.VENDOR_MAX_INLINE_WAIT_SECONDS)
+    kwargs.setdefault("max_in_flight", settings.VENDOR_MAX_IN_FLIGHT or None)
     return adapter_class(connection.base_url, connection.credentials, **kwargs)
 
 
