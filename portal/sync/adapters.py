@@ -28,8 +28,9 @@ def connection_adapter(connection: VendorConnection, **kwargs) -> VendorAdapter:
     """The adapter for a connection, sharing one rate limit across all worker processes."""
     adapter_class = get_adapter_class(connection.vendor)
     assert issubclass(adapter_class, HttpVendorAdapter)  # every registered adapter speaks HTTP
-    # The creation time keeps the key unique when a database is recreated and ids are reused.
-    created = int(connection.created_at.timestamp()) if connection.created_at else 0
+    # The creation time (to the microsecond) keeps the key unique when a database is recreated
+    # and ids are reused: a cool-down left in Redis must never hold back a new connection.
+    created = int(connection.created_at.timestamp() * 1_000_000) if connection.created_at else 0
     kwargs.setdefault("limit_key", f"connection:{connection.pk}:{created}")
     kwargs.setdefault("rate_limiter", get_rate_limiter(settings.REDIS_URL or None))
     kwargs.setdefault("on_call", lambda record: record_call(connection.pk, record))
