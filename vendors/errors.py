@@ -2,6 +2,8 @@
 
 ``VendorTransientError``  retry later (``retry_after`` seconds when the vendor said so)
 ``VendorThrottled``       refused for rate, never processed: even a write is resent after the wait
+``VendorRateWait``        nothing was sent: the client would wait longer than a worker slot may
+                          (cool-down, rate limit, calls in flight); run again after ``retry_after``
 ``VendorOutcomeUnknown``  a write was sent but no answer came back: read the vendor before retrying
 ``VendorAuthError``       disable the connection and tell staff
 ``VendorNotFound``        the object is not at the vendor
@@ -56,6 +58,10 @@ class VendorTransientError(VendorError):
 
 class VendorThrottled(VendorTransientError):
     """Refused for rate before the vendor processed it: resending, even a write, is safe."""
+
+
+class VendorRateWait(VendorThrottled):
+    """Held back client-side before sending: re-enqueue with ``retry_after`` as the countdown."""
 
 
 class VendorOutcomeUnknown(VendorTransientError):

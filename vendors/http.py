@@ -11,13 +11,14 @@ for the vendor health view. A write is resent only when the vendor throttled it 
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hashlib
 import json as jsonlib
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -31,10 +32,18 @@ from .errors import (
     VendorError,
     VendorNotFound,
     VendorOutcomeUnknown,
+    VendorRateWait,
     VendorThrottled,
     VendorTransientError,
 )
-from .ratelimit import DailyQuotaExhausted, RateLimit, RateLimiter, get_rate_limiter
+from .ratelimit import (
+    OPS,
+    DailyQuotaExhausted,
+    RateLimit,
+    RateLimiter,
+    WaitTooLong,
+    get_rate_limiter,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +94,8 @@ class HttpVendorAdapter(VendorAdapter):
     refresh_on_status: ClassVar[frozenset[int]] = frozenset({401})
     #: A Retry-After longer than this is not waited out in-process; the caller reschedules.
     max_retry_after: ClassVar[float] = 30.0
+    #: The shared cool-down after a throttle answer that names no Retry-After.
+    throttle_cooldown: ClassVar[float] = 1.0
 
     def __init__(
         self,
@@ -97,7 +108,15 @@ class HttpVendorAdapter(VendorAdapter):
         timeout: tuple[float, float] | None = None,
         max_retries: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        lane: str = OPS,
+        ops_reserve: float = 0.0,
+        max_wait: float | None = None,
+        max_in_flight: int | None = None,
     ) -> None:
+        """``lane`` "bulk" leaves ``ops_reserve`` of the vendor's limit to operations; any wait
+        (rate limit, cool-down, backoff, slot in flight) past ``max_wait`` raises
+        ``VendorRateWait`` so a task re-enqueues instead of sleeping; ``max_in_flight`` caps
+        the calls in flight under ``limit_key`` across every process sharing the limiter."""
         self.base_url = base_url.rstrip("/")
         self.credentials = dict(credentials)
         self.session = requests.Session()
@@ -115,6 +134,10 @@ class HttpVendorAdapter(VendorAdapter):
         self.timeout = timeout or (self.connect_timeout, self.read_timeout)
         if max_retries is not None:
             self.max_retries = max_retries
+        self.lane = lane
+        self.ops_reserve = ops_reserve
+        self.max_wait = max_wait
+        self.max_in_flight = max_in_flight
         self._sleep = sleep
         self._rng = random.Random()
         self.last_call: str = ""
@@ -215,10 +238,14 @@ class HttpVendorAdapter(VendorAdapter):
             except VendorTransientError as exc:
                 # A write is resent only when the vendor refused it unprocessed (throttling).
                 resendable = safe or isinstance(exc, VendorThrottled)
-                if not resendable or attempt > self.max_retries:
+                if not resendable or attempt > self.max_retries or isinstance(exc, VendorRateWait):
                     raise
                 wait = self._backoff(attempt, exc.retry_after)
                 if wait is None:
+                    raise
+                if self.max_wait is not None and wait > self.max_wait:
+                    # Not in this worker slot: the task re-enqueues with the wait as countdown.
+                    exc.retry_after = max(exc.retry_after or 0.0, wait)
                     raise
                 self.log.info("retrying %s %s in %.2fs after: %s", method, path, wait, exc)
                 self._sleep(wait)
@@ -231,9 +258,31 @@ class HttpVendorAdapter(VendorAdapter):
 
     def _acquire(self) -> None:
         try:
-            self.rate_limiter.acquire(self.limit_key, self.rate_limit)
+            self.rate_limiter.acquire(
+                self.limit_key,
+                self.rate_limit,
+                lane=self.lane,
+                reserve=self.ops_reserve,
+                max_wait=self.max_wait,
+            )
         except DailyQuotaExhausted as exc:
             raise VendorTransientError(str(exc), vendor=self.vendor, retry_after=exc.retry_after)
+        except WaitTooLong as exc:
+            raise self._held_back(exc) from exc
+
+    def _held_back(self, exc: WaitTooLong) -> VendorRateWait:
+        self.log.info("held back %.1fs (%s): rescheduling", exc.retry_after, exc.reason)
+        return VendorRateWait(str(exc), vendor=self.vendor, retry_after=exc.retry_after)
+
+    def _cool_down(self, error: VendorError | None) -> None:
+        """A vendor's Retry-After (or its throttle answer) holds back every process on the key."""
+        if not isinstance(error, VendorTransientError) or isinstance(error, VendorOutcomeUnknown):
+            return
+        seconds = error.retry_after
+        if seconds is None and isinstance(error, VendorThrottled):
+            seconds = self.throttle_cooldown
+        if seconds:
+            self.rate_limiter.set_cooldown(self.limit_key, seconds)
 
     def remaining_daily_calls(self) -> int | None:
         return self.rate_limiter.remaining_today(self.limit_key, self.rate_limit)
@@ -290,7 +339,8 @@ class HttpVendorAdapter(VendorAdapter):
         error: VendorError | None = None
         body: Any = None
         try:
-            response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
+            with self._slot():
+                response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
         except requests.ConnectTimeout as exc:
             error = VendorTransientError(f"could not connect: {exc}", vendor=self.vendor)
         except requests.ConnectionError as exc:
@@ -302,12 +352,31 @@ class HttpVendorAdapter(VendorAdapter):
             if error is None:
                 error = self.error_for_response(response, body)
         latency_ms = (time.monotonic() - started) * 1000
+        self._cool_down(error)
         self._record(method, path, response, latency_ms, error, attempt)
         # The answer an unexpected-shape error keeps (vendors.base.unexpected_answers).
         self.last_call = f"{method} {self.redact(path.split('?')[0])}"
         self.last_status = response.status_code if response is not None else None
         self.last_body = body
         return response, body, error
+
+    @contextlib.contextmanager
+    def _slot(self) -> Iterator[None]:
+        """Hold a slot in flight when the connection caps them: a lease that expires after the
+        longest call, so a process that dies mid-call frees its slot."""
+        if self.max_in_flight is None:
+            yield
+            return
+        try:
+            with self.rate_limiter.in_flight(
+                self.limit_key,
+                self.max_in_flight,
+                lease_seconds=sum(self.timeout) + 5.0,
+                max_wait=self.max_wait,
+            ):
+                yield
+        except WaitTooLong as exc:
+            raise self._held_back(exc) from exc
 
     def _lost(self, exc: Exception, safe: bool, what: str) -> VendorError:
         refused = "NewConnectionError" in repr(exc) or "NameResolutionError" in repr(exc)

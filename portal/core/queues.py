@@ -57,6 +57,19 @@ def all_queues() -> list[Queue]:
     return [Queue(name) for name in names]
 
 
+def current_lane() -> str:
+    """The lane of the task this process runs now: from the queue it was delivered on, else the
+    worker's WORKER_LANE; outside a bulk task (web requests, operations) it is "ops"."""
+    from celery import current_task
+    from django.conf import settings
+
+    request = getattr(current_task, "request", None)
+    queue = str(((getattr(request, "delivery_info", None) or {}).get("routing_key")) or "")
+    if queue.endswith(".bulk") or (not queue and settings.WORKER_LANE == "bulk"):
+        return "bulk"
+    return "ops"
+
+
 def send_task(
     name: str, *, args: Sequence[Any], queue: str, countdown: float | None = None
 ) -> None:

@@ -315,6 +315,15 @@ CELERY_BEAT_SCHEDULER = "portal.core.beat:SingleBeatScheduler"
 WORKER_LANE = env.str("WORKER_LANE", default="")
 if WORKER_LANE not in ("", "ops", "bulk"):
     raise ImproperlyConfigured(f"WORKER_LANE must be ops or bulk, not {WORKER_LANE!r}")
+#: Share of each vendor's one rate limit (and daily quota) kept for operations: syncs and usage
+#: collection (the bulk lane) are admitted only below the rest (vendors/ratelimit.py).
+VENDOR_OPS_RESERVE = env.float("VENDOR_OPS_RESERVE", default=0.25)
+#: An operation waits at most this long in its worker slot for the rate limit, a vendor's
+#: cool-down (Retry-After) or a slot in flight; a longer wait re-enqueues it with a countdown.
+VENDOR_MAX_INLINE_WAIT_SECONDS = env.float("VENDOR_MAX_INLINE_WAIT_SECONDS", default=1.0)
+#: Calls in flight per connection across every process (a lease-based semaphore in Redis whose
+#: leases expire if a process dies); 0 for no cap.
+VENDOR_MAX_IN_FLIGHT = env.int("VENDOR_MAX_IN_FLIGHT", default=8)
 #: A second beat takes over this long after the first one stops renewing its lock.
 BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -12,10 +12,11 @@ from django.utils import timezone
 from portal.audit.services import audit_record
 from portal.catalog.models import SyncStatus, VendorConnection
 from portal.core.models import Source
+from portal.core.queues import current_lane
 from vendors.base import VendorAdapter
 from vendors.errors import VendorAuthError, VendorError, VendorNotFound, VendorTransientError
 from vendors.http import HttpVendorAdapter
-from vendors.ratelimit import get_rate_limiter
+from vendors.ratelimit import OPS, get_rate_limiter
 from vendors.registry import get_adapter_class
 
 from .call_stats import record_call
@@ -27,11 +28,19 @@ def connection_adapter(connection: VendorConnection, **kwargs) -> VendorAdapter:
     """The adapter for a connection, sharing one rate limit across all worker processes."""
     adapter_class = get_adapter_class(connection.vendor)
     assert issubclass(adapter_class, HttpVendorAdapter)  # every registered adapter speaks HTTP
-    # The creation time keeps the key unique when a database is recreated and ids are reused.
-    created = int(connection.created_at.timestamp()) if connection.created_at else 0
+    # The creation time (to the microsecond) keeps the key unique when a database is recreated
+    # and ids are reused: a cool-down left in Redis must never hold back a new connection.
+    created = int(connection.created_at.timestamp() * 1_000_000) if connection.created_at else 0
     kwargs.setdefault("limit_key", f"connection:{connection.pk}:{created}")
     kwargs.setdefault("rate_limiter", get_rate_limiter(settings.REDIS_URL or None))
     kwargs.setdefault("on_call", lambda record: record_call(connection.pk, record))
+    # Every host shares the vendor's one limit: bulk leaves operations their share, and an
+    # operation never sleeps long in its worker slot (it re-enqueues with a countdown).
+    lane = kwargs.setdefault("lane", current_lane())
+    kwargs.setdefault("ops_reserve", settings.VENDOR_OPS_RESERVE)
+    if lane == OPS:
+        kwargs.setdefault("max_wait", settings.VENDOR_MAX_INLINE_WAIT_SECONDS)
+    kwargs.setdefault("max_in_flight", settings.VENDOR_MAX_IN_FLIGHT or None)
     return adapter_class(connection.base_url, connection.credentials, **kwargs)
 
 
