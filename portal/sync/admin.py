@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from portal.core.admin_utils import pretty_json
 from portal.core.models import Source
 
-from .models import Discrepancy, SyncRun, VendorCallStat, WebhookEvent
+from .models import DetailRead, Discrepancy, SyncRun, VendorCallStat, WebhookEvent
 
 
 @admin.register(SyncRun)
@@ -105,3 +105,33 @@ class VendorCallStatAdmin(admin.ModelAdmin):
     list_filter = ["connection__vendor"]
     search_fields = ["connection__name"]
     autocomplete_fields = ["connection"]
+
+
+@admin.register(DetailRead)
+class DetailReadAdmin(admin.ModelAdmin):
+    """The sync's memo of vendor details: read-only (support deletes a row to force a re-read)."""
+
+    list_display = ["connection", "key", "tenant_external_id", "read_at"]
+    list_filter = ["connection__vendor"]
+    search_fields = ["key", "tenant_external_id"]
+    list_select_related = ["connection"]
+    readonly_fields = [
+        "connection",
+        "key",
+        "tenant_external_id",
+        "row_fingerprint",
+        "tenant_fingerprint",
+        "detail_pretty",
+        "read_at",
+    ]
+    exclude = ["detail"]
+
+    @admin.display(description="Detail")
+    def detail_pretty(self, obj):
+        return pretty_json(obj.detail)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -20,6 +20,7 @@ from django_celery_beat.models import (
 
 from portal.catalog.models import VendorConnection
 from portal.core import crypto
+from portal.sync.models import DetailRead
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +56,14 @@ def every_model(django_user_model):
     factories.WebhookAttemptFactory()
     factories.ConnectionTotalsFactory(connection=connection_)
     factories.SeatChangeFactory(subscription=subscription)
+    DetailRead.objects.create(
+        connection=connection_,
+        key="lic-1",
+        tenant_external_id="T-1",
+        row_fingerprint="f",
+        detail={"seats": 3},
+        read_at=timezone.now(),
+    )
     factories.BillingLineFactory(price__product__connection=connection_, tenant=tenant)
     factories.ResellerMarkupFactory()
     factories.PriceOverrideFactory()
