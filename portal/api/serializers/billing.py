@@ -12,6 +12,17 @@ from .base import ModelSerializer
 STAFF_ONLY = ("unit_cost", "cost", "margin", "price_source")
 
 
+def _staff_money(places: int) -> serializers.DecimalField:
+    """A distributor-only figure: null for a reseller's users."""
+    return serializers.DecimalField(
+        max_digits=18,
+        decimal_places=places,
+        read_only=True,
+        allow_null=True,
+        help_text="Distributor staff only.",
+    )
+
+
 class BillingLineSerializer(ModelSerializer):
     period = serializers.DateField(
         source="run.period", read_only=True, help_text="First day of the month billed."
@@ -24,27 +35,9 @@ class BillingLineSerializer(ModelSerializer):
         read_only=True,
         help_text="The customer's reference in the CRM/PSA tool.",
     )
-    unit_cost = serializers.DecimalField(
-        max_digits=18,
-        decimal_places=4,
-        read_only=True,
-        allow_null=True,
-        help_text="Distributor staff only.",
-    )
-    cost = serializers.DecimalField(
-        max_digits=18,
-        decimal_places=2,
-        read_only=True,
-        allow_null=True,
-        help_text="Distributor staff only.",
-    )
-    margin = serializers.DecimalField(
-        max_digits=18,
-        decimal_places=2,
-        read_only=True,
-        allow_null=True,
-        help_text="Distributor staff only.",
-    )
+    unit_cost = _staff_money(4)
+    cost = _staff_money(2)
+    margin = _staff_money(2)
     price_source = serializers.CharField(
         read_only=True, allow_null=True, help_text="Why this sell price; staff only."
     )
