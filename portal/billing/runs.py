@@ -60,6 +60,13 @@ class RunPreview:
             s["margin"] += line.margin
         return sums
 
+    def total_rows(self) -> list[dict]:
+        """The totals as the page's table reads them (a row per currency, with its lines)."""
+        counts: dict[str, int] = {}
+        for line in self.lines:
+            counts[line.currency] = counts.get(line.currency, 0) + 1
+        return [{"currency": c, "lines": counts[c], **t} for c, t in sorted(self.totals().items())]
+
 
 def month_days(period: dt.date) -> list[dt.date]:
     first = month_start(period)

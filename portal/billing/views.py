@@ -64,14 +64,10 @@ def billing_month(request: HttpRequest) -> HttpResponse:
             )
         elif sees_cost:
             preview = billing_preview(chosen, period)
-            totals = [
-                {"currency": c, "lines": sum(1 for x in preview.lines if x.currency == c), **t}
-                for c, t in sorted(preview.totals().items())
-            ]
             context.update(
                 preview=preview,
                 lines=LineTable(preview.lines[: PAGE_SIZE * 4], request=request, sees_cost=True),
-                totals=TotalTable(totals, request=request, sees_cost=True),
+                totals=TotalTable(preview.total_rows(), request=request, sees_cost=True),
             )
     return render(request, "billing/month.html", context)
 

@@ -27,6 +27,18 @@ def detail_calls(sandbox, vendor: str, since: int) -> int:
     return sum(1 for e in entries if e.path.endswith("/subscriptions"))  # redstor
 
 
+def synced(sandbox, connect, vendor: str, tenants: int = 12):
+    """A fresh sandbox of ``tenants`` at ``vendor``, connected and synced once (the memo filled)."""
+    sandbox.reset([vendor], seed_tenants=tenants)
+    connection = connect(vendor)
+    connection_sync(connection)
+    return connection
+
+
+def active_tenant(connection) -> Tenant:
+    return Tenant.objects.filter(connection=connection, status=TenantStatus.ACTIVE).last()
+
+
 def seats_of(tenant: Tenant) -> int | None:
     sub = Subscription.objects.filter(tenant=tenant, seats__isnull=False).order_by("pk").first()
     return sub.seats if sub else None
@@ -56,9 +68,7 @@ def test_a_change_only_the_details_show_is_caught_within_the_refresh_interval(
 ):
     vendor = "bitdefender"  # its company rows do not carry the licence's seats
     settings.SYNC_DETAIL_REFRESH_SHARE = 0.25  # a full pass every 4 syncs
-    sandbox.reset([vendor], seed_tenants=12)
-    connection = connect(vendor)
-    connection_sync(connection)
+    connection = synced(sandbox, connect, vendor)
     # The last detail in refresh order (oldest first, then by key) is refreshed last.
     last_key = (
         DetailRead.objects.filter(connection=connection)
@@ -85,10 +95,8 @@ def test_a_change_only_the_details_show_is_caught_within_the_refresh_interval(
 def test_every_detail_older_than_the_refresh_interval_is_read_again(sandbox, connect, settings):
     vendor = "bitdefender"
     settings.SYNC_DETAIL_REFRESH_SHARE = 0.01
-    sandbox.reset([vendor], seed_tenants=12)
-    connection = connect(vendor)
-    connection_sync(connection)
-    tenant = Tenant.objects.filter(connection=connection, status=TenantStatus.ACTIVE).last()
+    connection = synced(sandbox, connect, vendor)
+    tenant = active_tenant(connection)
     before = seats_of(tenant)
     sandbox.sandboxes[vendor].set_seats(tenant.external_id, before + 3)
     connection_sync(connection)
@@ -108,10 +116,8 @@ def test_a_tenant_the_mirror_changed_since_is_read_again(sandbox, connect, setti
     """An operation's result rewrites the mirror tenant: its remembered detail is not trusted."""
     vendor = "bitdefender"
     settings.SYNC_DETAIL_REFRESH_SHARE = 0.01
-    sandbox.reset([vendor], seed_tenants=12)
-    connection = connect(vendor)
-    connection_sync(connection)
-    tenant = Tenant.objects.filter(connection=connection, status=TenantStatus.ACTIVE).last()
+    connection = synced(sandbox, connect, vendor)
+    tenant = active_tenant(connection)
     Tenant.objects.filter(pk=tenant.pk).update(fingerprint="written by an operation")
     mark = sandbox.journal.last_seq
 
@@ -121,12 +127,10 @@ def test_a_tenant_the_mirror_changed_since_is_read_again(sandbox, connect, setti
     assert detail_calls(sandbox, vendor, mark) == 2
 
 
-def test_a_new_tenant_is_read_at_once(sandbox, connect, settings):
+def test_a_tenant_the_vendor_removed_costs_no_detail_read(sandbox, connect, settings):
     vendor = "lookout"
     settings.SYNC_DETAIL_REFRESH_SHARE = 0.01
-    sandbox.reset([vendor], seed_tenants=12)
-    connection = connect(vendor)
-    connection_sync(connection)
+    connection = synced(sandbox, connect, vendor)
     known = set(DetailRead.objects.filter(connection=connection).values_list("key", flat=True))
     state = sandbox.sandboxes[vendor]
     gone = sorted(known)[-1]
@@ -141,10 +145,8 @@ def test_a_new_tenant_is_read_at_once(sandbox, connect, settings):
 def test_trend_micro_reads_details_of_modified_subscriptions_only(sandbox, connect, settings):
     vendor = "trendmicro"
     settings.SYNC_DETAIL_REFRESH_SHARE = 0.01
-    sandbox.reset([vendor], seed_tenants=12)
-    connection = connect(vendor)
-    connection_sync(connection)
-    tenant = Tenant.objects.filter(connection=connection, status=TenantStatus.ACTIVE).last()
+    connection = synced(sandbox, connect, vendor)
+    tenant = active_tenant(connection)
     before = seats_of(tenant)
     sandbox.sandboxes[vendor].set_seats(tenant.external_id, before + 2)
     mark = sandbox.journal.last_seq
@@ -165,9 +167,7 @@ def test_overlapping_windows_never_skip_a_change_made_while_the_sync_ran(
 ):
     vendor = "trendmicro"
     settings.SYNC_DETAIL_REFRESH_SHARE = 0.01
-    sandbox.reset([vendor], seed_tenants=30)
-    connection = connect(vendor)
-    connection_sync(connection)
+    connection = synced(sandbox, connect, vendor, 30)
     state = sandbox.sandboxes[vendor]
     changed: dict[str, int] = {}
 
