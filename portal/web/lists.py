@@ -394,3 +394,17 @@ class AttemptTable(Table):
     answer = Column(
         "Vendor's answer", "vendor_answer", cell=Pretty("answer"), css="small", empty=""
     )
+
+
+class QuoteTable(Table):
+    """A requested change's monthly sell price, line by line (``billing.quotes``)."""
+
+    attrs = {"id": "quote-lines"}
+    empty_text = "Nothing billed by the seat or per tenant."
+
+    what = Column("Item")
+    quantity = Column("Quantity", css="num")
+    unit_price = Column("Unit price", cell=Number("-4"), css="num")
+    amount = Column("Amount", cell=Number(2), css="num")
+    currency = Column("Currency")
+    source = Column("Price from")

@@ -28,36 +28,6 @@
     dialog.querySelector("[data-no]").focus();
   }
 
-  // "{name}" in data-confirm is replaced by what the form will send for that field: a select's
-  // chosen option, checked boxes' labels ("none"), a single checkbox "yes"/"no", else its value.
-  function fieldText(form, name) {
-    var fields = form.querySelectorAll('[name="' + name + '"]');
-    if (!fields.length) return "";
-    var first = fields[0];
-    if (first.tagName === "SELECT") {
-      return first.selectedIndex >= 0 ? first.options[first.selectedIndex].text : "";
-    }
-    if (first.type === "checkbox" && fields.length === 1 && first.value === "on") {
-      return first.checked ? "yes" : "no";
-    }
-    if (first.type === "checkbox" || first.type === "radio") {
-      var chosen = [];
-      fields.forEach(function (box) {
-        if (!box.checked) return;
-        var label = form.querySelector('label[for="' + box.id + '"]');
-        chosen.push(label ? label.textContent.trim() : box.value);
-      });
-      return chosen.length ? chosen.join(", ") : "none";
-    }
-    return first.value;
-  }
-
-  function confirmText(form) {
-    return form.dataset.confirm.replace(/\{(\w+)\}/g, function (_, name) {
-      return fieldText(form, name);
-    });
-  }
-
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.dataset || !form.dataset.confirm || form.dataset.confirmed === "yes") return;
@@ -65,7 +35,7 @@
     // Validate first: the dialog confirms a request that can be sent, never a wrong one.
     if (!form.checkValidity()) { form.reportValidity(); return; }
     var submitter = event.submitter;
-    confirmDialog(confirmText(form), function () {
+    confirmDialog(form.dataset.confirm, function () {
       form.dataset.confirmed = "yes";
       if (submitter && submitter.name) {
         var hidden = document.createElement("input");

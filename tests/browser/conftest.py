@@ -10,11 +10,13 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.accounts.models import Role
 from portal.catalog.models import VendorConnection
 from portal.sync.services import connection_sync
 from tests.factories import DEFAULT_PASSWORD, ProfileFactory
+from tests.vendors.options import connection_options as vendor_options
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -111,6 +113,25 @@ def confirm(page) -> None:
     """Answer the confirmation dialog every destructive form opens."""
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("button", name="Yes, go ahead").click()
+
+
+def send_reviewed(page, *, timeout: float | None = None) -> None:
+    """Send a request the server validated and showed back ("Please confirm" on the form pages)."""
+    page.locator("#review").get_by_role("button", name="Yes, send it").click(timeout=timeout)
+
+
+def fill_provision(page, customer, connection, *, seats: str):
+    """Fill the provision form as staff do (the vendor's create options included); returns the
+    product select."""
+    page.goto(f"/provision/?customer={customer.pk}")
+    page.get_by_label("Vendor connection").select_option(str(connection.pk))
+    product = page.get_by_label("Product / plan")
+    expect(product.locator("option")).not_to_have_count(1)  # htmx loaded the catalog
+    product.select_option(index=1)
+    for name, value in vendor_options(connection).items():  # what this vendor asks for
+        page.locator(f"#vendor-options [name=option_{name}]").fill(str(value))
+    page.get_by_label("Seats (licences)").fill(seats)
+    return product
 
 
 @pytest.fixture(scope="package", autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -14,6 +15,7 @@ from portal.customers.models import Tenant
 from portal.operations.models import Operation, OperationKind, OperationState
 from portal.usage.collection import connection_collect_usage, previous_month
 from portal.usage.models import MonthClose, UsageRecord
+from tests.browser.conftest import fill_provision, send_reviewed
 from tests.factories import CustomerFactory, ProfileFactory
 from vendors.types import TenantStatus
 
@@ -115,49 +117,42 @@ def test_a_refused_action_reads_an_active_tenant(page, sign_in, sandbox_connecti
     expect(card).not_to_contain_text("Only a active")
 
 
-def _provision_form(page, customer, connection, *, seats: str):
-    from tests.vendors.options import connection_options as vendor_options
-
-    page.goto(f"/provision/?customer={customer.pk}")
-    page.get_by_label("Vendor connection").select_option(str(connection.pk))
-    product = page.get_by_label("Product / plan")
-    expect(product.locator("option")).not_to_have_count(1)  # htmx loaded the catalog
-    product.select_option(index=1)
-    for name, value in vendor_options(connection).items():
-        page.locator(f"#vendor-options [name=option_{name}]").fill(str(value))
-    page.get_by_label("Seats (licences)").fill(seats)
-    return product
-
-
 def test_egnyte_provisioning_offers_no_add_ons_it_would_refuse(page, sign_in, sandbox_connection):
     connection = sandbox_connection("egnyte")
     customer = CustomerFactory()
     sign_in()
 
-    _provision_form(page, customer, connection, seats="3")
+    fill_provision(page, customer, connection, seats="3")
 
     expect(page.locator("#product-fields input[name=addons]")).to_have_count(0)
     expect(page.locator("#product-fields")).to_contain_text("No add-ons at provisioning")
 
 
-def test_the_provision_dialog_comes_after_validation_and_names_what_is_sent(
+def test_provisioning_validates_first_then_confirms_exactly_what_is_sent(
     page, sign_in, sandbox_connection
 ):
     connection = sandbox_connection("trendmicro")
     customer = CustomerFactory()
     sign_in()
 
-    product = _provision_form(page, customer, connection, seats="0")
+    product = fill_provision(page, customer, connection, seats="0")
+    chosen = product.locator("option:checked").inner_text()
     page.get_by_role("button", name="Provision").click()
-    expect(page.get_by_role("dialog")).to_have_count(0)  # invalid seats: no dialog
+    expect(page.locator(".field-error")).to_contain_text("greater than or equal to 1")
+    expect(page.locator("#review")).to_have_count(0)  # invalid seats: nothing to confirm
+    expect(page.get_by_role("dialog")).to_have_count(0)
 
     page.get_by_label("Seats (licences)").fill("7")
     page.get_by_role("button", name="Provision").click()
-    dialog = page.get_by_role("dialog")
-    chosen = product.locator("option:checked").inner_text()
-    expect(dialog).to_contain_text(f"at {connection.name}")
-    expect(dialog).to_contain_text(chosen)
-    expect(dialog).to_contain_text("7 seats")
+    review = page.locator("#review")
+    expect(review).to_contain_text(f"at {connection.name}")
+    expect(review).to_contain_text(chosen)
+    expect(review.locator("dd").nth(2)).to_have_text("7")
+    assert not Operation.objects.exists()  # shown back, not yet recorded
+
+    send_reviewed(page)
+    expect(page).to_have_url(re.compile(r"/operations/\d+/$"))
+    assert Operation.objects.get().params["seats"] == 7
 
 
 def test_an_egnyte_trial_shows_change_seats_disabled_with_the_reason(
@@ -180,7 +175,6 @@ def test_an_egnyte_trial_shows_change_seats_disabled_with_the_reason(
 def test_edit_and_retry_makes_a_new_operation_and_closes_the_refused_one(
     page, sign_in, eager_tasks, sandbox_connection
 ):
-    from tests.browser.conftest import confirm
     from tests.vendors.options import connection_options as vendor_options
 
     connection = sandbox_connection("trendmicro")
@@ -210,7 +204,7 @@ def test_edit_and_retry_makes_a_new_operation_and_closes_the_refused_one(
     expect(page.get_by_label("Seats (licences)")).to_have_value("5")
     page.get_by_label("Seats (licences)").fill("6")
     page.get_by_role("button", name="Provision").click()
-    confirm(page)
+    send_reviewed(page)
 
     expect(page.locator("[data-supersedes]")).to_contain_text(f"operation #{refused.pk}")
     refused.refresh_from_db()

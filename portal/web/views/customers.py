@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +17,6 @@ from portal.accounts.scoping import (
     scoped_subscriptions,
     scoped_tenants,
 )
-from portal.core.humanize import label
 from portal.core.pagination import paginate
 from portal.core.refusals import error_text, flash_refusal
 from portal.customers.filters import CustomerFilterSet
@@ -28,7 +26,7 @@ from portal.operations.selectors import scoped_operations
 from portal.operations.services import operation_supersede
 from portal.usage.backlog import usage_backlog
 
-from .. import forms, selectors
+from .. import confirm, forms, selectors
 from ..lists import (
     ConnectionHealthTable,
     CustomerAuditTable,
@@ -261,17 +259,18 @@ def subscription_action(request: HttpRequest, pk: int, kind: str) -> HttpRespons
                 **inputs,
             )
 
-        confirmed = request.POST.get("confirmed") == "yes"
         try:
-            operation = send() if confirmed else None
+            operation = send() if confirm.is_confirmed(request) else None
             if operation is None:
-                _validated(send)
+                confirm.dry_run(send)
         except ValidationError as exc:
             form.add_error(next(iter(form.fields)), error_text(exc))
         else:
             if operation is None:  # valid: confirm exactly what will be sent
-                review = [(str(form[name].label), _shown(form, name)) for name in form.fields]
-                resend = [(n, v) for n in form.fields for v in request.POST.getlist(n)]
+                review = [
+                    (str(form[name].label), confirm.shown(form, name)) for name in form.fields
+                ]
+                resend = confirm.resent(request, form)
             else:
                 if refused is not None and operation.pk != refused.pk:
                     operation_supersede(failed=refused, new=operation, actor=request.user)
@@ -294,33 +293,6 @@ def subscription_action(request: HttpRequest, pk: int, kind: str) -> HttpRespons
             "resend": resend,
         },
     )
-
-
-class _DryRun(Exception):
-    """Rolls back a request made only to validate it."""
-
-
-def _validated(send) -> None:
-    """Run the service's own checks (vendor limits, tenant state, open operations) without
-    keeping anything: the request is made inside a transaction that is rolled back, so nothing
-    is recorded or queued (on_commit callbacks of a rolled-back block are dropped). Raises the
-    service's ValidationError."""
-    try:
-        with transaction.atomic():
-            send()
-            raise _DryRun
-    except _DryRun:
-        return None
-
-
-def _shown(form, name: str) -> str:
-    """A cleaned value as the confirmation names it (add-on labels, "none")."""
-    value = form.cleaned_data.get(name)
-    if isinstance(value, (list, tuple)):
-        return ", ".join(label(v) for v in value) or "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return "—" if value is None else str(value)
 
 
 def _refused_change(request: HttpRequest, subscription, kind: str):

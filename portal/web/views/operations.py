@@ -18,6 +18,7 @@ from portal.accounts.scoping import (
     get_in_scope_or_404,
     scoped_customers,
 )
+from portal.billing.quotes import monthly_quote
 from portal.core.pagination import paginate
 from portal.core.refusals import error_text, flash_refusal
 from portal.operations import kinds
@@ -27,8 +28,14 @@ from portal.operations.models import OperationBatch, OperationKind
 from portal.operations.options import FIELD_PREFIX, OptionsInvalid
 from portal.operations.selectors import batch_plan, batch_progress, scoped_operations
 
-from .. import forms, selectors
-from ..lists import AttemptTable, BatchOperationTable, BulkPlanTable, OperationTable
+from .. import confirm, forms, selectors
+from ..lists import (
+    AttemptTable,
+    BatchOperationTable,
+    BulkPlanTable,
+    OperationTable,
+    QuoteTable,
+)
 from ..widgets import list_selects
 
 SEARCH_LIMIT = 20
@@ -96,10 +103,13 @@ def provision(request: HttpRequest) -> HttpResponse:
     except ValueError:
         raise Http404("No such customer.") from None
     form = forms.ProvisionForm(request.POST or None, initial=_initial(request, customer))
+    review: list[tuple[str, str]] = []
+    quote = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            operation = ops.tenant_create(
+
+        def send():
+            return ops.tenant_create(
                 customer=customer,
                 connection=data["connection"],
                 product_code=data["product_code"],
@@ -110,21 +120,49 @@ def provision(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 idempotency_key=request.POST.get("idempotency_key", ""),
             )
+
+        try:
+            operation = send() if confirm.is_confirmed(request) else None
+            if operation is None:
+                confirm.dry_run(send)
         except OptionsInvalid as exc:
             form.add_option_errors(exc)
         except ValidationError as exc:
             form.add_error(None, error_text(exc))
         else:
-            refused = _refused(request, customer)
-            if refused is not None and refused.refused_for_good and operation.pk != refused.pk:
-                ops.operation_supersede(failed=refused, new=operation, actor=request.user)
-            messages.info(
-                request,
-                f"Operation #{operation.pk}: opening {customer.name}'s account at "
-                f"{data['connection'].name}.",
-            )
-            return redirect("web:operation-detail", pk=operation.pk)
-    return render(request, "web/provision/form.html", {"form": form, "customer": customer})
+            if operation is None:  # valid: confirm exactly what will be sent, and its price
+                review = [
+                    (str(form[name].label), confirm.shown(form, name)) for name in form.fields
+                ]
+                quote = monthly_quote(
+                    connection=data["connection"],
+                    customer=customer,
+                    product_code=data["product_code"],
+                    seats=data["seats"],
+                    addons=data["addons"],
+                )
+            else:
+                refused = _refused(request, customer)
+                if refused is not None and refused.refused_for_good and operation.pk != refused.pk:
+                    ops.operation_supersede(failed=refused, new=operation, actor=request.user)
+                messages.info(
+                    request,
+                    f"Operation #{operation.pk}: opening {customer.name}'s account at "
+                    f"{data['connection'].name}.",
+                )
+                return redirect("web:operation-detail", pk=operation.pk)
+    return render(
+        request,
+        "web/provision/form.html",
+        {
+            "form": form,
+            "customer": customer,
+            "review": review,
+            "resend": confirm.resent(request, form) if review else [],
+            "quote": quote,
+            "quote_table": QuoteTable(quote.lines) if quote else None,
+        },
+    )
 
 
 @writer_required

@@ -144,6 +144,10 @@ def test_the_page_shows_a_missing_option_next_to_its_field_and_keeps_the_rest(
     assert b'value="Reading"' in page.content
     assert not Operation.objects.exists()
 
-    page = client.post(f"/provision/?customer={customer.pk}", {**form, "option_state": "Berks"})
+    form["option_state"] = "Berks"
+    page = client.post(f"/provision/?customer={customer.pk}", form)
+    assert page.context["review"], page.context["form"].errors  # valid: confirm first
+    assert not Operation.objects.exists()
+    page = client.post(f"/provision/?customer={customer.pk}", {**form, "confirmed": "yes"})
     assert page.status_code == 302, page.context["form"].errors
     assert Operation.objects.get().params["options"] == {"city": "Reading", "state": "Berks"}
