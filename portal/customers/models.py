@@ -358,6 +358,9 @@ class ConnectionTotals(models.Model):
     tenants = models.IntegerField(default=0)
     seats = models.BigIntegerField(default=0)
     seats_used = models.BigIntegerField(default=0)
+    seats_unreported = models.BigIntegerField(
+        default=0, help_text="Purchased seats whose used figure the vendor does not report."
+    )
     refreshed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

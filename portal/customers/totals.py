@@ -33,6 +33,9 @@ class Contribution:
     tenants: int = 0
     seats: int = 0
     seats_used: int = 0
+    #: Purchased seats of subscriptions whose used figure the vendor does not report: the
+    #: dashboard says so instead of counting them as unused.
+    seats_unreported: int = 0
 
 
 def live_totals(*, tenants, subscriptions) -> dict[int, Contribution]:
@@ -43,15 +46,23 @@ def live_totals(*, tenants, subscriptions) -> dict[int, Contribution]:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    seats: dict[int, tuple[int, int]] = {
-        connection_id: (total or 0, used or 0)
-        for connection_id, total, used in subscriptions.exclude(status__in=GONE_SUBSCRIPTION)
+    seats: dict[int, tuple[int, int, int]] = {
+        connection_id: (total or 0, used or 0, unreported or 0)
+        for connection_id, total, used, unreported in subscriptions.exclude(
+            status__in=GONE_SUBSCRIPTION
+        )
         .values_list("tenant__connection_id")
-        .annotate(seats=Sum("seats"), used=Sum("seats_used"))
-        .values_list("tenant__connection_id", "seats", "used")
+        .annotate(
+            total=Sum("seats"),
+            used=Sum("seats_used"),
+            unreported=Sum("seats", filter=Q(seats_used__isnull=True)),
+        )
+        .values_list("tenant__connection_id", "total", "used", "unreported")
         .order_by()
     }
-    return {pk: Contribution(counts.get(pk, 0), *seats.get(pk, (0, 0))) for pk in {*counts, *seats}}
+    return {
+        pk: Contribution(counts.get(pk, 0), *seats.get(pk, (0, 0, 0))) for pk in {*counts, *seats}
+    }
 
 
 def connection_totals_refresh(*, connection_id: int) -> ConnectionTotals:
@@ -66,6 +77,7 @@ def connection_totals_refresh(*, connection_id: int) -> ConnectionTotals:
             "tenants": totals.tenants,
             "seats": totals.seats,
             "seats_used": totals.seats_used,
+            "seats_unreported": totals.seats_unreported,
             "refreshed_at": timezone.now(),
         },
     )
@@ -84,13 +96,16 @@ def tenant_contribution(*, tenant_id: int | None) -> Contribution:
         .annotate(
             live_seats=Sum("subscriptions__seats", filter=live),
             live_used=Sum("subscriptions__seats_used", filter=live),
+            live_unreported=Sum(
+                "subscriptions__seats", filter=live & Q(subscriptions__seats_used__isnull=True)
+            ),
         )
-        .values_list("status", "live_seats", "live_used")
+        .values_list("status", "live_seats", "live_used", "live_unreported")
     )
     if not (found := list(rows)):
         return Contribution()
-    status, seats, used = found[0]
-    return Contribution(0 if status in GONE_TENANT else 1, seats or 0, used or 0)
+    status, seats, used, unreported = found[0]
+    return Contribution(0 if status in GONE_TENANT else 1, seats or 0, used or 0, unreported or 0)
 
 
 def connection_totals_shift(*, connection_id: int, before: Contribution, after: Contribution):
@@ -101,4 +116,5 @@ def connection_totals_shift(*, connection_id: int, before: Contribution, after: 
         tenants=F("tenants") + (after.tenants - before.tenants),
         seats=F("seats") + (after.seats - before.seats),
         seats_used=F("seats_used") + (after.seats_used - before.seats_used),
+        seats_unreported=F("seats_unreported") + (after.seats_unreported - before.seats_unreported),
     )

@@ -195,6 +195,20 @@ def _latency(h) -> str | None:
     return f"{floatformat(h.avg_latency_ms, 0)} / {floatformat(h.max_latency_ms, 0)} ms"
 
 
+def _health_seats(h) -> str:
+    """Used / purchased; seats whose use the vendor does not report are never counted as
+    unused: all of them unreported reads "not reported by <vendor>"."""
+    if h.seats and h.seats_unreported >= h.seats:
+        return f"not reported by {h.vendor_name} / {count(h.seats)}"
+    return f"{count(h.seats_used)} / {count(h.seats)}"
+
+
+def _health_seats_note(h) -> str | None:
+    if 0 < h.seats_unreported < h.seats:
+        return f"use of {count(h.seats_unreported)} not reported by {h.vendor_name}"
+    return None
+
+
 class ConnectionHealthTable(Table):
     """The dashboard's connections (rows: ``selectors.ConnectionHealth``)."""
 
@@ -215,7 +229,7 @@ class ConnectionHealthTable(Table):
         empty="never",
     )
     tenants = Column("Tenants", css="num")
-    seats = Column("Seats (used / purchased)", lambda h: f"{h.seats_used} / {h.seats}", css="num")
+    seats = Column("Seats (used / purchased)", _health_seats, note=_health_seats_note, css="num")
     calls = Column("Calls 24 h", css="num")
     errors = Column("Errors 24 h", cell=Template("web/_call_errors.html"), css="num")
     latency = Column("Latency avg / max", _latency, css="num")

@@ -44,6 +44,8 @@ class ConnectionHealth:
     tenants: int = 0
     seats: int = 0
     seats_used: int = 0
+    #: Of ``seats``, those whose used figure the vendor does not report.
+    seats_unreported: int = 0
     calls: int = 0
     errors: int = 0
     #: The errors by kind ("throttled", "refused", "failed"), from the same 24 h reading.
@@ -80,7 +82,9 @@ def _tenant_totals(*, user, connection_ids: list[int]) -> dict[int, Contribution
     if user_reseller(user) is not None:
         return live_totals(tenants=scoped_tenants(user), subscriptions=scoped_subscriptions(user))
     totals = {
-        row.connection_id: Contribution(row.tenants, row.seats, row.seats_used)
+        row.connection_id: Contribution(
+            row.tenants, row.seats, row.seats_used, row.seats_unreported
+        )
         for row in ConnectionTotals.objects.filter(connection_id__in=connection_ids)
     }
     never = [pk for pk in connection_ids if pk not in totals]
@@ -103,9 +107,8 @@ def connection_health(*, user) -> list[ConnectionHealth]:
     for pk, totals in _tenant_totals(user=user, connection_ids=list(health)).items():
         if pk in health:
             item = health[pk]
-            item.tenants, item.seats, item.seats_used = (
-                totals.tenants, totals.seats, totals.seats_used
-            )  # fmt: skip
+            item.tenants, item.seats = totals.tenants, totals.seats
+            item.seats_used, item.seats_unreported = totals.seats_used, totals.seats_unreported
     for pk, calls in call_totals_24h().items():
         item = health[pk]
         item.calls, item.errors = calls.calls, calls.errors
