@@ -594,7 +594,10 @@ def _contribution(vendor_tenant: VendorTenant) -> Contribution:
     tenants = 0 if vendor_tenant.status.value in GONE_TENANT else 1
     live = [s for s in vendor_tenant.subscriptions if s.status.value not in GONE_SUBSCRIPTION]
     return Contribution(
-        tenants, sum(s.seats or 0 for s in live), sum(s.seats_used or 0 for s in live)
+        tenants,
+        sum(s.seats or 0 for s in live),
+        sum(s.seats_used or 0 for s in live),
+        sum(s.seats or 0 for s in live if s.seats_used is None),
     )
 
 
