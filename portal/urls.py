@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", include("portal.api.urls")),
     path("usage/", include("portal.usage.urls")),
     path("billing/", include("portal.billing.urls")),
+    path("inbox/", include("portal.notifications.urls")),
     path("users/", include(users_patterns)),
     path("me/", include(me_patterns)),
     path("audit/", include("portal.audit.urls")),

@@ -20,6 +20,7 @@ from portal.core.mail import mail_destination
 from portal.core.models import Source
 from portal.core.pagination import paginate
 from portal.core.refusals import flash_refusal
+from portal.notifications.forms import PreferencesForm
 
 from . import selectors, services
 from .forms import ApiTokenForm, RoleScopeForm, UserInviteForm
@@ -168,6 +169,7 @@ def me(request: HttpRequest) -> HttpResponse:
             "tokens": selectors.user_tokens(user=request.user),
             "role_label": Role(role).label if role else "No role yet",
             "reseller": user_reseller(request.user),
+            "preferences": PreferencesForm(user=request.user),
         },
     )
 

@@ -9,12 +9,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from portal.audit.services import Actor, audit_record
 from portal.core.models import Source
+from portal.events.models import EventType
+from portal.events.outbound import emit
 from vendors.registry import get_adapter_class
 
-from .models import VendorConnection
+from .models import SyncStatus, VendorConnection
 
 #: What staff may set on a connection besides its credentials.
 EDITABLE = ("vendor", "name", "base_url", "enabled")
@@ -89,3 +92,25 @@ def connection_update(
     connection.save()
     _audit(connection, "connection.updated", changed, credentials, actor, source)
     return connection
+
+
+def connection_credentials_rejected(*, connection_id: int, message: str) -> bool:
+    """Flag a connection whose credentials the vendor rejected, so every page shows it; a
+    rejection of a connection not flagged yet announces ``connection.auth_failed`` (its
+    ``event_key`` makes it one notice per connection a day, however many syncs fail).
+    Returns whether this call flagged it."""
+    now = timezone.now()
+    flagged = (
+        VendorConnection.objects.filter(pk=connection_id)
+        .exclude(sync_status=SyncStatus.AUTH_FAILED)
+        .update(sync_status=SyncStatus.AUTH_FAILED, last_error=message, updated_at=now)
+    )
+    if flagged:
+        key = f"connection.auth_failed:{connection_id}:{timezone.localdate()}"
+        emit(
+            EventType.CONNECTION_AUTH_FAILED,
+            {"connection": connection_id, "error": message, "event_key": key},
+        )
+    else:
+        VendorConnection.objects.filter(pk=connection_id).update(last_error=message, updated_at=now)
+    return bool(flagged)

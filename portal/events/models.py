@@ -18,6 +18,10 @@ from portal.core.models import TimeStamped
 class EventType(models.TextChoices):
     OPERATION_SUCCEEDED = "operation.succeeded", "Operation succeeded"
     OPERATION_FAILED = "operation.failed", "Operation failed"
+    OPERATION_STUCK = "operation.stuck", "Operation stuck in verifying"
+    CONNECTION_AUTH_FAILED = "connection.auth_failed", "Connection credentials rejected"
+    TRIAL_ENDING = "subscription.trial_ending", "Trial ending"
+    TERM_ENDING = "subscription.term_ending", "Term ending"
     TENANT_STATUS_CHANGED = "tenant.status_changed", "Tenant status changed"
     DISCREPANCY_OPENED = "discrepancy.opened", "Discrepancy opened"
     SYNC_FAILED = "sync.failed", "Sync failed"

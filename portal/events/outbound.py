@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.dispatch import Signal
 
 from portal.core.queues import DEFAULT_QUEUE, send_task
 
@@ -23,6 +24,11 @@ from .models import WebhookDelivery, WebhookSubscription
 DELIVER_WEBHOOK = "api.deliver_webhook"
 
 logger = logging.getLogger(__name__)
+
+#: Sent by ``emit``/``emit_each`` inside the change's transaction with ``event_type`` and
+#: ``payloads`` (a function returning the event's payloads, built once whoever asks first):
+#: how higher layers (notifications) hear every event without this layer knowing them.
+event_emitted = Signal()
 
 
 def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
@@ -35,17 +41,26 @@ def emit(event_type: str, payload: dict[str, Any] | Callable[[], dict[str, Any]]
     ``payload`` may be a callable: it is built only when some subscription wants the event
     (an operation's payload costs a query, and most installations subscribe to few events).
     """
+    built: list[dict[str, Any]] = []
+
+    def payloads() -> list[dict[str, Any]]:
+        if not built:
+            built.append(payload() if callable(payload) else payload)
+        return built
+
     wanted = _subscribers(event_type)
-    if not wanted:
-        return []
-    return _deliver(event_type, [payload() if callable(payload) else payload], wanted)
+    ids = _deliver(event_type, payloads(), wanted) if wanted else []
+    event_emitted.send(sender=emit, event_type=event_type, payloads=payloads)
+    return ids
 
 
 def emit_each(event_type: str, payloads: list[dict[str, Any]]) -> list[int]:
     """One event per payload, with one subscription query for them all (sync pages)."""
     if not payloads:
         return []
-    return _deliver(event_type, payloads, _subscribers(event_type))
+    ids = _deliver(event_type, payloads, _subscribers(event_type))
+    event_emitted.send(sender=emit_each, event_type=event_type, payloads=lambda: payloads)
+    return ids
 
 
 def _subscribers(event_type: str) -> list[int]:

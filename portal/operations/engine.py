@@ -28,7 +28,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.audit.services import audit_record
-from portal.catalog.models import SyncStatus, VendorConnection
+from portal.catalog.models import VendorConnection
+from portal.catalog.services import connection_credentials_rejected
 from portal.core.expressions import JSONMerge
 from portal.core.heartbeat import Heartbeat
 from portal.core.models import Source, fingerprint
@@ -477,9 +478,7 @@ def _auth_failed(operation: Operation, exc: VendorAuthError, calls) -> RunOutcom
     )
 
     def flag_connection() -> dict[str, Any]:
-        VendorConnection.objects.filter(pk=operation.connection_id).update(
-            sync_status=SyncStatus.AUTH_FAILED, last_error=message, updated_at=timezone.now()
-        )
+        connection_credentials_rejected(connection_id=operation.connection_id, message=message)
         return {}
 
     return _fail(operation, message, calls, exc=exc, outcome="auth_error", before=flag_connection)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "portal.sync",
     "portal.usage",
     "portal.billing",
+    "portal.notifications",
     "portal.audit",
     "portal.events",
     "portal.web",
@@ -92,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.web.context_processors.navigation",
+                "portal.web.context_processors.inbox",
             ],
         },
     },
@@ -207,7 +209,22 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587, sends mail through that server
+# (django-environ's email URL: sets the SMTP backend, host, port, user, password and TLS).
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
+#: Where links in mails point (mails are sent by workers, which have no request to ask).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# -- notifications ------------------------------------------------------------------------------
+#: Mail attempts per notice (an SMTP error is tried again later) and the first retry delay.
+NOTIFY_MAIL_MAX_ATTEMPTS = env.int("NOTIFY_MAIL_MAX_ATTEMPTS", default=5)
+NOTIFY_MAIL_RETRY_SECONDS = env.int("NOTIFY_MAIL_RETRY_SECONDS", default=60)
+#: Days before a trial or term ends on which its notice is sent.
+NOTIFY_TERM_DAYS = env.list("NOTIFY_TERM_DAYS", cast=int, default=[30, 7, 1])
+#: An operation verifying for longer than this is announced as stuck.
+NOTIFY_STUCK_MINUTES = env.int("NOTIFY_STUCK_MINUTES", default=30)
 
 # -- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -7,10 +7,10 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils import timezone
 
 from portal.audit.services import audit_record
-from portal.catalog.models import SyncStatus, VendorConnection
+from portal.catalog.models import VendorConnection
+from portal.catalog.services import connection_credentials_rejected
 from portal.core.models import Source
 from portal.core.queues import current_lane
 from vendors.base import VendorAdapter
@@ -71,9 +71,7 @@ def connection_test(
             True, "Connection works: the vendor accepted the credentials."
         )
     if not result.ok and "Credentials rejected" in result.message:
-        VendorConnection.objects.filter(pk=connection.pk).update(
-            sync_status=SyncStatus.AUTH_FAILED, last_error=result.message, updated_at=timezone.now()
-        )
+        connection_credentials_rejected(connection_id=connection.pk, message=result.message)
     audit_record(
         action="connection.tested",
         source=source,

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.catalog.models import Product, SyncStatus, VendorConnection
+from portal.catalog.services import connection_credentials_rejected
 from portal.core.heartbeat import Heartbeat
 from portal.core.models import fingerprint
 from portal.customers.totals import connection_totals_refresh
@@ -224,7 +225,9 @@ def connection_sync(
                     progress(run)
     except VendorAuthError as exc:
         _finish(run, claim, SyncRunStatus.FAILED, f"Credentials rejected: {exc}", exc)
-        VendorConnection.objects.filter(pk=connection.pk).update(sync_status=SyncStatus.AUTH_FAILED)
+        connection_credentials_rejected(
+            connection_id=connection.pk, message=f"Credentials rejected: {exc}"
+        )
         return run
     except Exception as exc:  # the run records every failure, vendor or not
         status = SyncRunStatus.PARTIAL if run.pages_done else SyncRunStatus.FAILED

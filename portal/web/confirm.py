@@ -8,6 +8,7 @@ exactly as it will be sent, and only the second post (``confirmed=yes``) records
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django import forms
 from django.db import transaction
@@ -44,7 +45,9 @@ def shown(form: forms.Form, name: str) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-        return str(dict(field.choices).get(value, value)) if value not in (None, "") else "—"
+        choices = cast(list, field.choices)  # a ChoiceField normalises its choices to a list
+        labels = {str(v): text for v, text in choices if not isinstance(text, (list, tuple))}
+        return str(labels.get(str(value), value)) if value not in (None, "") else "—"
     return "—" if value in (None, "") else str(value)
 
 

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from portal.accounts.models import Role
 from portal.accounts.scoping import can_manage, can_write, user_role
+from portal.notifications.selectors import unread_count
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -18,3 +19,11 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_can_manage": can_manage(user),
         "nav_role_label": Role(role).label if role else "no role",
     }
+
+
+def inbox(request: HttpRequest) -> dict[str, object]:
+    """The header's unread count: one indexed count, only on full pages of signed-in users."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or request.headers.get("HX-Request"):
+        return {}
+    return {"inbox_unread": unread_count(user)}

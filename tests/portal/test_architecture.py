@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"operations"},
     {"usage"},
     {"billing"},
+    {"notifications"},
     {"api", "web"},
 ]
 #: Modules (by name, in any app) that are entry points rather than layers.

@@ -30,6 +30,18 @@ OTHER_SECRET = "rotated-0b8e7f6a5d4c3b2a"
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 
 
+def _notice_rows(user) -> None:
+    from portal.notifications.models import Delivery, MailState, Notice, NotificationPreference
+
+    Notice.objects.create(
+        user=user, kind="operation.failed", event_id="3b8f5c2a-9d4e-4f61-8a7b-0c1d2e3f4a5b",
+        title="Operation #1 failed", mail_state=MailState.SENT,
+    )  # fmt: skip
+    NotificationPreference.objects.create(
+        user=user, kind="operation.failed", delivery=Delivery.DIGEST
+    )
+
+
 @pytest.fixture
 def every_model(django_user_model):
     """One row of every model (and their relations), with a connection holding a known secret."""
@@ -67,6 +79,7 @@ def every_model(django_user_model):
     factories.BillingLineFactory(price__product__connection=connection_, tenant=tenant)
     factories.ResellerMarkupFactory()
     factories.PriceOverrideFactory()
+    _notice_rows(factories.ProfileFactory().user)
     Group.objects.create(name="Support")
     every_minute = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.MINUTES)
     CrontabSchedule.objects.create(minute="5", hour="2")

@@ -31,7 +31,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-NAMESPACES = {"web", "usage", "billing", "accounts", "me", "audit", "api"}
+NAMESPACES = {"web", "usage", "billing", "accounts", "me", "audit", "api", "notifications"}
 #: URL name -> what its ``pk`` is. Everything under a reseller is "scoped"; the rest is global.
 SCOPED = {
     "web:customer-detail": "customer",
@@ -85,6 +85,9 @@ GLOBAL = {
     "accounts:activate": "member",
     "accounts:invite-resend": "member",
     "accounts:token-revoke": "member",
+    # The admin's own notice: anyone else (scoped or not) finds no such notice.
+    "notifications:open": "notice",
+    "notifications:read": "notice",
 }
 #: Unscoped rows a scoped user must not reach either (distributor-only).
 DISTRIBUTOR_ONLY = {"unmatched"}
@@ -106,7 +109,7 @@ MANAGEMENT = {
 }
 SAFE = {"get", "head", "options"}
 #: Each signed-in user's own account: theirs to change whatever their role.
-SELF_SERVICE = {"me:home", "me:password"}
+SELF_SERVICE = {"me:home", "me:password", "notifications:read-all", "notifications:preferences"}
 #: The API's catch-all 404 for unknown paths.
 NOT_PAGES = {"not-found"}
 
@@ -208,6 +211,15 @@ def _webhook_rows(admin) -> dict:
     return {"webhook_subscription": subscription, "webhook_delivery": delivery}
 
 
+def _notice(user):
+    from portal.notifications.models import MailState, Notice
+
+    return Notice.objects.create(
+        user=user, kind="operation.failed", event_id="5f0b9d2e-1c1a-4c7e-9d55-2a6f0e8b7c11",
+        title="Operation #1 failed", url="/operations/", mail_state=MailState.NONE,
+    )  # fmt: skip
+
+
 @pytest.fixture
 def world():
     connection = factories.VendorConnectionFactory()
@@ -229,6 +241,7 @@ def world():
         "unmatched": factories.TenantFactory(connection=connection, customer=None),
         "member": member,
         "member_token": token,
+        "notice": _notice(admin),
         **_webhook_rows(admin),
     }
     return {
