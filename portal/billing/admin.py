@@ -1,32 +1,13 @@
 """Support's view of price books and frozen billing. Prices are written through the services
 (checked and audited as from any door); runs and lines are read-only: a close makes them."""
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 
 from portal.core.models import Source
 
+from .forms import PriceEntryForm
 from .models import BillingLine, BillingRun, PriceEntry, PriceOverride, ResellerMarkup
-from .services import PRICE_FIELDS, markup_set, override_set, price_entry_prepare, price_entry_save
-
-
-class PriceEntryForm(forms.ModelForm):
-    class Meta:
-        model = PriceEntry
-        fields = ["product", *PRICE_FIELDS]
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        existing = PriceEntry.objects.get(pk=self.instance.pk) if self.instance.pk else None
-        values = {name: data.get(name) for name in PRICE_FIELDS}
-        try:
-            price_entry_prepare(product=data["product"], values=values, entry=existing)
-        except ValidationError as exc:
-            raise forms.ValidationError(exc.messages) from exc
-        return data
+from .services import PRICE_FIELDS, markup_set, override_set, price_entry_save
 
 
 @admin.register(PriceEntry)

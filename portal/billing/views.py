@@ -49,6 +49,7 @@ def billing_month(request: HttpRequest) -> HttpResponse:
         "connection": chosen,
         "run": None,
         "preview": None,
+        "sees_cost": sees_cost,
     }
     if chosen is not None:
         run = selectors.frozen_run(chosen, period)
