@@ -6,7 +6,17 @@ from django.contrib import admin
 from portal.core.models import Source
 
 from .forms import PriceEntryForm
-from .models import BillingLine, BillingRun, PriceEntry, PriceOverride, ResellerMarkup
+from .models import (
+    BillingLine,
+    BillingRun,
+    PriceEntry,
+    PriceOverride,
+    ResellerMarkup,
+    Statement,
+    StatementMapping,
+    StatementRow,
+)
+from .reconcile import MAPPING_FIELDS, statement_mapping_save
 from .services import PRICE_FIELDS, markup_set, override_set, price_entry_save
 
 
@@ -120,3 +130,46 @@ class BillingLineAdmin(ReadOnlyAdmin):
     list_filter = ["run__period", "run__connection", "basis", "kind"]
     search_fields = ["description", "customer__name", "reseller__name"]
     list_select_related = ["reseller", "customer"]
+
+
+@admin.register(StatementMapping)
+class StatementMappingAdmin(admin.ModelAdmin):
+    """Saved through the service, audited like the page's form."""
+
+    list_display = ["connection", *MAPPING_FIELDS]
+    fields = MAPPING_FIELDS
+
+    def has_add_permission(self, request):
+        return False  # the statements page creates a connection's mapping
+
+    def save_model(self, request, obj, form, change):
+        statement_mapping_save(
+            connection=obj.connection,
+            columns={name: getattr(obj, name) for name in MAPPING_FIELDS},
+            actor=request.user,
+            source=Source.ADMIN,
+        )
+
+
+@admin.register(Statement)
+class StatementAdmin(ReadOnlyAdmin):
+    list_display = ["connection", "period", "state", "lines", "filename", "uploaded_by"]
+    list_filter = ["state", "period", "connection__vendor"]
+    list_select_related = ["connection", "uploaded_by"]
+
+
+@admin.register(StatementRow)
+class StatementRowAdmin(ReadOnlyAdmin):
+    list_display = [
+        "statement",
+        "kind",
+        "tenant_external_id",
+        "sku",
+        "vendor_quantity",
+        "mirror_quantity",
+        "money_difference",
+        "reason",
+    ]
+    list_filter = ["kind", "statement__period"]
+    search_fields = ["tenant_external_id", "sku"]
+    list_select_related = ["statement__connection"]

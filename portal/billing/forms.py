@@ -7,8 +7,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from portal.catalog.models import Product, VendorConnection
+from portal.usage.filters import parse_period
 
-from .models import PriceEntry
+from .models import PriceEntry, StatementMapping
+from .reconcile import MAPPING_FIELDS
 from .services import PRICE_FIELDS, price_entry_prepare
 
 
@@ -51,3 +53,31 @@ class PriceImportForm(forms.Form):
         label="Price list (CSV)",
         help_text="The columns of the price list export; UTF-8. Nothing changes if any row is bad.",
     )
+
+
+class StatementUploadForm(forms.Form):
+    connection = forms.ModelChoiceField(queryset=VendorConnection.objects.order_by("name"))
+    period = forms.CharField(
+        label="Month",
+        widget=forms.TextInput(attrs={"type": "month"}),
+        help_text="The month the vendor billed (YYYY-MM).",
+    )
+    file = forms.FileField(
+        label="Statement (CSV)", help_text="Columns as the connection's saved mapping names them."
+    )
+
+    def clean_period(self):
+        period = parse_period(self.cleaned_data["period"])
+        if period is None:
+            raise forms.ValidationError("Give the month as YYYY-MM.")
+        return period
+
+
+class StatementMappingForm(forms.ModelForm):
+    class Meta:
+        model = StatementMapping
+        fields = list(MAPPING_FIELDS)
+
+
+class AcceptForm(forms.Form):
+    reason = forms.CharField(max_length=2000, required=False, strip=True)

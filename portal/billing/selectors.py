@@ -99,3 +99,18 @@ def margin_rows(lines: QuerySet[BillingLine]) -> list[dict[str, Any]]:
         .annotate(lines=Count("pk"), amount=Sum("amount"), cost=Sum("cost"), margin=Sum("margin"))
         .order_by("-run__period", "run__connection__vendor", "reseller__name", "currency")
     )
+
+
+def statement_summary(statement) -> list[dict[str, Any]]:
+    """Per kind of row and currency: rows, vendor amount, our cost, billed, difference."""
+    return list(
+        statement.rows.values("kind", "currency")
+        .annotate(
+            rows=Count("pk"),
+            vendor_amount=Sum("vendor_amount"),
+            expected_cost=Sum("expected_cost"),
+            billed_amount=Sum("billed_amount"),
+            money_difference=Sum("money_difference"),
+        )
+        .order_by("kind", "currency")
+    )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from portal.web.tables import Choice, Column, Date, Link, Number, Table
+from portal.web.tables import Badge, Cell, Choice, Code, Column, Date, Link, Number, Table, Template
 
-from .models import Basis
+from .models import Basis, RowKind
 
 
 def _staff(table: Table) -> bool:
@@ -104,4 +104,62 @@ class MarginTable(Table):
     cost = Column("Cost", cell=Number(2), css="num")
     margin = Column("Margin", cell=Number(2), css="num")
     margin_percent = Column("Margin %", _margin_percent, css="num")
+    currency = Column("Currency")
+
+
+class StatementTable(Table):
+    """The vendor statements uploaded, one per connection and month, with their state."""
+
+    attrs = {"id": "statements"}
+    empty_text = "No statement uploaded yet."
+
+    period = Column("Month", cell=Link("billing:statement", text="{:%Y-%m}"))
+    connection = Column("Connection", "connection.name")
+    state = Column("State", cell=Badge())
+    lines = Column("Lines", css="num")
+    filename = Column("File", empty="")
+    updated_at = Column("Uploaded", cell=Date("Y-m-d H:i"))
+
+
+class _Blank(Cell):
+    def render(self, value, row, table: Table) -> str:
+        return ""
+
+
+class StatementRowTable(Table):
+    """Per tenant and SKU: the vendor's figures beside the frozen billing's, and the
+    differences in money; a difference is accepted with a reason (staff writers)."""
+
+    attrs = {"id": "statement-rows"}
+    empty_text = "Nothing here."
+    writable: bool
+
+    tenant = Column("Tenant", "tenant_external_id", note="customer.name")
+    sku = Column("SKU", cell=Code())
+    kind = Column("", cell=Badge(label=lambda row: row.get_kind_display()))
+    vendor_quantity = Column("Vendor qty", cell=Number("-4"), css="num")
+    vendor_amount = Column("Vendor amount", cell=Number(2), css="num")
+    mirror_quantity = Column("Mirror qty", cell=Number("-4"), css="num")
+    expected_cost = Column("Our cost", cell=Number(2), css="num")
+    billed_amount = Column("Billed to reseller", cell=Number(2), css="num")
+    money_difference = Column("Difference", cell=Number(2), css="num")
+    currency = Column("Currency")
+    reason = Column(
+        "Accepted because",
+        lambda row: row,
+        cell=Template(
+            "billing/_accept.html", when=lambda row: row.kind != "matched", otherwise=_Blank()
+        ),
+    )
+
+
+class StatementSummaryTable(Table):
+    attrs = {"id": "statement-summary"}
+
+    kind = Column("Rows", cell=Choice(RowKind.choices))
+    rows = Column("Count", css="num")
+    vendor_amount = Column("Vendor amount", cell=Number(2), css="num")
+    expected_cost = Column("Our cost", cell=Number(2), css="num")
+    billed_amount = Column("Billed to resellers", cell=Number(2), css="num")
+    money_difference = Column("Difference", cell=Number(2), css="num")
     currency = Column("Currency")
