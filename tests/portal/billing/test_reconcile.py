@@ -6,12 +6,15 @@ reason reconcile the month."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 import requests
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from portal.audit.models import AuditEvent
 from portal.billing.models import (
@@ -28,7 +31,6 @@ from portal.customers.models import SeatChange, Tenant
 from portal.sync.tasks import sync_connection
 from portal.usage.collection import previous_month
 from tests.factories import CustomerFactory, SuperUserFactory
-from tests.portal.sync.conftest import connect  # noqa: F401  (a connection to a sandbox)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 VENDOR = "trendmicro"
@@ -94,9 +96,7 @@ def test_the_fault_switchs_wrong_lines_are_exactly_the_differences(billed, sandb
         connection=connection, period=previous_month(), data=data, actor=admin
     )
 
-    found = {
-        (r.tenant_external_id, r.sku): r for r in statement.rows.exclude(kind=RowKind.MATCHED)
-    }
+    found = {(r.tenant_external_id, r.sku): r for r in statement.rows.exclude(kind=RowKind.MATCHED)}
     assert set(found) == {(w["tenant"], w["sku"]) for w in wrong}
     by_fault = {w["fault"]: found[(w["tenant"], w["sku"])] for w in wrong}
     assert by_fault["quantity"].quantity_difference == Decimal(1)
@@ -135,3 +135,83 @@ def test_a_statement_with_bad_lines_stores_nothing(billed):
 
     assert [line for line, _ in refused.value.errors] == [2, 4]
     assert not Statement.objects.exists()
+
+
+def test_the_page_uploads_shows_exactly_the_wrong_lines_and_accepts_one(billed, sandbox, client):
+    connection, admin = billed
+    data, wrong = statement_of(sandbox, wrong=2)
+    client.force_login(admin)
+    upload = io.BytesIO(data)
+    upload.name = "statement.csv"
+
+    stored = client.post(
+        "/billing/statements/",
+        {"connection": connection.pk, "period": f"{previous_month():%Y-%m}", "file": upload},
+    )
+    assert stored.status_code == 302
+    page = client.get(stored["Location"])
+
+    shown = {(r.tenant_external_id, r.sku) for r in page.context["rows"].data}
+    assert shown == {(w["tenant"], w["sku"]) for w in wrong}
+    assert "Differences to look at" in page.content.decode()
+    row = page.context["rows"].data[0]
+    client.post(f"/billing/statements/rows/{row.pk}/accept/", {"reason": "Vendor credit"})
+    row.refresh_from_db()
+    assert row.reason == "Vendor credit" and row.accepted_by == admin
+
+
+def test_the_api_uploads_a_statement_and_lists_its_differences(billed, sandbox):
+    connection, admin = billed
+    data, wrong = statement_of(sandbox, wrong=1)
+    api = APIClient()
+    api.force_authenticate(admin)
+    upload = io.BytesIO(data)
+    upload.name = "statement.csv"
+
+    created = api.post(
+        "/api/v1/statements/",
+        {"connection": connection.pk, "period": f"{previous_month():%Y-%m}", "file": upload},
+        format="multipart",
+    )
+
+    assert created.status_code == 201, created.content
+    assert created.json()["state"] == "differences"
+    rows = api.get(f"/api/v1/statements/{created.json()['id']}/rows/?kind=difference").json()
+    assert [(r["tenant_external_id"], r["sku"]) for r in rows["results"]] == [
+        (wrong[0]["tenant"], wrong[0]["sku"])
+    ]
+    bad = api.post(
+        "/api/v1/statements/",
+        {"connection": connection.pk, "period": "2026-11", "file": io.BytesIO(b"a,b\n1,2\n")},
+        format="multipart",
+    )
+    assert bad.status_code == 400 and "no column" in str(bad.json())
+
+
+def test_a_saved_mapping_reads_another_vendors_column_names(billed, client):
+    connection, admin = billed
+    client.force_login(admin)
+    client.post(
+        f"/billing/statements/mapping/{connection.pk}/",
+        {
+            "tenant_column": "Account",
+            "sku_column": "Part",
+            "quantity_column": "Units",
+            "amount_column": "Net",
+            "currency_column": "",
+        },
+    )
+    line = BillingLine.objects.select_related("tenant", "price__product").first()
+    code = line.price.product.code
+    sums = BillingLine.objects.filter(tenant=line.tenant, price__product__code=code).aggregate(
+        quantity=Sum("quantity"), cost=Sum("cost")
+    )
+    data = f"Account,Part,Units,Net\n{line.tenant.external_id},{code},{sums['quantity']},{sums['cost']}\n"
+
+    statement = statement_upload(
+        connection=connection, period=previous_month(), data=data.encode(), actor=admin
+    )
+
+    row = statement.rows.get(tenant_external_id=line.tenant.external_id, sku=code)
+    assert row.kind == RowKind.MATCHED and row.currency == "EUR"
+    assert AuditEvent.objects.filter(action="statement.mapping_set").exists()

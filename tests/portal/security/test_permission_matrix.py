@@ -81,6 +81,11 @@ GLOBAL = {
     "api:webhookdelivery-detail": "webhook_delivery",
     "api:webhookdelivery-redeliver": "webhook_delivery",
     "billing:price-edit": "price_entry",
+    "billing:statement": "statement",
+    "billing:statement-accept": "statement_row",
+    "billing:statement-mapping": "connection",
+    "api:statement-detail": "statement",
+    "api:statement-rows": "statement",
     "accounts:detail": "member",
     "accounts:deactivate": "member",
     "accounts:activate": "member",
@@ -88,7 +93,7 @@ GLOBAL = {
     "accounts:token-revoke": "member",
 }
 #: Unscoped rows a scoped user must not reach either (distributor-only).
-DISTRIBUTOR_ONLY = {"unmatched"}
+DISTRIBUTOR_ONLY = {"unmatched", "statement", "statement_row"}
 EXTRA_KWARGS = {
     "kind": {
         "web:customer-bulk": "suspend",
@@ -228,6 +233,8 @@ def world():
         "sync_run": factories.SyncRunFactory(connection=connection),
         "product": factories.ProductFactory(connection=connection),
         "price_entry": factories.PriceEntryFactory(product__connection=connection),
+        "statement": (statement := factories.StatementFactory(connection=connection)),
+        "statement_row": factories.StatementRowFactory(statement=statement),
         "unmatched": factories.TenantFactory(connection=connection, customer=None),
         "member": member,
         "member_token": token,
@@ -403,6 +410,8 @@ def test_a_scoped_user_never_sees_cost_or_margin_by_page_api_or_export(world):
         "price book": client.get("/billing/prices/").content.decode(),
         "price export": client.get("/billing/prices/export.csv").content.decode(),
         "margin report": client.get("/billing/margins/").content.decode(),
+        "statements": client.get("/billing/statements/").content.decode(),
+        "statements api": client.get("/api/v1/statements/").content.decode(),
     }
     leaks = [
         f"{door}: {figure}"
