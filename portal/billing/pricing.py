@@ -49,9 +49,9 @@ class PriceBook:
                 product_id__in=product_ids
             ).values_list("customer_id", "product_id", "addon", "unit_price")
         }
-        self.names = dict(
-            Customer.objects.filter(pk__in=set(customer_ids)).values_list("pk", "name")
-        )
+        # Names of the levels a price source can name: those with a markup or an override.
+        levels = set(customer_ids) | set(self.markups) | {c for c, _, _ in self.overrides}
+        self.names = dict(Customer.objects.filter(pk__in=levels).values_list("pk", "name"))
 
     def entry_on(self, product_id: int | None, addon: str, day: dt.date) -> PriceEntry | None:
         for entry in self.entries.get((product_id or 0, addon), ()):
