@@ -23,9 +23,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -87,9 +88,7 @@ def _local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def daily_states(
-    changes: list[SeatChange], starts: dt.date | None, days: list[dt.date]
-) -> list[SeatChange | None]:
+def daily_states(changes: Sequence, starts: dt.date | None, days: list[dt.date]) -> list:
     """The change in force at the end of each day of the month (None: nothing known yet)."""
     states: list[SeatChange | None] = []
     index, current = 0, None
@@ -105,8 +104,21 @@ def daily_states(
     return states
 
 
-def _billable(state: SeatChange | None) -> bool:
-    return state is not None and state.status == SubscriptionStatus.ACTIVE.value
+ACTIVE = SubscriptionStatus.ACTIVE.value
+
+
+class _Change(NamedTuple):
+    """A point of seat history as the run reads it (a tuple: a model instance per change costs
+    more than the whole day-by-day walk)."""
+
+    observed_at: dt.datetime
+    status: str
+    seats: int | None
+    addons: list[str]
+
+
+def _billable(state) -> bool:
+    return state is not None and state.status == ACTIVE
 
 
 def _reseller_of(path: str, kinds: dict[int, str]) -> int | None:
@@ -129,9 +141,9 @@ def _line(
     return BillingLine(
         reseller_id=_reseller_of(customer.path, kinds),
         customer=customer,
-        tenant=sub.tenant,
-        subscription=sub,
-        price=entry,
+        tenant_id=sub.tenant_id,
+        subscription_id=sub.pk,
+        price_id=entry.pk,
         addon=entry.addon,
         basis=entry.basis,
         description=description[:300],
@@ -148,6 +160,11 @@ def _line(
 
 #: Subscriptions per chunk: memory stays flat and queries grow with chunks, not lines.
 CHUNK = 2000
+#: What a line needs of a subscription, its tenant and customer (their raw payloads stay out).
+SUBSCRIPTION_FIELDS = (
+    "tenant_id", "product_id", "starts", "product_name", "product_code",
+    "tenant__name", "tenant__customer_id", "tenant__customer__name", "tenant__customer__path",
+)  # fmt: skip
 
 
 def billing_preview(connection: VendorConnection, period: dt.date) -> RunPreview:
@@ -177,18 +194,25 @@ def billing_chunks(preview: RunPreview) -> Iterator[list[BillingLine]]:
     flat_billed: set[tuple[int, int]] = set()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        found = Subscription.objects.filter(pk__in=chunk).select_related(
-            "tenant", "tenant__customer", "product"
+        found = (
+            Subscription.objects.filter(pk__in=chunk)
+            .select_related("tenant", "tenant__customer")
+            .only(*SUBSCRIPTION_FIELDS)
         )
         by_pk = {sub.pk: sub for sub in found}
-        history: dict[int, list[SeatChange]] = defaultdict(list)
-        for change in SeatChange.objects.filter(
-            subscription_id__in=chunk, observed_at__lt=end
-        ).order_by("subscription_id", "observed_at", "pk"):
-            history[change.subscription_id].append(change)
+        history: dict[int, list[_Change]] = defaultdict(list)
+        for pk, *change in (
+            SeatChange.objects.filter(subscription_id__in=chunk, observed_at__lt=end)
+            .order_by("subscription_id", "observed_at", "pk")
+            .values_list("subscription_id", "observed_at", "status", "seats", "addons")
+        ):
+            history[pk].append(_Change(*change))
         usage = defaultdict(list)
-        for record in UsageRecord.objects.filter(subscription_id__in=chunk, period=period):
-            usage[record.subscription_id].append(record)
+        if book.bills_usage:
+            for record in UsageRecord.objects.filter(subscription_id__in=chunk, period=period).only(
+                "subscription_id", "metric", "quantity"
+            ):
+                usage[record.subscription_id].append(record)
         lines: list[BillingLine] = []
         for pk in chunk:
             sub = by_pk.get(pk)
@@ -216,20 +240,17 @@ def _bill(preview, book, kinds, sub, days, changes, usage, flat_billed, lines) -
 
     for addon in ["", *book.addons_priced(sub.product_id)]:
         seat_days: dict[int, int] = defaultdict(int)
-        entries: dict[int, PriceEntry] = {}
-        for day, state in zip(days, states, strict=True):
-            if state is None or not _billable(state) or (addon and addon not in state.addons):
+        on_days = book.entries_on_days(sub.product_id, addon, days)
+        for entry, state in zip(on_days, states, strict=True):
+            if state is None or state.status != ACTIVE or (addon and addon not in state.addons):
                 continue
-            entry = book.entry_on(sub.product_id, addon, day)
-            if entry is None or entry.basis != Basis.PER_SEAT_MONTH:
-                continue
-            entries[entry.pk] = entry
-            seat_days[entry.pk] += state.seats or 0
-        for pk, total in seat_days.items():
+            if entry is not None:
+                seat_days[entry] += state.seats or 0
+        for index, total in seat_days.items():
             priced = True
             quantity = round_quantity(Decimal(total) / len(days))
             what = f"{label}{' + ' + addon if addon else ''}, {total} seat-days"
-            lines.append(_line(book, kinds, sub, entries[pk], quantity, what))
+            lines.append(_line(book, kinds, sub, book.seat_entries[index], quantity, what))
 
     entry = book.entry_on(sub.product_id, "", period)
     if entry is not None and entry.basis == Basis.PER_UNIT:
