@@ -32,6 +32,7 @@ from portal.core.models import Source
 from portal.customers.models import Tenant
 from vendors.types import month_start
 
+from .bulk import insert
 from .models import (
     BillingLine,
     BillingRun,
@@ -279,9 +280,9 @@ def _store(statement: Statement, vendor: dict[Key, list], kept: dict[tuple, tupl
             row.reason, row.accepted_by_id, row.accepted_at = reason
         batch.append(row)
         if len(batch) >= BATCH:
-            StatementRow.objects.bulk_create(batch)
+            insert(batch, StatementRow)
             batch = []
-    StatementRow.objects.bulk_create(batch)
+    insert(batch, StatementRow)
     statement.state = statement_state(statement, run)
     statement.save(update_fields=["state", "updated_at"])
     return dict(counts)

@@ -21,6 +21,7 @@ from portal.usage.models import MonthClose
 from portal.usage.services import usage_month_close, usage_month_reopen
 from vendors.types import month_start
 
+from .bulk import insert
 from .models import BillingLine, BillingRun, PriceEntry, PriceOverride, ResellerMarkup, RunState
 from .runs import RunPreview, billing_chunks
 
@@ -214,7 +215,7 @@ def billing_run_freeze(
     for lines in billing_chunks(preview):  # written chunk by chunk: memory stays flat
         for line in lines:
             line.run = run
-        BillingLine.objects.bulk_create(lines, batch_size=1000)
+        insert(lines, BillingLine)
         preview.add(lines, keep=False)
     totals = {c: {k: str(v) for k, v in t.items()} for c, t in preview.totals().items()}
     audit_record(
