@@ -128,19 +128,18 @@ def _reseller_of(path: str, kinds: dict[int, str]) -> int | None:
 def _line(
     book: PriceBook,
     kinds: dict[int, str],
-    sub: Subscription,
+    sub: _Sub,
     entry: PriceEntry,
     quantity: Decimal,
     description: str,
 ) -> BillingLine:
-    customer = sub.tenant.customer
-    assert customer is not None
-    sell = book.sell_price(entry, customer.path)
+    assert sub.customer_id is not None
+    sell = book.sell_price(entry, sub.customer_path)
     cost = round_amount(quantity * entry.unit_cost)
     amount = round_amount(quantity * sell.unit_price)
     return BillingLine(
-        reseller_id=_reseller_of(customer.path, kinds),
-        customer=customer,
+        reseller_id=_reseller_of(sub.customer_path, kinds),
+        customer_id=sub.customer_id,
         tenant_id=sub.tenant_id,
         subscription_id=sub.pk,
         price_id=entry.pk,
@@ -160,10 +159,26 @@ def _line(
 
 #: Subscriptions per chunk: memory stays flat and queries grow with chunks, not lines.
 CHUNK = 2000
-#: What a line needs of a subscription, its tenant and customer (their raw payloads stay out).
+
+
+class _Sub(NamedTuple):
+    """What a line needs of a subscription, its tenant and customer (a tuple, not three model
+    instances with their raw payloads)."""
+
+    pk: int
+    tenant_id: int
+    tenant_name: str
+    customer_id: int | None
+    customer_path: str
+    product_id: int | None
+    product_name: str
+    product_code: str
+    starts: dt.date | None
+
+
 SUBSCRIPTION_FIELDS = (
-    "tenant_id", "product_id", "starts", "product_name", "product_code",
-    "tenant__name", "tenant__customer_id", "tenant__customer__name", "tenant__customer__path",
+    "pk", "tenant_id", "tenant__name", "tenant__customer_id", "tenant__customer__path",
+    "product_id", "product_name", "product_code", "starts",
 )  # fmt: skip
 
 
@@ -194,12 +209,8 @@ def billing_chunks(preview: RunPreview) -> Iterator[list[BillingLine]]:
     flat_billed: set[tuple[int, int]] = set()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        found = (
-            Subscription.objects.filter(pk__in=chunk)
-            .select_related("tenant", "tenant__customer")
-            .only(*SUBSCRIPTION_FIELDS)
-        )
-        by_pk = {sub.pk: sub for sub in found}
+        found = Subscription.objects.filter(pk__in=chunk).values_list(*SUBSCRIPTION_FIELDS)
+        by_pk = {row[0]: _Sub(*row) for row in found}
         history: dict[int, list[_Change]] = defaultdict(list)
         for pk, *change in (
             SeatChange.objects.filter(subscription_id__in=chunk, observed_at__lt=end)
@@ -227,13 +238,12 @@ def billing_chunks(preview: RunPreview) -> Iterator[list[BillingLine]]:
 def _bill(preview, book, kinds, sub, days, changes, usage, flat_billed, lines) -> None:
     """One subscription's lines of the month (seat-days per price, usage, flat)."""
     period = preview.period
-    tenant, customer = sub.tenant, sub.tenant.customer
     states = daily_states(changes, sub.starts, days)
     active = [s for s in states if _billable(s)]
     if not active and not usage.get(sub.pk):
         return
-    label = f"{tenant.name}: {sub.product_name or sub.product_code}"
-    if customer is None:
+    label = f"{sub.tenant_name}: {sub.product_name or sub.product_code}"
+    if sub.customer_id is None:
         preview.unlinked.append(label)
         return
     priced = False
@@ -262,8 +272,8 @@ def _bill(preview, book, kinds, sub, days, changes, usage, flat_billed, lines) -
                 )
     if entry is not None and entry.basis == Basis.FLAT_PER_TENANT and active:
         priced = True
-        if (tenant.pk, entry.pk) not in flat_billed:
-            flat_billed.add((tenant.pk, entry.pk))
+        if (sub.tenant_id, entry.pk) not in flat_billed:
+            flat_billed.add((sub.tenant_id, entry.pk))
             lines.append(_line(book, kinds, sub, entry, Decimal(1), f"{label}, flat"))
     if not priced and active:
         preview.unpriced.append(label)
