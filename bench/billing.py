@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.usage import BATCH, seed  # noqa: E402
+from bench.usage import BATCH, seed
 
 SEATS = 20
 UNIT_COST, LIST_PRICE = Decimal("2.5000"), Decimal("3.2500")
