@@ -8,7 +8,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from portal.accounts.decorators import viewer_required
-from portal.web.widgets import list_selects
 
 from . import selectors
 from .filters import MarginFilterSet
@@ -26,7 +25,6 @@ def margin_report(request: HttpRequest) -> HttpResponse:
     lines = BillingLine.objects.all()
     filterset = MarginFilterSet(request.GET or None, queryset=lines, request=request)
     rows = selectors.margin_rows(filterset.qs if filterset.is_bound else lines)
-    list_selects(filterset.form)
     return render(
         request,
         "billing/margins.html",

@@ -14,7 +14,6 @@ from portal.accounts.decorators import manager_required, viewer_required
 from portal.accounts.scoping import can_manage
 from portal.catalog.models import VendorConnection
 from portal.core.pagination import paginate
-from portal.web.widgets import list_selects
 
 from . import selectors
 from .export import _Line
@@ -39,7 +38,6 @@ def price_list(request: HttpRequest) -> HttpResponse:
     filterset, entries = _entries(request)
     page = paginate(request, entries)
     staff = selectors.sees_cost(request.user)
-    list_selects(filterset.form)
     return render(
         request,
         "billing/prices.html",
