@@ -23,6 +23,10 @@ from portal.billing.models import (
     PriceEntry,
     PriceOverride,
     ResellerMarkup,
+    RowKind,
+    Statement,
+    StatementMapping,
+    StatementRow,
 )
 from portal.catalog.models import Product, VendorConnection
 from portal.core.models import Source
@@ -433,3 +437,42 @@ class ConnectionTotalsFactory(factory.django.DjangoModelFactory):
     seats = 30
     seats_used = 21
     refreshed_at = factory.LazyFunction(timezone.now)
+
+
+class StatementMappingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StatementMapping
+
+    connection = factory.SubFactory(VendorConnectionFactory)
+
+
+class StatementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Statement
+
+    connection = factory.SubFactory(VendorConnectionFactory)
+    period = dt.date(2025, 1, 1)
+    lines = 1
+
+
+class StatementRowFactory(factory.django.DjangoModelFactory):
+    """A statement's row where the vendor billed a seat more than the frozen billing holds."""
+
+    class Meta:
+        model = StatementRow
+
+    statement = factory.SubFactory(StatementFactory)
+    kind = RowKind.DIFFERENCE
+    tenant_external_id = factory.LazyAttribute(
+        lambda o: o.tenant.external_id if o.tenant else "T-1"
+    )
+    sku = "SKU-1"
+    tenant = None
+    currency = "EUR"
+    vendor_quantity = Decimal("11.0000")
+    vendor_amount = Decimal("33.00")
+    mirror_quantity = Decimal("10.0000")
+    expected_cost = Decimal("30.00")
+    billed_amount = Decimal("40.00")
+    quantity_difference = Decimal("1.0000")
+    money_difference = Decimal("3.00")

@@ -25,6 +25,7 @@ router.register("subscriptions", views.SubscriptionViewSet, basename="subscripti
 router.register("products", views.ProductViewSet, basename="product")
 router.register("usage", views.UsageViewSet, basename="usage")
 router.register("billing-lines", views.BillingLineViewSet, basename="billingline")
+router.register("statements", views.StatementViewSet, basename="statement")
 router.register("operations", views.OperationViewSet, basename="operation")
 router.register("operation-batches", views.OperationBatchViewSet, basename="operationbatch")
 router.register("sync-runs", views.SyncRunViewSet, basename="syncrun")

@@ -1,32 +1,23 @@
 """Support's view of price books and frozen billing. Prices are written through the services
 (checked and audited as from any door); runs and lines are read-only: a close makes them."""
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 
 from portal.core.models import Source
 
-from .models import BillingLine, BillingRun, PriceEntry, PriceOverride, ResellerMarkup
-from .services import PRICE_FIELDS, markup_set, override_set, price_entry_prepare, price_entry_save
-
-
-class PriceEntryForm(forms.ModelForm):
-    class Meta:
-        model = PriceEntry
-        fields = ["product", *PRICE_FIELDS]
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        existing = PriceEntry.objects.get(pk=self.instance.pk) if self.instance.pk else None
-        values = {name: data.get(name) for name in PRICE_FIELDS}
-        try:
-            price_entry_prepare(product=data["product"], values=values, entry=existing)
-        except ValidationError as exc:
-            raise forms.ValidationError(exc.messages) from exc
-        return data
+from .forms import PriceEntryForm
+from .models import (
+    BillingLine,
+    BillingRun,
+    PriceEntry,
+    PriceOverride,
+    ResellerMarkup,
+    Statement,
+    StatementMapping,
+    StatementRow,
+)
+from .reconcile import MAPPING_FIELDS, statement_mapping_save
+from .services import PRICE_FIELDS, markup_set, override_set, price_entry_save
 
 
 @admin.register(PriceEntry)
@@ -139,3 +130,46 @@ class BillingLineAdmin(ReadOnlyAdmin):
     list_filter = ["run__period", "run__connection", "basis", "kind"]
     search_fields = ["description", "customer__name", "reseller__name"]
     list_select_related = ["reseller", "customer"]
+
+
+@admin.register(StatementMapping)
+class StatementMappingAdmin(admin.ModelAdmin):
+    """Saved through the service, audited like the page's form."""
+
+    list_display = ["connection", *MAPPING_FIELDS]
+    fields = MAPPING_FIELDS
+
+    def has_add_permission(self, request):
+        return False  # the statements page creates a connection's mapping
+
+    def save_model(self, request, obj, form, change):
+        statement_mapping_save(
+            connection=obj.connection,
+            columns={name: getattr(obj, name) for name in MAPPING_FIELDS},
+            actor=request.user,
+            source=Source.ADMIN,
+        )
+
+
+@admin.register(Statement)
+class StatementAdmin(ReadOnlyAdmin):
+    list_display = ["connection", "period", "state", "lines", "filename", "uploaded_by"]
+    list_filter = ["state", "period", "connection__vendor"]
+    list_select_related = ["connection", "uploaded_by"]
+
+
+@admin.register(StatementRow)
+class StatementRowAdmin(ReadOnlyAdmin):
+    list_display = [
+        "statement",
+        "kind",
+        "tenant_external_id",
+        "sku",
+        "vendor_quantity",
+        "mirror_quantity",
+        "money_difference",
+        "reason",
+    ]
+    list_filter = ["kind", "statement__period"]
+    search_fields = ["tenant_external_id", "sku"]
+    list_select_related = ["statement__connection"]

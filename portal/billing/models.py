@@ -215,3 +215,100 @@ class BillingLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description}: {self.amount} {self.currency}"
+
+
+# -- vendor statement reconciliation -------------------------------------------------------------
+
+
+class StatementMapping(TimeStamped):
+    """Which column of a connection's statement CSV holds what (saved once per connection, as
+    each vendor's partner console names its columns its own way)."""
+
+    connection = models.OneToOneField(
+        "catalog.VendorConnection", on_delete=models.CASCADE, related_name="statement_mapping"
+    )
+    tenant_column = models.CharField(max_length=100, default="Customer ID")
+    sku_column = models.CharField(max_length=100, default="SKU")
+    quantity_column = models.CharField(max_length=100, default="Quantity")
+    amount_column = models.CharField(max_length=100, default="Amount")
+    currency_column = models.CharField(
+        max_length=100, default="Currency", blank=True, help_text="Empty: every line in EUR."
+    )
+
+    def __str__(self) -> str:
+        return f"Statement columns of {self.connection}"
+
+
+class ReconcileState(models.TextChoices):
+    OPEN = "open", "Open (the month is not billed yet)"
+    DIFFERENCES = "differences", "Differences to look at"
+    RECONCILED = "reconciled", "Reconciled"
+
+
+class Statement(TimeStamped):
+    """A vendor's statement of one month at one connection (a new upload replaces it)."""
+
+    connection = models.ForeignKey(
+        "catalog.VendorConnection", on_delete=models.PROTECT, related_name="statements"
+    )
+    period = models.DateField(help_text="First day of the month the vendor billed.")
+    state = models.CharField(
+        max_length=12, choices=ReconcileState.choices, default=ReconcileState.OPEN
+    )
+    filename = models.CharField(max_length=200, blank=True)
+    lines = models.PositiveIntegerField(default=0, help_text="Lines read from the file.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-period", "connection"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "period"], name="one_statement_a_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection} statement {self.period:%Y-%m} ({self.state})"
+
+
+class RowKind(models.TextChoices):
+    MATCHED = "matched", "Matched"
+    DIFFERENCE = "difference", "Difference"
+    VENDOR_ONLY = "vendor_only", "On the statement only"
+    MIRROR_ONLY = "mirror_only", "Billed by us only"
+
+
+class StatementRow(models.Model):
+    """One tenant and SKU of a month: what the vendor billed against what the frozen billing
+    holds (the mirror's quantity, the cost we expected, what we billed the reseller)."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="rows")
+    kind = models.CharField(max_length=12, choices=RowKind.choices)
+    tenant_external_id = models.CharField(max_length=200)
+    sku = models.CharField(max_length=120)
+    tenant = models.ForeignKey(
+        "customers.Tenant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    currency = models.CharField(max_length=3)
+    vendor_quantity = models.DecimalField(max_digits=18, decimal_places=4, null=True)
+    vendor_amount = amount_field(null=True)
+    mirror_quantity = models.DecimalField(max_digits=18, decimal_places=4, null=True)
+    expected_cost = amount_field(null=True, help_text="The frozen lines' cost.")
+    billed_amount = amount_field(null=True, help_text="The frozen lines' amount to resellers.")
+    quantity_difference = models.DecimalField(max_digits=18, decimal_places=4)
+    money_difference = amount_field(help_text="Vendor amount minus the expected cost.")
+    reason = models.TextField(blank=True, help_text="Why an accepted difference is accepted.")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["statement", "kind", "tenant_external_id", "sku"]
+        indexes = [models.Index(fields=["statement", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_external_id} {self.sku}: {self.kind}"

@@ -49,9 +49,36 @@ class PriceBook:
                 product_id__in=product_ids
             ).values_list("customer_id", "product_id", "addon", "unit_price")
         }
-        self.names = dict(
-            Customer.objects.filter(pk__in=set(customer_ids)).values_list("pk", "name")
-        )
+        self._on_days: dict[tuple, list[int | None]] = {}
+        self.seat_entries: list[PriceEntry] = []
+        # Names of the levels a price source can name: those with a markup or an override.
+        levels = set(customer_ids) | set(self.markups) | {c for c, _, _ in self.overrides}
+        self.names = dict(Customer.objects.filter(pk__in=levels).values_list("pk", "name"))
+
+    @property
+    def bills_usage(self) -> bool:
+        """Whether any price bills a usage metric (else a run need not read usage at all)."""
+        return any(e.basis == "per_unit" for entries in self.entries.values() for e in entries)
+
+    def entries_on_days(
+        self, product_id: int | None, addon: str, days: list[dt.date]
+    ) -> list[int | None]:
+        """The per-seat entry in effect on each day, as its index in ``seat_entries`` (worked
+        out once per product, add-on and month; a run walks every subscription's days)."""
+        key = (product_id, addon, days[0], len(days))
+        found = self._on_days.get(key)
+        if found is None:
+            found = []
+            for day in days:
+                entry = self.entry_on(product_id, addon, day)
+                if entry is None or entry.basis != "per_seat_month":
+                    found.append(None)
+                    continue
+                if entry not in self.seat_entries:
+                    self.seat_entries.append(entry)
+                found.append(self.seat_entries.index(entry))
+            self._on_days[key] = found
+        return found
 
     def entry_on(self, product_id: int | None, addon: str, day: dt.date) -> PriceEntry | None:
         for entry in self.entries.get((product_id or 0, addon), ()):

@@ -23,8 +23,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -40,32 +42,40 @@ from .pricing import PriceBook, chain
 
 @dataclass
 class RunPreview:
-    """What a close would freeze: the lines, and the subscriptions it could not bill."""
+    """What a close would freeze: the lines (kept for a dry run; a freeze writes them chunk by
+    chunk and keeps only the sums), and the subscriptions it could not bill."""
 
     connection: VendorConnection
     period: dt.date
     lines: list[BillingLine] = field(default_factory=list)
     unpriced: list[str] = field(default_factory=list)
     unlinked: list[str] = field(default_factory=list)
+    count: int = 0
+    sums: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
 
-    def totals(self) -> dict[str, dict[str, Decimal]]:
-        """Per currency: the sums of the lines' amount, cost and margin."""
-        sums: dict[str, dict[str, Decimal]] = {}
-        for line in self.lines:
-            s = sums.setdefault(
+    def add(self, lines: list[BillingLine], *, keep: bool = True) -> None:
+        for line in lines:
+            s = self.sums.setdefault(
                 line.currency, {"amount": Decimal(0), "cost": Decimal(0), "margin": Decimal(0)}
             )
             s["amount"] += line.amount
             s["cost"] += line.cost
             s["margin"] += line.margin
-        return sums
+            self.counts[line.currency] = self.counts.get(line.currency, 0) + 1
+        self.count += len(lines)
+        if keep:
+            self.lines.extend(lines)
+
+    def totals(self) -> dict[str, dict[str, Decimal]]:
+        """Per currency: the sums of the lines' amount, cost and margin."""
+        return {c: dict(t) for c, t in self.sums.items()}
 
     def total_rows(self) -> list[dict]:
         """The totals as the page's table reads them (a row per currency, with its lines)."""
-        counts: dict[str, int] = {}
-        for line in self.lines:
-            counts[line.currency] = counts.get(line.currency, 0) + 1
-        return [{"currency": c, "lines": counts[c], **t} for c, t in sorted(self.totals().items())]
+        return [
+            {"currency": c, "lines": self.counts[c], **t} for c, t in sorted(self.totals().items())
+        ]
 
 
 def month_days(period: dt.date) -> list[dt.date]:
@@ -78,9 +88,7 @@ def _local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def daily_states(
-    changes: list[SeatChange], starts: dt.date | None, days: list[dt.date]
-) -> list[SeatChange | None]:
+def daily_states(changes: Sequence, starts: dt.date | None, days: list[dt.date]) -> list:
     """The change in force at the end of each day of the month (None: nothing known yet)."""
     states: list[SeatChange | None] = []
     index, current = 0, None
@@ -96,8 +104,21 @@ def daily_states(
     return states
 
 
-def _billable(state: SeatChange | None) -> bool:
-    return state is not None and state.status == SubscriptionStatus.ACTIVE.value
+ACTIVE = SubscriptionStatus.ACTIVE.value
+
+
+class _Change(NamedTuple):
+    """A point of seat history as the run reads it (a tuple: a model instance per change costs
+    more than the whole day-by-day walk)."""
+
+    observed_at: dt.datetime
+    status: str
+    seats: int | None
+    addons: list[str]
+
+
+def _billable(state) -> bool:
+    return state is not None and state.status == ACTIVE
 
 
 def _reseller_of(path: str, kinds: dict[int, str]) -> int | None:
@@ -107,22 +128,21 @@ def _reseller_of(path: str, kinds: dict[int, str]) -> int | None:
 def _line(
     book: PriceBook,
     kinds: dict[int, str],
-    sub: Subscription,
+    sub: _Sub,
     entry: PriceEntry,
     quantity: Decimal,
     description: str,
 ) -> BillingLine:
-    customer = sub.tenant.customer
-    assert customer is not None
-    sell = book.sell_price(entry, customer.path)
+    assert sub.customer_id is not None
+    sell = book.sell_price(entry, sub.customer_path)
     cost = round_amount(quantity * entry.unit_cost)
     amount = round_amount(quantity * sell.unit_price)
     return BillingLine(
-        reseller_id=_reseller_of(customer.path, kinds),
-        customer=customer,
-        tenant=sub.tenant,
-        subscription=sub,
-        price=entry,
+        reseller_id=_reseller_of(sub.customer_path, kinds),
+        customer_id=sub.customer_id,
+        tenant_id=sub.tenant_id,
+        subscription_id=sub.pk,
+        price_id=entry.pk,
         addon=entry.addon,
         basis=entry.basis,
         description=description[:300],
@@ -137,78 +157,126 @@ def _line(
     )
 
 
+#: Subscriptions per chunk: memory stays flat and queries grow with chunks, not lines.
+CHUNK = 2000
+
+
+class _Sub(NamedTuple):
+    """What a line needs of a subscription, its tenant and customer (a tuple, not three model
+    instances with their raw payloads)."""
+
+    pk: int
+    tenant_id: int
+    tenant_name: str
+    customer_id: int | None
+    customer_path: str
+    product_id: int | None
+    product_name: str
+    product_code: str
+    starts: dt.date | None
+
+
+SUBSCRIPTION_FIELDS = (
+    "pk", "tenant_id", "tenant__name", "tenant__customer_id", "tenant__customer__path",
+    "product_id", "product_name", "product_code", "starts",
+)  # fmt: skip
+
+
 def billing_preview(connection: VendorConnection, period: dt.date) -> RunPreview:
-    """Every line the month would bill, unsaved."""
-    period = month_start(period)
+    """Every line the month would bill, unsaved (the dry run)."""
+    preview = RunPreview(connection=connection, period=month_start(period))
+    for lines in billing_chunks(preview):
+        preview.add(lines)
+    return preview
+
+
+def billing_chunks(preview: RunPreview) -> Iterator[list[BillingLine]]:
+    """The month's lines a chunk of subscriptions at a time, in the page's order (customer,
+    tenant); what it cannot bill is noted on ``preview``."""
+    connection, period = preview.connection, preview.period
     days = month_days(period)
     end = timezone.make_aware(dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time()))
-    preview = RunPreview(connection=connection, period=period)
-
-    subscriptions = list(
+    ids = list(
         Subscription.objects.filter(tenant__connection=connection)
-        .select_related("tenant", "tenant__customer", "product")
         .order_by("tenant__customer__name", "tenant__name", "pk")
+        .values_list("pk", flat=True)
     )
-    history: dict[int, list[SeatChange]] = defaultdict(list)
-    for change in SeatChange.objects.filter(
-        subscription__tenant__connection=connection, observed_at__lt=end
-    ).order_by("subscription_id", "observed_at", "pk"):
-        history[change.subscription_id].append(change)
-    paths = {s.tenant.customer.path for s in subscriptions if s.tenant.customer}
-    ids = {c for path in paths for c in chain(path)}
-    kinds = dict(Customer.objects.filter(pk__in=ids).values_list("pk", "kind"))
-    book = PriceBook(connection.pk, ids)
-    usage = defaultdict(list)
-    for record in UsageRecord.objects.filter(tenant__connection=connection, period=period):
-        usage[record.subscription_id].append(record)
-
+    kinds = dict.fromkeys(
+        Customer.objects.filter(kind=CustomerKind.RESELLER).values_list("pk", flat=True),
+        CustomerKind.RESELLER,
+    )
+    book = PriceBook(connection.pk)
     flat_billed: set[tuple[int, int]] = set()
-    for sub in subscriptions:
-        tenant, customer = sub.tenant, sub.tenant.customer
-        states = daily_states(history.get(sub.pk, []), sub.starts, days)
-        active = [s for s in states if _billable(s)]
-        if not active and not usage.get(sub.pk):
-            continue
-        label = f"{tenant.name}: {sub.product_name or sub.product_code}"
-        if customer is None:
-            preview.unlinked.append(label)
-            continue
-        priced = False
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        found = Subscription.objects.filter(pk__in=chunk).values_list(*SUBSCRIPTION_FIELDS)
+        by_pk = {row[0]: _Sub(*row) for row in found}
+        history: dict[int, list[_Change]] = defaultdict(list)
+        for pk, *change in (
+            SeatChange.objects.filter(subscription_id__in=chunk, observed_at__lt=end)
+            .order_by("subscription_id", "observed_at", "pk")
+            .values_list("subscription_id", "observed_at", "status", "seats", "addons")
+        ):
+            history[pk].append(_Change(*change))
+        usage = defaultdict(list)
+        if book.bills_usage:
+            for record in UsageRecord.objects.filter(subscription_id__in=chunk, period=period).only(
+                "subscription_id", "metric", "quantity"
+            ):
+                usage[record.subscription_id].append(record)
+        lines: list[BillingLine] = []
+        for pk in chunk:
+            sub = by_pk.get(pk)
+            if sub is not None:
+                _bill(
+                    preview, book, kinds, sub, days, history.get(pk, []), usage, flat_billed, lines
+                )
+        yield lines
+    yield corrections(connection, period)
 
-        for addon in ["", *book.addons_priced(sub.product_id)]:
-            seat_days: dict[int, int] = defaultdict(int)
-            entries: dict[int, PriceEntry] = {}
-            for day, state in zip(days, states, strict=True):
-                if state is None or not _billable(state) or (addon and addon not in state.addons):
-                    continue
-                entry = book.entry_on(sub.product_id, addon, day)
-                if entry is None or entry.basis != Basis.PER_SEAT_MONTH:
-                    continue
-                entries[entry.pk] = entry
-                seat_days[entry.pk] += state.seats or 0
-            for pk, total in seat_days.items():
-                priced = True
-                quantity = round_quantity(Decimal(total) / len(days))
-                what = f"{label}{' + ' + addon if addon else ''}, {total} seat-days"
-                preview.lines.append(_line(book, kinds, sub, entries[pk], quantity, what))
 
-        entry = book.entry_on(sub.product_id, "", period)
-        if entry is not None and entry.basis == Basis.PER_UNIT:
-            for record in usage.get(sub.pk, []):
-                if record.metric == entry.metric:
-                    priced = True
-                    preview.lines.append(
-                        _line(book, kinds, sub, entry, record.quantity, f"{label}, {record.metric}")
-                    )
-        if entry is not None and entry.basis == Basis.FLAT_PER_TENANT and active:
+def _bill(preview, book, kinds, sub, days, changes, usage, flat_billed, lines) -> None:
+    """One subscription's lines of the month (seat-days per price, usage, flat)."""
+    period = preview.period
+    states = daily_states(changes, sub.starts, days)
+    active = [s for s in states if _billable(s)]
+    if not active and not usage.get(sub.pk):
+        return
+    label = f"{sub.tenant_name}: {sub.product_name or sub.product_code}"
+    if sub.customer_id is None:
+        preview.unlinked.append(label)
+        return
+    priced = False
+
+    for addon in ["", *book.addons_priced(sub.product_id)]:
+        seat_days: dict[int, int] = defaultdict(int)
+        on_days = book.entries_on_days(sub.product_id, addon, days)
+        for entry, state in zip(on_days, states, strict=True):
+            if state is None or state.status != ACTIVE or (addon and addon not in state.addons):
+                continue
+            if entry is not None:
+                seat_days[entry] += state.seats or 0
+        for index, total in seat_days.items():
             priced = True
-            if (tenant.pk, entry.pk) not in flat_billed:
-                flat_billed.add((tenant.pk, entry.pk))
-                preview.lines.append(_line(book, kinds, sub, entry, Decimal(1), f"{label}, flat"))
-        if not priced and active:
-            preview.unpriced.append(label)
-    preview.lines.extend(corrections(connection, period))
-    return preview
+            quantity = round_quantity(Decimal(total) / len(days))
+            what = f"{label}{' + ' + addon if addon else ''}, {total} seat-days"
+            lines.append(_line(book, kinds, sub, book.seat_entries[index], quantity, what))
+
+    entry = book.entry_on(sub.product_id, "", period)
+    if entry is not None and entry.basis == Basis.PER_UNIT:
+        for record in usage.get(sub.pk, []):
+            if record.metric == entry.metric:
+                priced = True
+                lines.append(
+                    _line(book, kinds, sub, entry, record.quantity, f"{label}, {record.metric}")
+                )
+    if entry is not None and entry.basis == Basis.FLAT_PER_TENANT and active:
+        priced = True
+        if (sub.tenant_id, entry.pk) not in flat_billed:
+            flat_billed.add((sub.tenant_id, entry.pk))
+            lines.append(_line(book, kinds, sub, entry, Decimal(1), f"{label}, flat"))
+    if not priced and active:
+        preview.unpriced.append(label)
 
 
 def corrections(connection: VendorConnection, period: dt.date) -> list[BillingLine]:

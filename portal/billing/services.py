@@ -21,8 +21,9 @@ from portal.usage.models import MonthClose
 from portal.usage.services import usage_month_close, usage_month_reopen
 from vendors.types import month_start
 
+from .bulk import insert
 from .models import BillingLine, BillingRun, PriceEntry, PriceOverride, ResellerMarkup, RunState
-from .runs import billing_preview
+from .runs import RunPreview, billing_chunks
 
 PRICE_FIELDS = (
     "addon",
@@ -207,13 +208,15 @@ def billing_run_freeze(
     *, connection: VendorConnection, period: dt.date, actor, source: str = Source.SYSTEM
 ) -> BillingRun:
     """Store the month's lines as they are now; called inside the close's transaction."""
-    preview = billing_preview(connection, period)
+    preview = RunPreview(connection=connection, period=month_start(period))
     run = BillingRun.objects.create(
         connection=connection, period=preview.period, frozen_at=timezone.now(), frozen_by=actor
     )
-    for line in preview.lines:
-        line.run = run
-    BillingLine.objects.bulk_create(preview.lines, batch_size=1000)
+    for lines in billing_chunks(preview):  # written chunk by chunk: memory stays flat
+        for line in lines:
+            line.run = run
+        insert(lines, BillingLine)
+        preview.add(lines, keep=False)
     totals = {c: {k: str(v) for k, v in t.items()} for c, t in preview.totals().items()}
     audit_record(
         action="billing.frozen",
@@ -223,7 +226,7 @@ def billing_run_freeze(
         detail={
             "connection": connection.pk,
             "period": f"{preview.period:%Y-%m}",
-            "lines": len(preview.lines),
+            "lines": preview.count,
             "totals": totals,
             "unpriced": len(preview.unpriced),
             "unlinked": len(preview.unlinked),

@@ -3,6 +3,7 @@ staff, on a month not yet closed) the dry run of what closing it would freeze.""
 
 from __future__ import annotations
 
+from django.db.models import prefetch_related_objects
 from django.http import (
     FileResponse,
     Http404,
@@ -49,6 +50,7 @@ def billing_month(request: HttpRequest) -> HttpResponse:
         "connection": chosen,
         "run": None,
         "preview": None,
+        "sees_cost": sees_cost,
     }
     if chosen is not None:
         run = selectors.frozen_run(chosen, period)
@@ -64,9 +66,12 @@ def billing_month(request: HttpRequest) -> HttpResponse:
             )
         elif sees_cost:
             preview = billing_preview(chosen, period)
+            shown = preview.lines[:PREVIEW_SHOWN]
+            prefetch_related_objects(shown, "customer", "reseller")  # a query each, not a line
             context.update(
                 preview=preview,
-                lines=LineTable(preview.lines[: PAGE_SIZE * 4], request=request, sees_cost=True),
+                preview_shown=PREVIEW_SHOWN,
+                lines=LineTable(shown, request=request, sees_cost=True),
                 totals=TotalTable(preview.total_rows(), request=request, sees_cost=True),
             )
     return render(request, "billing/month.html", context)

@@ -77,6 +77,9 @@ def every_model(django_user_model):
         read_at=timezone.now(),
     )
     factories.BillingLineFactory(price__product__connection=connection_, tenant=tenant)
+    statement = factories.StatementFactory(connection=connection_)
+    factories.StatementRowFactory(statement=statement, tenant=tenant)
+    factories.StatementMappingFactory(connection=connection_)
     factories.ResellerMarkupFactory()
     factories.PriceOverrideFactory()
     _notice_rows(factories.ProfileFactory().user)

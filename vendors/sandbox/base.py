@@ -74,6 +74,14 @@ class VendorSandbox:
         """The whole state as JSON-able data, for tests comparing the mirror field by field."""
         raise NotImplementedError
 
+    def statement_seats(self) -> list[tuple[str, str, int]]:
+        """(tenant external id, SKU, seats) the monthly statement bills (``statements.py``);
+        the default reads the common snapshot shape, a vendor with another overrides it."""
+        from .statements import active_seats
+
+        with self.lock:
+            return active_seats(self.snapshot())
+
     def credential_id(self, request: Request) -> str:
         """Who is calling, for per-credential rate limits (before auth is checked)."""
         return request.headers.get("Authorization", "") or request.remote_addr or ""

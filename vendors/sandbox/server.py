@@ -26,6 +26,7 @@ from vendors.registry import SANDBOXES
 from .base import VendorSandbox
 from .faults import FaultConfig, FaultInjector
 from .journal import Journal, JournalEntry
+from .statements import StatementConfig, statement_csv
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -46,6 +47,10 @@ control API (JSON; never part of a vendor's contract):
                                            portal's back, M one of:
                                            {", ".join(MUTATIONS)}
   GET    /_control/V/state                 the vendor's whole state as JSON
+  GET    /_control/V/statement?period=YYYY-MM  the vendor's monthly statement as CSV
+  GET|PUT|DELETE /_control/statements/V    read, set ({{"wrong_lines": 3, "unit_price": "2.50",
+                                           "currency": "EUR"}}) or clear the statement's settings;
+                                           GET also says which lines were made wrong last
 See docs/sandbox.md."""
 
 
@@ -78,6 +83,7 @@ class SandboxServer:
         self.rate_overrides: dict[str, float | None] = {}
         self.journal = Journal()
         self.faults = {key: FaultInjector() for key in self.vendor_keys}
+        self.statements = {key: StatementConfig() for key in self.vendor_keys}
         self.sandboxes: dict[str, VendorSandbox] = {}
         self._windows: dict[tuple[str, str], deque[float]] = defaultdict(deque)
         self._days: dict[tuple[str, str, str], int] = defaultdict(int)
@@ -101,6 +107,7 @@ class SandboxServer:
             sandbox.base_url = self.vendor_url(key) if self.url else ""
             self.sandboxes[key] = sandbox
             self.faults[key].configure(FaultConfig())
+            self.statements[key] = StatementConfig()
             self.rate_overrides.pop(key, None)
         with self._rl_lock:
             self._windows.clear()
@@ -279,6 +286,19 @@ class SandboxServer:
                     self.set_variant(parts[1])
                 sandbox = self.sandboxes[parts[1]]
                 return ok({"variant": sandbox.variant, "readings": sandbox.variants})
+            if parts[0] == "statements" and len(parts) == 2 and parts[1] in self.statements:
+                if request.method in ("PUT", "POST"):
+                    body = json.loads(request.get_data() or b"{}")
+                    self.statements[parts[1]] = StatementConfig.from_dict(body)
+                elif request.method == "DELETE":
+                    self.statements[parts[1]] = StatementConfig()
+                return ok(self.statements[parts[1]].as_dict())
+            if len(parts) == 2 and parts[0] in self.sandboxes and parts[1] == "statement":
+                month = request.args.get("period", "")
+                dt.date.fromisoformat(f"{month}-01")  # YYYY-MM, else a 400
+                seats = self.sandboxes[parts[0]].statement_seats()
+                text = statement_csv(seats, month, self.statements[parts[0]])
+                return Response(text, 200, mimetype="text/csv")
             if parts[0] == "reset" and request.method == "POST":
                 body = json.loads(request.get_data() or b"{}")
                 self.reset(body.get("vendors"), body.get("seed_tenants"))
@@ -301,7 +321,7 @@ class SandboxServer:
                 sandbox = self.sandboxes[parts[0]]
                 with sandbox.lock:
                     return ok(sandbox.snapshot())
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, ArithmeticError) as exc:
             return ok({"error": str(exc)}, 400)
         return ok({"error": f"unknown control path {path!r}"}, 404)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from portal.billing.models import BillingLine
+from portal.billing.models import BillingLine, Statement, StatementRow
 from portal.billing.selectors import sees_cost
+from portal.catalog.models import VendorConnection
 
 from .base import ModelSerializer
 
@@ -72,3 +73,40 @@ class BillingLineSerializer(ModelSerializer):
         if not sees_cost(self.context["request"].user):
             data.update(dict.fromkeys(STAFF_ONLY))
         return data
+
+
+class StatementSerializer(ModelSerializer):
+    """A vendor statement of one month and its reconciliation state (distributor staff only)."""
+
+    class Meta:
+        model = Statement
+        fields = ["id", "connection", "period", "state", "lines", "filename", "updated_at"]
+
+
+class StatementUploadSerializer(serializers.Serializer):
+    connection = serializers.PrimaryKeyRelatedField(queryset=VendorConnection.objects.all())
+    period = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="The month billed, YYYY-MM.")
+    file = serializers.FileField(help_text="The statement CSV, columns as the saved mapping.")
+
+
+class StatementRowSerializer(ModelSerializer):
+    class Meta:
+        model = StatementRow
+        fields = [
+            "id",
+            "kind",
+            "tenant_external_id",
+            "sku",
+            "tenant",
+            "customer",
+            "currency",
+            "vendor_quantity",
+            "vendor_amount",
+            "mirror_quantity",
+            "expected_cost",
+            "billed_amount",
+            "quantity_difference",
+            "money_difference",
+            "reason",
+            "accepted_at",
+        ]

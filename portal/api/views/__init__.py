@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .audit import AuditEventViewSet
 from .base import ReadOnly, not_found
-from .billing import BillingLineViewSet
+from .billing import BillingLineViewSet, StatementViewSet
 from .connections import ConnectionViewSet, ProductViewSet
 from .customers import CustomerViewSet, SubscriptionViewSet, TenantViewSet
 from .operations import OperationBatchViewSet, OperationViewSet
@@ -27,6 +27,7 @@ __all__ = [
     "OperationViewSet",
     "ProductViewSet",
     "ReadOnly",
+    "StatementViewSet",
     "SubscriptionViewSet",
     "SyncRunViewSet",
     "TenantViewSet",

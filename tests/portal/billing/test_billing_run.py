@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.billing import models as billing_models
@@ -395,3 +396,26 @@ def test_freezing_a_months_billing_announces_it_to_webhook_subscribers(
     assert delivery.payload["totals"] == {
         "EUR": {"amount": "60.00", "cost": "90.00", "margin": "-30.00"}
     }
+
+
+def _priced_subscriptions(count: int, entry):
+    reseller = ResellerFactory()
+    for _ in range(count):
+        tenant = TenantFactory(
+            connection=entry.product.connection, customer=CustomerFactory(parent=reseller)
+        )
+        sub = SubscriptionFactory(tenant=tenant, product=entry.product, seats=5)
+        SeatChangeFactory(subscription=sub, observed_at=at(1, 0, month=10))
+
+
+def test_a_runs_queries_grow_with_chunks_not_lines():
+    """Ten times the subscriptions in one chunk: the same number of queries."""
+    entry = PriceEntryFactory()
+    _priced_subscriptions(3, entry)
+    with CaptureQueriesContext(connection) as few:
+        assert len(billing_preview(entry.product.connection, NOVEMBER).lines) == 3
+    _priced_subscriptions(27, entry)
+    with CaptureQueriesContext(connection) as many:
+        assert len(billing_preview(entry.product.connection, NOVEMBER).lines) == 30
+
+    assert len(many.captured_queries) == len(few.captured_queries)

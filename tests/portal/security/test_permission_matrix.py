@@ -80,6 +80,12 @@ GLOBAL = {
     "api:webhooksubscription-send-test": "webhook_subscription",
     "api:webhookdelivery-detail": "webhook_delivery",
     "api:webhookdelivery-redeliver": "webhook_delivery",
+    "billing:price-edit": "price_entry",
+    "billing:statement": "statement",
+    "billing:statement-accept": "statement_row",
+    "billing:statement-mapping": "connection",
+    "api:statement-detail": "statement",
+    "api:statement-rows": "statement",
     "accounts:detail": "member",
     "accounts:deactivate": "member",
     "accounts:activate": "member",
@@ -90,7 +96,7 @@ GLOBAL = {
     "notifications:read": "notice",
 }
 #: Unscoped rows a scoped user must not reach either (distributor-only).
-DISTRIBUTOR_ONLY = {"unmatched"}
+DISTRIBUTOR_ONLY = {"unmatched", "statement", "statement_row"}
 EXTRA_KWARGS = {
     "kind": {
         "web:customer-bulk": "suspend",
@@ -238,6 +244,9 @@ def world():
         "connection": connection,
         "sync_run": factories.SyncRunFactory(connection=connection),
         "product": factories.ProductFactory(connection=connection),
+        "price_entry": factories.PriceEntryFactory(product__connection=connection),
+        "statement": (statement := factories.StatementFactory(connection=connection)),
+        "statement_row": factories.StatementRowFactory(statement=statement),
         "unmatched": factories.TenantFactory(connection=connection, customer=None),
         "member": member,
         "member_token": token,
@@ -402,6 +411,7 @@ def test_a_scoped_user_never_sees_cost_or_margin_by_page_api_or_export(world):
     door a scoped user has must show neither A's cost nor anything of B."""
     a, b = world["A"]["billing_line"], world["B"]["billing_line"]
     type(a).objects.filter(pk=a.pk).update(cost="11.11", margin="28.89", unit_cost="1.1110")
+    type(a.price).objects.filter(pk=a.price_id).update(unit_cost="1.1110")
     type(b).objects.filter(pk=b.pk).update(amount="77.77")
     a.refresh_from_db()
     client = clients(world)["scoped"]
@@ -410,6 +420,11 @@ def test_a_scoped_user_never_sees_cost_or_margin_by_page_api_or_export(world):
         "export": b"".join(client.get("/billing/export.csv").streaming_content).decode(),
         "api": client.get("/api/v1/billing-lines/").content.decode(),
         "api detail": client.get(f"/api/v1/billing-lines/{a.pk}/").content.decode(),
+        "price book": client.get("/billing/prices/").content.decode(),
+        "price export": client.get("/billing/prices/export.csv").content.decode(),
+        "margin report": client.get("/billing/margins/").content.decode(),
+        "statements": client.get("/billing/statements/").content.decode(),
+        "statements api": client.get("/api/v1/statements/").content.decode(),
     }
     leaks = [
         f"{door}: {figure}"
@@ -421,3 +436,10 @@ def test_a_scoped_user_never_sees_cost_or_margin_by_page_api_or_export(world):
     assert str(a.amount) in doors["page"] and str(a.amount) in doors["export"]
     staff = clients(world)["admin"].get("/billing/").content.decode()
     assert "11.11" in staff and "77.77" in staff  # the figures are there to leak
+    staff_doors = {
+        url: clients(world)["admin"].get(url)
+        for url in ("/billing/prices/", "/billing/prices/export.csv", "/billing/margins/")
+    }
+    assert "1.1110" in staff_doors["/billing/prices/"].content.decode()
+    assert b"1.1110" in b"".join(staff_doors["/billing/prices/export.csv"].streaming_content)
+    assert "28.89" in staff_doors["/billing/margins/"].content.decode()
