@@ -24,7 +24,7 @@ def insert(objs: Iterable[models.Model], model: type[models.Model]) -> int:
     # Names come from the model and are quoted; every value is a bound parameter.
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
+        ", ".join(quote(f.column or f.attname) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
     names = [f.attname for f in fields]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -25,7 +26,7 @@ from .services import price_entry_save
 from .tables import ImportErrorTable, PriceTable
 
 
-def _entries(request: HttpRequest) -> tuple[PriceEntryFilterSet, object]:
+def _entries(request: HttpRequest) -> tuple[PriceEntryFilterSet, QuerySet[PriceEntry]]:
     queryset = PriceEntry.objects.select_related("product__connection").order_by(
         "product__connection__name", "product__code", "addon", "effective_from"
     )

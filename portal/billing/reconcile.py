@@ -191,7 +191,7 @@ def _billed(run: BillingRun | None) -> dict[Key, dict[str, Any]]:
             for name in ("quantity", "cost", "amount"):
                 billed[key][name] += row[name]
         else:
-            billed[key] = row
+            billed[key] = dict(row)
     return billed
 
 

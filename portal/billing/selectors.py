@@ -92,13 +92,14 @@ def bars(rows: list[dict[str, Any]], label: str, value: str = "margin") -> list[
 def margin_rows(lines: QuerySet[BillingLine]) -> list[dict[str, Any]]:
     """Frozen lines summed per vendor, reseller, month and currency (distributor staff only)."""
     frozen = lines.filter(run__state=RunState.FROZEN)
-    return list(
+    rows = (
         frozen.values(
             "run__connection__vendor", "run__period", "reseller_id", "reseller__name", "currency"
         )
         .annotate(lines=Count("pk"), amount=Sum("amount"), cost=Sum("cost"), margin=Sum("margin"))
         .order_by("-run__period", "run__connection__vendor", "reseller__name", "currency")
     )
+    return [dict(row) for row in rows]
 
 
 def statement_summary(statement) -> list[dict[str, Any]]:

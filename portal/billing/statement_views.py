@@ -31,7 +31,7 @@ from .reconcile import (
 from .tables import StatementRowTable, StatementSummaryTable, StatementTable
 
 #: The detail page's views of the rows: differences and unmatched first (the work to do).
-SHOWS = {
+SHOWS: dict[str, list[str]] = {
     "open": [RowKind.DIFFERENCE, RowKind.VENDOR_ONLY, RowKind.MIRROR_ONLY],
     "matched": [RowKind.MATCHED],
     "all": list(RowKind.values),

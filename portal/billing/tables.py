@@ -96,7 +96,7 @@ class MarginTable(Table):
     attrs = {"id": "margins"}
     empty_text = "No frozen billing in these months."
 
-    period = Column("Month", "run__period", cell=Date("Y-m"))
+    month = Column("Month", "run__period", cell=Date("Y-m"))
     vendor = Column("Vendor", "run__connection__vendor")
     reseller = Column("Reseller", "reseller__name", empty="(direct)")
     lines = Column("Lines", css="num")
@@ -113,7 +113,7 @@ class StatementTable(Table):
     attrs = {"id": "statements"}
     empty_text = "No statement uploaded yet."
 
-    period = Column("Month", cell=Link("billing:statement", text="{:%Y-%m}"))
+    month = Column("Month", "period", cell=Link("billing:statement", text="{:%Y-%m}"))
     connection = Column("Connection", "connection.name")
     state = Column("State", cell=Badge())
     lines = Column("Lines", css="num")
@@ -157,7 +157,7 @@ class StatementSummaryTable(Table):
     attrs = {"id": "statement-summary"}
 
     kind = Column("Rows", cell=Choice(RowKind.choices))
-    rows = Column("Count", css="num")
+    count = Column("Count", "rows", css="num")
     vendor_amount = Column("Vendor amount", cell=Number(2), css="num")
     expected_cost = Column("Our cost", cell=Number(2), css="num")
     billed_amount = Column("Billed to resellers", cell=Number(2), css="num")

@@ -68,7 +68,9 @@ def active_seats(snapshot: dict[str, Any]) -> list[tuple[str, str, int]]:
 def statement_csv(seats: list[tuple[str, str, int]], month: str, config: StatementConfig) -> str:
     """The statement for ``month`` (YYYY-MM), with ``config.wrong_lines`` wrong lines."""
     price = config.unit_price
-    lines = [[month, tenant, sku, Decimal(qty), price] for tenant, sku, qty in seats]
+    lines: list[list[Any]] = [
+        [month, tenant, sku, Decimal(qty), price] for tenant, sku, qty in seats
+    ]
     wrong: list[dict[str, str]] = []
     extra: list[list[Any]] = []
     for index in range(min(config.wrong_lines, len(lines))):
