@@ -30,12 +30,16 @@ from portal.customers.totals import connection_totals_refresh
 from portal.events.outbound import emit
 from portal.sync.adapters import connection_adapter
 from portal.sync.mirror import MirrorCounts, apply_tenants, mark_missing
+from vendors.base import VendorAdapter
 from vendors.errors import VendorAuthError, VendorError
+from vendors.http import CallRecord, HttpVendorAdapter
+from vendors.ratelimit import detail_concurrency
 from vendors.types import VendorProduct
 
-from .call_stats import flush_call_stats
+from .call_stats import flush_call_stats, record_call
 from .details import DetailStore, detail_memo_load
 from .models import SyncRun, SyncRunStatus, SyncScope
+from .quota import QuotaPlan, QuotaReserveReached, deferred_until, quota_plan, run_deferred
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +113,7 @@ def sync_heartbeat(claim: Claim, run: SyncRun) -> None:
     )
     SyncRun.objects.filter(pk=run.pk).update(
         heartbeat_at=now,
+        calls=run.calls,
         pages_done=run.pages_done,
         items_seen=run.items_seen,
         created_count=run.created_count,
@@ -183,10 +188,73 @@ def products_apply(connection: VendorConnection, products: list[VendorProduct]) 
     return counts
 
 
+class CallCounter:
+    """Counts a run's vendor calls (any thread) and, under a daily quota, stops the run before
+    it eats into the reserve kept for staff operations."""
+
+    def __init__(self, connection: VendorConnection, run: SyncRun, plan: QuotaPlan) -> None:
+        self.connection_id = connection.pk
+        self.run = run
+        self.plan = plan
+        self.adapter: HttpVendorAdapter | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, record: CallRecord) -> None:
+        record_call(self.connection_id, record)
+        with self._lock:
+            self.run.calls += 1
+        if self.plan.per_day is None or self.adapter is None:
+            return
+        left = self.adapter.remaining_daily_calls()
+        if left is not None and left <= self.plan.reserve:
+            raise QuotaReserveReached(
+                f"{left} calls left today: the last {self.plan.reserve} are kept for staff "
+                "operations"
+            )
+
+
+def counted_adapter(
+    connection: VendorConnection, run: SyncRun, scope: str
+) -> tuple[VendorAdapter, CallCounter]:
+    """The run's adapter, its calls counted on ``counter.run.calls``, and its quota plan
+    (``counter.plan``)."""
+    counter = CallCounter(connection, run, QuotaPlan(None, None, 0, 0))
+    adapter = connection_adapter(connection, on_call=counter)
+    assert isinstance(adapter, HttpVendorAdapter)
+    counter.plan = quota_plan(connection, adapter.remaining_daily_calls(), scope)
+    counter.adapter = adapter
+    adapter.detail_workers = detail_concurrency(
+        adapter.rate_limit, settings.SYNC_DETAIL_CONCURRENCY
+    )
+    return adapter, counter
+
+
+def run_stopped_for_quota(run: SyncRun, claim: Claim, exc: QuotaReserveReached) -> None:
+    """A run that reached the reserve: partial (nothing marked missing), resumed after reset."""
+    run.status = SyncRunStatus.PARTIAL if run.pages_done else SyncRunStatus.DEFERRED
+    run.deferred_until = deferred_until(run.connection)
+    run.error = (
+        f"Stopped after {run.pages_done} pages to keep the daily quota's reserve ({exc}); "
+        f"runs again at {run.deferred_until:%Y-%m-%d %H:%M} UTC, after the quota resets."
+    )[:2000]
+    run.finished_at = timezone.now()
+    run.save()
+    status = SyncStatus.PARTIAL if run.pages_done else SyncStatus.OK
+    sync_release(claim, status=status, error=run.error, success=False)
+
+
 def connection_sync(
     connection: VendorConnection, *, triggered_by: str = "", progress: Progress | None = None
 ) -> SyncRun:
-    """Pull catalog, tenants and subscriptions; raise SyncAlreadyRunning when one is under way."""
+    """Pull catalog, tenants and subscriptions; raise SyncAlreadyRunning when one is under way.
+
+    Under a daily quota, a sync whose estimated calls do not fit above the reserve kept for
+    staff operations is not started: it is recorded as deferred (portal.sync.quota)."""
+    adapter, counter = counted_adapter(connection, SyncRun(connection=connection), SyncScope.FULL)
+    if not counter.plan.fits:
+        return run_deferred(
+            connection, counter.plan, scope=SyncScope.FULL, triggered_by=triggered_by
+        )
     claim = sync_claim(connection)
     run = SyncRun.objects.create(
         connection=connection,
@@ -196,11 +264,11 @@ def connection_sync(
         heartbeat_at=timezone.now(),
         triggered_by=triggered_by[:100],
     )
+    counter.run = run
     seen: set[str] = set()
     rows_written = 0
     try:
         with claim_heartbeat(claim):
-            adapter = connection_adapter(connection)
             # Details are read only for new or changed list rows and the due refresh share.
             adapter.detail_memo = memo = detail_memo_load(connection)
             details = DetailStore(connection, memo)
@@ -222,6 +290,11 @@ def connection_sync(
                 sync_heartbeat(claim, run)
                 if progress:
                     progress(run)
+    except QuotaReserveReached as exc:
+        if run.pages_done:
+            connection_totals_refresh(connection_id=connection.pk)  # the pages it did apply
+        run_stopped_for_quota(run, claim, exc)
+        return run
     except VendorAuthError as exc:
         _finish(run, claim, SyncRunStatus.FAILED, f"Credentials rejected: {exc}", exc)
         VendorConnection.objects.filter(pk=connection.pk).update(sync_status=SyncStatus.AUTH_FAILED)
