@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -22,7 +23,7 @@ from django.utils import timezone
 from portal.catalog.models import VendorConnection
 from portal.customers.models import Tenant
 from vendors.http import HttpVendorAdapter
-from vendors.ratelimit import RateLimit
+from vendors.ratelimit import RateLimit, RateLimiter
 from vendors.registry import get_adapter_class
 
 from .models import SyncRun, SyncRunStatus, SyncScope
@@ -30,6 +31,25 @@ from .models import SyncRun, SyncRunStatus, SyncScope
 
 class QuotaReserveReached(Exception):
     """Raised mid-run when the next call would eat into the reserve kept for operations."""
+
+
+class ReserveKeepingLimiter:
+    """The connection's shared limiter, refusing a run's next call once only the reserve is
+    left today (checked before each call, so the reserve is kept to the call)."""
+
+    def __init__(self, inner: RateLimiter, reserve: int) -> None:
+        self.inner = inner
+        self.reserve = reserve
+
+    def acquire(self, key: str, limit: RateLimit, **kwargs: Any) -> None:
+        if limit.per_day is not None:
+            left = self.inner.remaining_today(key, limit)
+            if left is not None and left <= self.reserve:
+                raise QuotaReserveReached(f"{left} calls left today are kept for staff operations")
+        self.inner.acquire(key, limit, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
 @dataclass(frozen=True)
@@ -157,3 +177,53 @@ def last_deferral(connection: VendorConnection) -> SyncRun | None:
         connection=connection, scope=run.scope, created_at__gt=run.created_at
     ).exclude(status=SyncRunStatus.DEFERRED)
     return None if later.exists() else run
+
+
+@dataclass(frozen=True)
+class CallBudget:
+    """What the connection page says about vendor calls: per sync, left today, time at rate."""
+
+    calls_last_sync: int | None
+    calls_last_usage: int | None
+    per_second: float | None
+    per_day: int | None
+    calls_left_today: int | None
+    reserve: int
+    full_pull_calls: int
+    deferred: SyncRun | None
+
+    @property
+    def full_pull_seconds(self) -> float | None:
+        """A full pull at the vendor's rate (None where no rate is documented)."""
+        if not self.per_second:
+            return None
+        return self.full_pull_calls / self.per_second
+
+
+def connection_call_budget(
+    connection: VendorConnection, *, calls_left_today: int | None
+) -> CallBudget:
+    """The figures for the connection page; ``calls_left_today`` comes from the rate limiter."""
+    limit = vendor_rate(connection)
+
+    def last_calls(scope: str) -> int | None:
+        return (
+            SyncRun.objects.filter(connection=connection, scope=scope, calls__gt=0)
+            .exclude(status=SyncRunStatus.DEFERRED)
+            .order_by("-created_at")
+            .values_list("calls", flat=True)
+            .first()
+        )
+
+    tenants = Tenant.objects.filter(connection=connection).count()
+    full = get_adapter_class(connection.vendor).estimated_calls(tenants)
+    return CallBudget(
+        calls_last_sync=last_calls(SyncScope.FULL),
+        calls_last_usage=last_calls(SyncScope.USAGE),
+        per_second=limit.per_second,
+        per_day=limit.per_day,
+        calls_left_today=calls_left_today,
+        reserve=quota_reserve(limit),
+        full_pull_calls=full,
+        deferred=last_deferral(connection),
+    )

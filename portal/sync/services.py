@@ -39,7 +39,14 @@ from vendors.types import VendorProduct
 from .call_stats import flush_call_stats, record_call
 from .details import DetailStore, detail_memo_load
 from .models import SyncRun, SyncRunStatus, SyncScope
-from .quota import QuotaPlan, QuotaReserveReached, deferred_until, quota_plan, run_deferred
+from .quota import (
+    QuotaPlan,
+    QuotaReserveReached,
+    ReserveKeepingLimiter,
+    deferred_until,
+    quota_plan,
+    run_deferred,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -189,28 +196,18 @@ def products_apply(connection: VendorConnection, products: list[VendorProduct]) 
 
 
 class CallCounter:
-    """Counts a run's vendor calls (any thread) and, under a daily quota, stops the run before
-    it eats into the reserve kept for staff operations."""
+    """Counts a run's vendor calls (from any thread) on ``run.calls``, besides the health stats."""
 
-    def __init__(self, connection: VendorConnection, run: SyncRun, plan: QuotaPlan) -> None:
+    def __init__(self, connection: VendorConnection, run: SyncRun) -> None:
         self.connection_id = connection.pk
         self.run = run
-        self.plan = plan
-        self.adapter: HttpVendorAdapter | None = None
+        self.plan = QuotaPlan(None, None, 0, 0)
         self._lock = threading.Lock()
 
     def __call__(self, record: CallRecord) -> None:
         record_call(self.connection_id, record)
         with self._lock:
             self.run.calls += 1
-        if self.plan.per_day is None or self.adapter is None:
-            return
-        left = self.adapter.remaining_daily_calls()
-        if left is not None and left <= self.plan.reserve:
-            raise QuotaReserveReached(
-                f"{left} calls left today: the last {self.plan.reserve} are kept for staff "
-                "operations"
-            )
 
 
 def counted_adapter(
@@ -218,11 +215,12 @@ def counted_adapter(
 ) -> tuple[VendorAdapter, CallCounter]:
     """The run's adapter, its calls counted on ``counter.run.calls``, and its quota plan
     (``counter.plan``)."""
-    counter = CallCounter(connection, run, QuotaPlan(None, None, 0, 0))
+    counter = CallCounter(connection, run)
     adapter = connection_adapter(connection, on_call=counter)
     assert isinstance(adapter, HttpVendorAdapter)
     counter.plan = quota_plan(connection, adapter.remaining_daily_calls(), scope)
-    counter.adapter = adapter
+    if counter.plan.per_day is not None:  # the run stops before it eats into the reserve
+        adapter.rate_limiter = ReserveKeepingLimiter(adapter.rate_limiter, counter.plan.reserve)
     adapter.detail_workers = detail_concurrency(
         adapter.rate_limit, settings.SYNC_DETAIL_CONCURRENCY
     )
@@ -276,13 +274,13 @@ def connection_sync(
             product_ids = dict(
                 Product.objects.filter(connection=connection).values_list("code", "id")
             )
-            for page in prefetched(adapter.iter_tenant_pages()):
+            for pages, page in batched(prefetched(adapter.iter_tenant_pages())):
                 now = timezone.now()
                 counts = apply_tenants(connection, page, now=now, product_ids=product_ids)
                 seen.update(vt.external_id for vt in page)
                 details.page_applied(vt.external_id for vt in page)
                 rows_written += counts.rows_written
-                run.pages_done += 1
+                run.pages_done += pages
                 run.items_seen += len(page)
                 run.created_count += counts.created
                 run.updated_count += counts.updated
@@ -321,6 +319,33 @@ def connection_sync(
     return run
 
 
+#: Small vendor pages (Egnyte's 10 records) are applied together, so the queries of a sync
+#: grow with its tenants / this, not with its vendor pages.
+APPLY_MIN_TENANTS = 100
+
+
+def batched(
+    pages: Iterator[list], min_items: int = APPLY_MIN_TENANTS
+) -> Iterator[tuple[int, list]]:
+    """(vendor pages, their items) in batches of at least ``min_items``; a failure while
+    fetching first hands over the pages already fetched, so they are still applied."""
+    batch: list = []
+    count = 0
+    try:
+        for page in pages:
+            batch.extend(page)
+            count += 1
+            if len(batch) >= min_items:
+                yield count, batch
+                batch, count = [], 0
+    except Exception:
+        if batch:
+            yield count, batch
+        raise
+    if batch:
+        yield count, batch
+
+
 _DONE = object()
 
 
@@ -329,8 +354,9 @@ class _Failed:
         self.exc = exc
 
 
-def prefetched(pages: Iterator[list], depth: int = 2) -> Iterator[list]:
-    """Fetch the next pages over HTTP in a thread while this one writes the current page.
+def prefetched(pages: Iterator[list], depth: int = 16) -> Iterator[list]:
+    """Fetch the next pages over HTTP in a thread while this one writes the current ones (up to
+    ``depth`` pages ahead: enough for a batch of small pages, see ``batched``).
 
     The database stays in the calling thread; the fetching thread only speaks HTTP. A failure
     while fetching is re-raised here, in order, after the pages that came before it.
