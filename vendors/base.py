@@ -11,8 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
+import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .errors import VendorError, VendorUnexpectedAnswer, VendorUnsupported
@@ -100,6 +103,17 @@ def unexpected_answers(method: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+@dataclass(frozen=True)
+class DetailWanted:
+    """One detail a listed row needs: ``read()`` fetches it unless the memo still holds it."""
+
+    tenant_external_id: str
+    key: str
+    row: Any
+    read: Callable[[], Any]
+    changed: bool = False
+
+
 class VendorAdapter(ABC):
     """The interface; subclasses' answer readers are wrapped by ``unexpected_answers``."""
 
@@ -123,6 +137,9 @@ class VendorAdapter(ABC):
     usage_history: ClassVar[bool] = True
     #: Set by the sync to read details only when a list row changed or a refresh is due.
     detail_memo: DetailMemo | None = None
+    #: Set by the sync: detail reads of one page in flight at once (1: one after another). The
+    #: portal bounds it by the vendor's documented rate (vendors.ratelimit.detail_concurrency).
+    detail_workers: int = 1
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -163,6 +180,15 @@ class VendorAdapter(ABC):
     def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
         """Every tenant with its subscriptions, one vendor page at a time, lazily."""
 
+    @classmethod
+    def estimated_calls(cls, tenants: int, *, usage: bool = False) -> int:
+        """Calls a full pull (or a usage collection) of ``tenants`` costs before a sync has
+        measured it: the catalog, a list page per 100 and a detail per tenant (a usage read per
+        tenant). Vendors whose listings carry everything say less."""
+        if usage:
+            return tenants
+        return 1 + max(1, math.ceil(tenants / 100)) + tenants
+
     def read_detail(
         self,
         tenant_external_id: str,
@@ -176,6 +202,27 @@ class VendorAdapter(ABC):
         if self.detail_memo is None:
             return read()
         return self.detail_memo.detail(tenant_external_id, key, row, read, changed=changed)
+
+    def read_details(self, wanted: Sequence[DetailWanted]) -> list[Any]:
+        """The details of a page's rows, in order; the reads needed run on up to
+        ``detail_workers`` threads. The threads only speak HTTP through the shared, thread-safe
+        rate limiter, so the vendor's rate holds; the first failure is raised, the reads not yet
+        started are dropped."""
+
+        def one(item: DetailWanted) -> Any:
+            return self.read_detail(
+                item.tenant_external_id, item.key, item.row, item.read, changed=item.changed
+            )
+
+        workers = min(self.detail_workers, len(wanted))
+        if workers <= 1:
+            return [one(item) for item in wanted]
+        pool = ThreadPoolExecutor(workers, thread_name_prefix=f"{self.vendor}-details")
+        try:
+            futures = [pool.submit(one, item) for item in wanted]
+            return [future.result() for future in futures]
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def iter_tenants(self) -> Iterator[VendorTenant]:
         for page in self.iter_tenant_pages():

@@ -364,3 +364,13 @@ def get_rate_limiter(redis_url: str | None = None) -> RateLimiter:
                 RedisRateLimiter(redis_url) if redis_url else InProcessRateLimiter()
             )
         return _shared[redis_url]
+
+
+def detail_concurrency(limit: RateLimit, cap: int) -> int:
+    """Threads one connection may read details on: at most ``cap``, and no more than the vendor's
+    documented calls per second (one call takes well under a second, so more threads would only
+    queue in ``acquire``); the limiter still admits every call."""
+    cap = max(1, cap)
+    if limit.per_second:
+        return max(1, min(cap, math.ceil(limit.per_second)))
+    return cap

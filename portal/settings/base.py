@@ -390,6 +390,15 @@ SYNC_DETAIL_REFRESH_SHARE = env.float("SYNC_DETAIL_REFRESH_SHARE", default=0)
 #: An incremental pull (Trend Micro's modified window) starts this long before the last complete
 #: pull started, so windows overlap and neither clock skew nor a change made mid-sync is lost.
 SYNC_WINDOW_OVERLAP_SECONDS = env.int("SYNC_WINDOW_OVERLAP_SECONDS", default=300)
+#: Detail reads of one page run on this many threads per connection at most (never more than
+#: the vendor's documented calls per second; the shared rate limiter admits every call).
+SYNC_DETAIL_CONCURRENCY = env.int("SYNC_DETAIL_CONCURRENCY", default=4)
+#: Share of a daily quota (Egnyte: 1,000 calls a day per token) kept for staff operations: a sync
+#: or usage collection that would eat into it is deferred until the quota resets.
+SYNC_QUOTA_RESERVE = env.float("SYNC_QUOTA_RESERVE", default=0.2)
+#: Deferred runs start after the quota resets (00:00 UTC), spread over this many minutes by
+#: connection, so they do not all land on the first second of the day.
+SYNC_QUOTA_SPREAD_MINUTES = env.int("SYNC_QUOTA_SPREAD_MINUTES", default=120)
 
 # -- the usage review (portal/usage) ------------------------------------------------------------
 #: Over-use: used above purchased times this (1 = any seat beyond what was bought).

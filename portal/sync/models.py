@@ -19,6 +19,7 @@ class SyncRunStatus(models.TextChoices):
     SUCCEEDED = "succeeded", "Succeeded"
     PARTIAL = "partial", "Partial"
     FAILED = "failed", "Failed"
+    DEFERRED = "deferred", "Deferred"
 
 
 class SyncRun(models.Model):
@@ -69,6 +70,14 @@ class SyncRun(models.Model):
     )
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True, help_text="When it ended.")
+    calls = models.PositiveIntegerField(
+        default=0, help_text="Vendor calls the run made (every attempt, retries included)."
+    )
+    deferred_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a run deferred to keep the daily quota's reserve for staff will run.",
+    )
     #: Set on a finished full sync for benchmarks; not a column (declared for the type checker).
     rows_written: int
     #: Likewise: details read this sync, of them only for the due refresh, memo rows stored.

@@ -31,12 +31,23 @@ from portal.customers.totals import connection_totals_refresh
 from portal.events.outbound import emit
 from portal.sync.adapters import connection_adapter
 from portal.sync.mirror import MirrorCounts, apply_tenants, mark_missing
+from vendors.base import VendorAdapter
 from vendors.errors import VendorAuthError, VendorError
+from vendors.http import CallRecord, HttpVendorAdapter
+from vendors.ratelimit import detail_concurrency
 from vendors.types import VendorProduct
 
-from .call_stats import flush_call_stats
+from .call_stats import flush_call_stats, record_call
 from .details import DetailStore, detail_memo_load
 from .models import SyncRun, SyncRunStatus, SyncScope
+from .quota import (
+    QuotaPlan,
+    QuotaReserveReached,
+    ReserveKeepingLimiter,
+    deferred_until,
+    quota_plan,
+    run_deferred,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +121,7 @@ def sync_heartbeat(claim: Claim, run: SyncRun) -> None:
     )
     SyncRun.objects.filter(pk=run.pk).update(
         heartbeat_at=now,
+        calls=run.calls,
         pages_done=run.pages_done,
         items_seen=run.items_seen,
         created_count=run.created_count,
@@ -184,10 +196,64 @@ def products_apply(connection: VendorConnection, products: list[VendorProduct]) 
     return counts
 
 
+class CallCounter:
+    """Counts a run's vendor calls (from any thread) on ``run.calls``, besides the health stats."""
+
+    def __init__(self, connection: VendorConnection, run: SyncRun) -> None:
+        self.connection_id = connection.pk
+        self.run = run
+        self.plan = QuotaPlan(None, None, 0, 0)
+        self._lock = threading.Lock()
+
+    def __call__(self, record: CallRecord) -> None:
+        record_call(self.connection_id, record)
+        with self._lock:
+            self.run.calls += 1
+
+
+def counted_adapter(
+    connection: VendorConnection, run: SyncRun, scope: str
+) -> tuple[VendorAdapter, CallCounter]:
+    """The run's adapter, its calls counted on ``counter.run.calls``, and its quota plan
+    (``counter.plan``)."""
+    counter = CallCounter(connection, run)
+    adapter = connection_adapter(connection, on_call=counter)
+    assert isinstance(adapter, HttpVendorAdapter)
+    counter.plan = quota_plan(connection, adapter.remaining_daily_calls(), scope)
+    if counter.plan.per_day is not None:  # the run stops before it eats into the reserve
+        adapter.rate_limiter = ReserveKeepingLimiter(adapter.rate_limiter, counter.plan.reserve)
+    adapter.detail_workers = detail_concurrency(
+        adapter.rate_limit, settings.SYNC_DETAIL_CONCURRENCY
+    )
+    return adapter, counter
+
+
+def run_stopped_for_quota(run: SyncRun, claim: Claim, exc: QuotaReserveReached) -> None:
+    """A run that reached the reserve: partial (nothing marked missing), resumed after reset."""
+    run.status = SyncRunStatus.PARTIAL if run.pages_done else SyncRunStatus.DEFERRED
+    run.deferred_until = deferred_until(run.connection)
+    run.error = (
+        f"Stopped after {run.pages_done} pages to keep the daily quota's reserve ({exc}); "
+        f"runs again at {run.deferred_until:%Y-%m-%d %H:%M} UTC, after the quota resets."
+    )[:2000]
+    run.finished_at = timezone.now()
+    run.save()
+    status = SyncStatus.PARTIAL if run.pages_done else SyncStatus.OK
+    sync_release(claim, status=status, error=run.error, success=False)
+
+
 def connection_sync(
     connection: VendorConnection, *, triggered_by: str = "", progress: Progress | None = None
 ) -> SyncRun:
-    """Pull catalog, tenants and subscriptions; raise SyncAlreadyRunning when one is under way."""
+    """Pull catalog, tenants and subscriptions; raise SyncAlreadyRunning when one is under way.
+
+    Under a daily quota, a sync whose estimated calls do not fit above the reserve kept for
+    staff operations is not started: it is recorded as deferred (portal.sync.quota)."""
+    adapter, counter = counted_adapter(connection, SyncRun(connection=connection), SyncScope.FULL)
+    if not counter.plan.fits:
+        return run_deferred(
+            connection, counter.plan, scope=SyncScope.FULL, triggered_by=triggered_by
+        )
     claim = sync_claim(connection)
     run = SyncRun.objects.create(
         connection=connection,
@@ -197,11 +263,11 @@ def connection_sync(
         heartbeat_at=timezone.now(),
         triggered_by=triggered_by[:100],
     )
+    counter.run = run
     seen: set[str] = set()
     rows_written = 0
     try:
         with claim_heartbeat(claim):
-            adapter = connection_adapter(connection)
             # Details are read only for new or changed list rows and the due refresh share.
             adapter.detail_memo = memo = detail_memo_load(connection)
             details = DetailStore(connection, memo)
@@ -209,13 +275,13 @@ def connection_sync(
             product_ids = dict(
                 Product.objects.filter(connection=connection).values_list("code", "id")
             )
-            for page in prefetched(adapter.iter_tenant_pages()):
+            for pages, page in batched(prefetched(adapter.iter_tenant_pages())):
                 now = timezone.now()
                 counts = apply_tenants(connection, page, now=now, product_ids=product_ids)
                 seen.update(vt.external_id for vt in page)
                 details.page_applied(vt.external_id for vt in page)
                 rows_written += counts.rows_written
-                run.pages_done += 1
+                run.pages_done += pages
                 run.items_seen += len(page)
                 run.created_count += counts.created
                 run.updated_count += counts.updated
@@ -223,6 +289,11 @@ def connection_sync(
                 sync_heartbeat(claim, run)
                 if progress:
                     progress(run)
+    except QuotaReserveReached as exc:
+        if run.pages_done:
+            connection_totals_refresh(connection_id=connection.pk)  # the pages it did apply
+        run_stopped_for_quota(run, claim, exc)
+        return run
     except VendorAuthError as exc:
         _finish(run, claim, SyncRunStatus.FAILED, f"Credentials rejected: {exc}", exc)
         connection_credentials_rejected(
@@ -251,6 +322,33 @@ def connection_sync(
     return run
 
 
+#: Small vendor pages (Egnyte's 10 records) are applied together, so the queries of a sync
+#: grow with its tenants / this, not with its vendor pages.
+APPLY_MIN_TENANTS = 100
+
+
+def batched(
+    pages: Iterator[list], min_items: int = APPLY_MIN_TENANTS
+) -> Iterator[tuple[int, list]]:
+    """(vendor pages, their items) in batches of at least ``min_items``; a failure while
+    fetching first hands over the pages already fetched, so they are still applied."""
+    batch: list = []
+    count = 0
+    try:
+        for page in pages:
+            batch.extend(page)
+            count += 1
+            if len(batch) >= min_items:
+                yield count, batch
+                batch, count = [], 0
+    except Exception:
+        if batch:
+            yield count, batch
+        raise
+    if batch:
+        yield count, batch
+
+
 _DONE = object()
 
 
@@ -259,8 +357,9 @@ class _Failed:
         self.exc = exc
 
 
-def prefetched(pages: Iterator[list], depth: int = 2) -> Iterator[list]:
-    """Fetch the next pages over HTTP in a thread while this one writes the current page.
+def prefetched(pages: Iterator[list], depth: int = 16) -> Iterator[list]:
+    """Fetch the next pages over HTTP in a thread while this one writes the current ones (up to
+    ``depth`` pages ahead: enough for a batch of small pages, see ``batched``).
 
     The database stays in the calling thread; the fetching thread only speaks HTTP. A failure
     while fetching is re-raised here, in order, after the pages that came before it.

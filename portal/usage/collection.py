@@ -17,9 +17,16 @@ from django.utils import timezone
 
 from portal.catalog.models import VendorConnection
 from portal.customers.models import Subscription, Tenant
-from portal.sync.adapters import connection_adapter
 from portal.sync.models import SyncRun, SyncRunStatus, SyncScope
-from portal.sync.services import Claim, error_detail, sync_claim, sync_heartbeat, sync_release
+from portal.sync.quota import QuotaReserveReached, deferred_until, run_deferred
+from portal.sync.services import (
+    Claim,
+    counted_adapter,
+    error_detail,
+    sync_claim,
+    sync_heartbeat,
+    sync_release,
+)
 from vendors.errors import VendorAuthError, VendorError, VendorNotFound
 from vendors.registry import get_adapter_class
 from vendors.types import TenantStatus, VendorUsage, month_start
@@ -112,6 +119,15 @@ def connection_collect_usage(
     period = month_start(period or default_period(connection))
     if period < month_start(timezone.now().date()) and not has_usage_history(connection):
         return _past_month_refused(connection, period, triggered_by)
+    adapter, counter = counted_adapter(connection, SyncRun(connection=connection), SyncScope.USAGE)
+    if not counter.plan.fits:  # a daily quota: keep the reserve for staff operations
+        return run_deferred(
+            connection,
+            counter.plan,
+            scope=SyncScope.USAGE,
+            triggered_by=triggered_by,
+            period=period,
+        )
     claim: Claim = sync_claim(connection)
     tenants = list(
         Tenant.objects.filter(connection=connection, status__in=COLLECTED_STATUSES).order_by("pk")
@@ -126,9 +142,10 @@ def connection_collect_usage(
         items_total=len(tenants),
         triggered_by=triggered_by[:100],
     )
-    adapter = connection_adapter(connection)
+    counter.run = run
     errors: list[dict] = []
     fatal = ""
+    stopped = ""
     for start in range(0, len(tenants), CHUNK):
         chunk = tenants[start : start + CHUNK]
         subs: dict[int, dict[str, int]] = {}
@@ -139,6 +156,13 @@ def connection_collect_usage(
         for tenant in chunk:
             try:
                 usage = adapter.get_usage(tenant.external_id, period)
+            except QuotaReserveReached as exc:
+                run.deferred_until = deferred_until(connection)
+                stopped = (
+                    f"Stopped after {run.items_seen} tenants to keep the daily quota's reserve "
+                    f"({exc}); the rest runs at {run.deferred_until:%Y-%m-%d %H:%M} UTC."
+                )
+                break
             except VendorAuthError as exc:
                 fatal = f"Credentials rejected: {exc}"
                 errors.append({"tenant": tenant.external_id, **error_detail(exc)})
@@ -155,11 +179,13 @@ def connection_collect_usage(
         sync_heartbeat(claim, run)
         if progress:
             progress(run)
-        if fatal:
+        if fatal or stopped:
             break
     run.errors = errors[:200]
     run.finished_at = timezone.now()
-    if fatal or (errors and run.items_seen == 0):
+    if stopped:
+        run.status, run.error = SyncRunStatus.PARTIAL, stopped
+    elif fatal or (errors and run.items_seen == 0):
         run.status, run.error = SyncRunStatus.FAILED, fatal or f"{len(errors)} tenants failed"
     elif errors:
         run.status, run.error = SyncRunStatus.PARTIAL, f"Usage missing for {len(errors)} tenants"

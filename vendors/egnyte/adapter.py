@@ -59,6 +59,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import math
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -379,6 +380,12 @@ class EgnyteAdapter(HttpVendorAdapter):
         # Connect plans first: they are the ones the API can create.
         products.sort(key=lambda p: not p.trial_available)
         return products + list(addons.values())
+
+    @classmethod
+    def estimated_calls(cls, tenants: int, *, usage: bool = False) -> int:
+        """The listings carry every figure: pages of 10 over domains and Protect tenants (each
+        at least one page), plus the plans for a pull."""
+        return math.ceil(tenants / 10) + 2 + (0 if usage else 1)
 
     def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
         for page in self.pages(f"{API}/domains"):

@@ -65,11 +65,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
 import requests
 
+from vendors.base import DetailWanted
 from vendors.errors import (
     VendorAuthError,
     VendorBadRequest,
@@ -311,14 +313,12 @@ class LookoutAdapter(HttpVendorAdapter):
         for items in self._detail_pages():
             # The list row carries skus and licenseUsage, not the seats and term: the
             # subscription is read only for a new or changed row or a due refresh.
-            yield [self._tenant(item, self._listed_subscription(item)) for item in items]
+            subscriptions = self.read_details([self._wanted_subscription(i) for i in items])
+            yield [self._tenant(i, s) for i, s in zip(items, subscriptions, strict=True)]
 
-    def _listed_subscription(self, item: dict[str, Any]) -> dict[str, Any] | None:
+    def _wanted_subscription(self, item: dict[str, Any]) -> DetailWanted:
         tenant = str(item["externalPartnerId"])
-        subscription: dict[str, Any] | None = self.read_detail(
-            tenant, tenant, item, lambda: self._subscription_of(item)
-        )
-        return subscription
+        return DetailWanted(tenant, tenant, item, partial(self._subscription_of, item))
 
     def get_tenant(self, external_id: str) -> VendorTenant:
         detail = self._tenant_details(external_id)

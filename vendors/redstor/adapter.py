@@ -67,6 +67,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -74,6 +75,7 @@ import jwt
 import requests
 from cryptography.hazmat.primitives import serialization
 
+from vendors.base import DetailWanted
 from vendors.errors import (
     VendorAuthError,
     VendorBadRequest,
@@ -463,19 +465,15 @@ class RedstorAdapter(HttpVendorAdapter):
     def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
         path = f"/companies/{self.root_company_id()}/customers/transitive"
         for page in self._pages(path):
-            yield [
-                self._tenant(c, self._listed_subscriptions(c))
-                for c in page
-                if c.get("type") == "Customer"
-            ]
+            customers = [c for c in page if c.get("type") == "Customer"]
+            # A listed customer's subscriptions, unless its row is unchanged and not due.
+            listed = self.read_details([self._wanted_subscriptions(c) for c in customers])
+            yield [self._tenant(c, subs) for c, subs in zip(customers, listed, strict=True)]
 
-    def _listed_subscriptions(self, company: dict[str, Any]) -> list[dict[str, Any]]:
-        """A listed customer's subscriptions, unless its row is unchanged and not due."""
+    def _wanted_subscriptions(self, company: dict[str, Any]) -> DetailWanted:
         company_id = str(company["companyId"])
-        subscriptions: list[dict[str, Any]] = self.read_detail(
-            company_id, company_id, company, lambda: self._subscriptions_of(company_id)
-        )
-        return subscriptions
+        read = partial(self._subscriptions_of, company_id)
+        return DetailWanted(company_id, company_id, company, read)
 
     def get_tenant(self, external_id: str) -> VendorTenant:
         company = self._get(f"/companies/{external_id}")

@@ -66,6 +66,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from vendors.base import DetailWanted
 from vendors.errors import (
     VendorAuthError,
     VendorBadRequest,
@@ -399,13 +400,10 @@ class TrendMicroAdapter(HttpVendorAdapter):
             for item in items:
                 listing[item["customer_id"]].append(item)
         for customers in self._customer_pages():
-            yield [
-                self._tenant(
-                    c,
-                    self._read_subscriptions(c["customer_id"], listing[c["customer_id"]], modified),
-                )
-                for c in customers
-            ]
+            # One batch of Gets per page of customers, run concurrently (read_details).
+            wanted = {c["customer_id"]: listing[c["customer_id"]] for c in customers}
+            subscriptions = self._read_subscriptions_of(wanted, modified)
+            yield [self._tenant(c, subscriptions[c["customer_id"]]) for c in customers]
 
     def _detail_or_none(self, path: str) -> dict[str, Any] | None:
         """A subscription's detail; None when it vanished since the listing."""
@@ -416,26 +414,37 @@ class TrendMicroAdapter(HttpVendorAdapter):
         return detail
 
     def _read_subscriptions(
-        self, customer_id: str, items: list[dict[str, Any]], modified: set[str] | None = None
+        self, customer_id: str, items: list[dict[str, Any]]
     ) -> list[VendorSubscription]:
-        """Get each listed subscription (seats and dates are only there); skip vanished ones.
+        return self._read_subscriptions_of({customer_id: items})[customer_id]
 
-        With a sync's memo, only new, changed, ``modified`` or refresh-due ones are read."""
-        plans, subs = self.service_plans(), []
-        for item in items:
-            path = f"/LMPI/v2/customers/{customer_id}/subscriptions/{item['subscription_id']}"
-            key = str(item["subscription_id"])
-            detail = self.read_detail(
+    def _read_subscriptions_of(
+        self, listed: Mapping[str, list[dict[str, Any]]], modified: set[str] | None = None
+    ) -> dict[str, list[VendorSubscription]]:
+        """Get each listed subscription of each customer (seats and dates are only there); skip
+        vanished ones. With a sync's memo, only new, changed, ``modified`` or refresh-due ones
+        are read."""
+        plans = self.service_plans()
+        pairs = [(customer_id, item) for customer_id, items in listed.items() for item in items]
+        wanted = [
+            DetailWanted(
                 customer_id,
-                key,
+                str(item["subscription_id"]),
                 item,
-                partial(self._detail_or_none, path),
-                changed=modified is not None and key in modified,
+                partial(
+                    self._detail_or_none,
+                    f"/LMPI/v2/customers/{customer_id}/subscriptions/{item['subscription_id']}",
+                ),
+                changed=modified is not None and str(item["subscription_id"]) in modified,
             )
+            for customer_id, item in pairs
+        ]
+        subs: dict[str, list[VendorSubscription]] = {customer_id: [] for customer_id in listed}
+        for (customer_id, item), detail in zip(pairs, self.read_details(wanted), strict=True):
             if detail is None:
                 continue
             plan = plans.get(item.get("service_plan_id", ""), {})
-            subs.append(self._subscription({**item, **detail}, plan))
+            subs[customer_id].append(self._subscription({**item, **detail}, plan))
         return subs
 
     def _customer(self, external_id: str) -> dict[str, Any]:

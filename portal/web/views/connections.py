@@ -15,10 +15,12 @@ from portal.catalog.models import VendorConnection
 from portal.catalog.services import connection_create, connection_update
 from portal.core.models import Source
 from portal.core.pagination import paginate
-from portal.sync.adapters import connection_test
+from portal.sync.adapters import connection_adapter, connection_test
 from portal.sync.enqueue import sync_request
 from portal.sync.filters import SyncRunFilterSet
 from portal.sync.models import SyncRun
+from portal.sync.quota import connection_call_budget
+from vendors.http import HttpVendorAdapter
 
 from .. import selectors
 from ..lists import CapabilityMatrix, ConnectionTable, SyncRunTable, VendorCapabilityTable
@@ -58,10 +60,19 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "runs": SyncRunTable(
                 connection.sync_runs.order_by("-created_at").values(*SYNC_RUN_VALUES)[:10]
             ),
+            "budget": connection_call_budget(
+                connection, calls_left_today=connection_calls_left(connection)
+            ),
             "manage": can_manage(request.user),
             "writable": can_write(request.user),
         },
     )
+
+
+def connection_calls_left(connection: VendorConnection) -> int | None:
+    """Today's quota left on the connection's shared limiter (None: no daily quota)."""
+    adapter = connection_adapter(connection, on_call=None)
+    return adapter.remaining_daily_calls() if isinstance(adapter, HttpVendorAdapter) else None
 
 
 @manager_required

@@ -196,3 +196,52 @@ def test_overlapping_windows_never_skip_a_change_made_while_the_sync_ran(
 
     assert seats_of(tenant) == seats
     assert after.detail_reads > after.refresh_reads  # read because the window listed it
+
+
+def test_a_change_made_after_the_sync_read_its_window_is_in_the_next_window_without_overlap(
+    sandbox, connect, settings
+):
+    """The worst moment: the sync has already asked for its modified window and read the
+    tenant's details; with no overlap for clock skew, only the next window's start (this sync's
+    start, not its end) brings the change in, and it does so through the window alone."""
+    vendor = "trendmicro"
+    settings.SYNC_WINDOW_OVERLAP_SECONDS = 0
+    settings.SYNC_DETAIL_REFRESH_SHARE = 0.0001  # one refresh read a sync, none of them this one
+    connection = synced(sandbox, connect, vendor, 30)
+    sandbox_ = sandbox.sandboxes[vendor]
+    changed: dict[str, str] = {}
+
+    def change_after_the_window_was_read(run) -> None:
+        if changed:
+            return
+        tenant = Tenant.objects.filter(
+            connection=connection, status=TenantStatus.ACTIVE, last_seen_at__isnull=False
+        ).first()
+        main = sandbox_.state.main_subscription(tenant.external_id)
+        sandbox_.set_seats(tenant.external_id, main.units + 3)
+        changed[tenant.external_id] = main.subscription_id
+
+    sandbox.set_faults(vendor, latency_ms=60)  # the sync runs on for seconds after the change
+    mark = sandbox.journal.last_seq
+    during = connection_sync(connection, progress=change_after_the_window_was_read)
+    sandbox.set_faults(vendor)
+    during_calls = sandbox.journal.entries(vendor, since=mark)
+    ((external_id, subscription_id),) = changed.items()
+    window_read = next(i for i, e in enumerate(during_calls) if "modified_start" in e.query)
+    assert during.status == SyncRunStatus.SUCCEEDED
+    assert window_read == 0 or "modified_start" in during_calls[window_read].query
+    mark = sandbox.journal.last_seq
+
+    after = connection_sync(connection)
+
+    after_calls = sandbox.journal.entries(vendor, since=mark)
+    window = next(e for e in after_calls if "modified_start" in e.query)
+    start = dt.datetime.strptime(
+        window.query.split("modified_start=")[1].split("&")[0].replace("%3A", ":"),
+        "%Y-%m-%dT%H:%M:%SZ",
+    ).replace(tzinfo=dt.UTC)
+    assert start <= during.started_at < during.finished_at  # windows overlap by a whole sync
+    assert any(subscription_id in e.path for e in after_calls)  # the changed one was read
+    sub = Subscription.objects.get(tenant__external_id=external_id, external_id=subscription_id)
+    assert sub.seats == sandbox_.state.subscriptions[subscription_id].units
+    assert after.detail_reads - after.refresh_reads >= 1  # read because the window listed it
