@@ -13,6 +13,7 @@ from portal.audit.services import audit_record
 from portal.catalog.models import SyncStatus, VendorConnection
 from portal.core.models import Source
 from portal.core.queues import current_lane
+from portal.core.tokens import get_token_cache
 from vendors.base import VendorAdapter
 from vendors.errors import VendorAuthError, VendorError, VendorNotFound, VendorTransientError
 from vendors.http import HttpVendorAdapter
@@ -41,6 +42,7 @@ def connection_adapter(connection: VendorConnection, **kwargs) -> VendorAdapter:
     if lane == OPS:
         kwargs.setdefault("max_wait", settings.VENDOR_MAX_INLINE_WAIT_SECONDS)
     kwargs.setdefault("max_in_flight", settings.VENDOR_MAX_IN_FLIGHT or None)
+    kwargs.setdefault("token_cache", get_token_cache(settings.REDIS_URL or None))
     return adapter_class(connection.base_url, connection.credentials, **kwargs)
 
 

@@ -246,6 +246,7 @@ class LookoutAdapter(HttpVendorAdapter):
         margin = min(self.token_margin, lifetime / 10)
         self._token = token
         self._token_deadline = time.monotonic() + lifetime - margin
+        self.share_token("access", token, lifetime - margin)
         return token
 
     def authenticate(self, request: requests.PreparedRequest) -> None:
@@ -253,12 +254,18 @@ class LookoutAdapter(HttpVendorAdapter):
             return  # the token request carries the application key itself
         token = self._token
         if token is None or time.monotonic() >= self._token_deadline:
-            token = self._fetch_token()
+            shared = self.shared_token("access")
+            if shared is not None:
+                token, left = shared
+                self._token, self._token_deadline = token, time.monotonic() + left
+            else:
+                token = self._fetch_token()
         request.headers["Authorization"] = f"Bearer {token}"
 
     def refresh_auth(self) -> bool:
         if self._fetching_token:
             return False  # the application key itself was refused
+        self.discard_shared_token("access", self._token)
         self._token = None
         return True
 

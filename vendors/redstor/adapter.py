@@ -80,6 +80,7 @@ from vendors.errors import (
     VendorConflict,
     VendorError,
     VendorNotFound,
+    VendorRateWait,
     VendorTransientError,
 )
 from vendors.http import HttpVendorAdapter
@@ -284,6 +285,8 @@ class RedstorAdapter(HttpVendorAdapter):
             try:
                 body = self.call("POST", self.token_url, data=form, safe=False)
                 break
+            except VendorRateWait:
+                raise  # held back client-side: the task re-enqueues, nothing was sent
             except VendorTransientError as exc:
                 wait = self._backoff(attempt, exc.retry_after)
                 if attempt > self.max_retries or wait is None:
@@ -299,12 +302,20 @@ class RedstorAdapter(HttpVendorAdapter):
                 "The token endpoint returned no access token.", vendor=self.vendor
             )
         self._token = str(body["access_token"])
-        self._token_expires = time.monotonic() + float(body.get("expires_in") or 3600)
+        lifetime = float(body.get("expires_in") or 3600)
+        self._token_expires = time.monotonic() + lifetime
+        self.share_token("access", self._token, lifetime - self.token_margin)
 
     def access_token(self) -> str:
         with self._token_lock:
             if self._token is None or time.monotonic() >= self._token_expires - self.token_margin:
-                self._fetch_token()
+                shared = self.shared_token("access")
+                if shared is not None:
+                    # Another process's token: its seconds left already exclude the margin.
+                    self._token = shared[0]
+                    self._token_expires = time.monotonic() + shared[1] + self.token_margin
+                else:
+                    self._fetch_token()
             return str(self._token)
 
     def authenticate(self, request: requests.PreparedRequest) -> None:
@@ -314,6 +325,7 @@ class RedstorAdapter(HttpVendorAdapter):
 
     def refresh_auth(self) -> bool:
         with self._token_lock:
+            self.discard_shared_token("access", self._token)
             self._token = None
         return True
 
