@@ -429,11 +429,7 @@ def _unexpected(
     or a read-back that finds nothing, ends the operation failed: never a verify loop.
     """
     after_send = getattr(operation, "stage", "send") == "send"
-    if (
-        after_send
-        and not _after_unexpected(operation)
-        and not _attempts_spent(operation)
-    ):
+    if after_send and not _after_unexpected(operation) and not _attempts_spent(operation):
         delay = backoff(operation.attempts)
         return _close(
             operation,

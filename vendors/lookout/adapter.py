@@ -70,6 +70,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from vendors.base import PageCursor
 from vendors.errors import (
     VendorAuthError,
     VendorBadRequest,
@@ -315,10 +316,22 @@ class LookoutAdapter(HttpVendorAdapter):
         ]
 
     def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
-        for items in self._detail_pages():
+        for _cursor, page in self.iter_tenant_pages_from(None):
+            yield page
+
+    #: GET /tenants pages by offset, so a later process can list on from any page.
+    resumable_pages = True
+
+    def iter_tenant_pages_from(
+        self, cursor: PageCursor | None = None
+    ) -> Iterator[tuple[PageCursor | None, list[VendorTenant]]]:
+        for offset, items in self._offset_pages(int(cursor["offset"]) if cursor else 0):
             # The list row carries skus and licenseUsage, not the seats and term: the
             # subscription is read only for a new or changed row or a due refresh.
-            yield [self._tenant(item, self._listed_subscription(item)) for item in items]
+            yield (
+                {"offset": offset} if offset else None,
+                [self._tenant(item, self._listed_subscription(item)) for item in items],
+            )
 
     def _listed_subscription(self, item: dict[str, Any]) -> dict[str, Any] | None:
         tenant = str(item["externalPartnerId"])
@@ -349,14 +362,18 @@ class LookoutAdapter(HttpVendorAdapter):
         raise VendorNotFound(f"Tenant {external_id} is not at Lookout.", vendor=self.vendor)
 
     def _detail_pages(self) -> Iterator[list[dict[str, Any]]]:
-        offset = 0
+        for _offset, items in self._offset_pages(0):
+            yield items
+
+    def _offset_pages(self, offset: int) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """(the offset that fetched it, the page) from ``offset`` on."""
         while True:
             body = self.call(
                 "GET", f"{API_PREFIX}/tenants", params={"offset": offset, "limit": self.page_size}
             )
             items = body.get("tenants") or []
             if items:
-                yield items
+                yield offset, items
             offset += len(items)
             total = body.get("count")
             if not items or (isinstance(total, int) and offset >= total):

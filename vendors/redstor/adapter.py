@@ -74,6 +74,7 @@ import jwt
 import requests
 from cryptography.hazmat.primitives import serialization
 
+from vendors.base import PageCursor
 from vendors.errors import (
     VendorAuthError,
     VendorBadRequest,
@@ -373,16 +374,22 @@ class RedstorAdapter(HttpVendorAdapter):
         self, path: str, params: Mapping[str, Any] | None = None
     ) -> Iterator[list[dict[str, Any]]]:
         """Follow nextPageToken until it is absent; a 204 is an empty collection."""
+        for _token, page in self._token_pages(path, params):
+            yield page
+
+    def _token_pages(
+        self, path: str, params: Mapping[str, Any] | None = None, token: str | None = None
+    ) -> Iterator[tuple[str | None, list[dict[str, Any]]]]:
+        """(the pageToken that fetched it, the page), from ``token`` (None: the first page)."""
         query: dict[str, Any] = {**(params or {}), "maxResults": self.page_size}
         while True:
-            body = self._get(path, query)
+            body = self._get(path, query if token is None else {**query, "pageToken": token})
             if not body:
                 return
-            yield list(body.get("results") or [])
+            yield token, list(body.get("results") or [])
             token = body.get("nextPageToken")
             if not token:
                 return
-            query = {**query, "pageToken": token}
 
     def root_company_id(self) -> str:
         """Our partner company: the parent of every tenant we create."""
@@ -473,13 +480,27 @@ class RedstorAdapter(HttpVendorAdapter):
         return list(self._get(f"/companies/{company_id}/subscriptions") or [])
 
     def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
+        for _cursor, page in self.iter_tenant_pages_from(None):
+            yield page
+
+    #: RedAPI's nextPageToken lists the rest of a collection from where a page ended; the spec
+    #: gives tokens no expiry (assumed to hold for the sync's resume cutoff).
+    resumable_pages = True
+
+    def iter_tenant_pages_from(
+        self, cursor: PageCursor | None = None
+    ) -> Iterator[tuple[PageCursor | None, list[VendorTenant]]]:
         path = f"/companies/{self.root_company_id()}/customers/transitive"
-        for page in self._pages(path):
-            yield [
-                self._tenant(c, self._listed_subscriptions(c))
-                for c in page
-                if c.get("type") == "Customer"
-            ]
+        start = str(cursor["page_token"]) if cursor else None
+        for token, page in self._token_pages(path, token=start):
+            yield (
+                {"page_token": token} if token else None,
+                [
+                    self._tenant(c, self._listed_subscriptions(c))
+                    for c in page
+                    if c.get("type") == "Customer"
+                ],
+            )
 
     def _listed_subscriptions(self, company: dict[str, Any]) -> list[dict[str, Any]]:
         """A listed customer's subscriptions, unless its row is unchanged and not due."""

@@ -22,9 +22,7 @@ TOKEN_VENDORS = ["redstor", "lookout"]
 
 
 def _token_calls(sandbox, vendor: str, since: int) -> int:
-    return sum(
-        1 for e in sandbox.journal.entries(vendor, since=since) if e.path.endswith("/token")
-    )
+    return sum(1 for e in sandbox.journal.entries(vendor, since=since) if e.path.endswith("/token"))
 
 
 @pytest.mark.parametrize("vendor", TOKEN_VENDORS)
