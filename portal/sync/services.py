@@ -341,10 +341,14 @@ def sync_resume_point(connection: VendorConnection) -> ResumePoint | None:
     )
     if last is None or last.status not in (SyncRunStatus.FAILED, SyncRunStatus.PARTIAL):
         return None
+    # A run that applied no page (held back at once, say) hands on the point it resumed from.
+    page = last.pages.order_by("-number").first()
+    while page is None and last.resumed_from_id is not None:
+        last = SyncRun.objects.get(pk=last.resumed_from_id)
+        page = last.pages.order_by("-number").first()
     stale = timezone.now() - dt.timedelta(seconds=settings.SYNC_RESUME_MAX_AGE_SECONDS)
     if (last.heartbeat_at or last.started_at or last.created_at) < stale:
         return None
-    page = last.pages.order_by("-number").first()
     if page is None or page.cursor is None:
         return None
     logger.info(
