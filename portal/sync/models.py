@@ -200,6 +200,11 @@ class WebhookEvent(models.Model):
         return f"{self.event_type} {self.event_id[:12]}"
 
 
+#: The latency histogram's bucket bounds in milliseconds (``VendorCallStat.latency_le_<ms>ms``).
+LATENCY_BUCKETS_MS = (100, 250, 500, 1000, 2500, 5000, 10000)
+LATENCY_BUCKET_FIELDS = tuple(f"latency_le_{bound}ms" for bound in LATENCY_BUCKETS_MS)
+
+
 class VendorCallStat(models.Model):
     """Calls to a vendor aggregated per connection and hour: latency and errors for the dashboard."""
 
@@ -216,6 +221,14 @@ class VendorCallStat(models.Model):
     refused = models.PositiveIntegerField(default=0)
     total_latency_ms = models.FloatField(default=0)
     max_latency_ms = models.FloatField(default=0)
+    #: Calls answered within each bound (cumulative, like a Prometheus histogram's buckets).
+    latency_le_100ms = models.PositiveIntegerField(default=0)
+    latency_le_250ms = models.PositiveIntegerField(default=0)
+    latency_le_500ms = models.PositiveIntegerField(default=0)
+    latency_le_1000ms = models.PositiveIntegerField(default=0)
+    latency_le_2500ms = models.PositiveIntegerField(default=0)
+    latency_le_5000ms = models.PositiveIntegerField(default=0)
+    latency_le_10000ms = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-hour"]
