@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 from .errors import VendorError, VendorUnexpectedAnswer, VendorUnsupported
 from .memo import DetailMemo
@@ -41,11 +41,15 @@ MAPPING_ERRORS: tuple[type[Exception], ...] = (
     ValueError,
     ArithmeticError,
 )
+#: Where a listing stands, as the adapter needs it to list a page again (JSON-serialisable).
+PageCursor: TypeAlias = dict[str, Any]
+
 #: The interface methods that read a vendor answer; each one is wrapped by ``unexpected_answers``.
 ANSWER_READERS = (
     "test_connection",
     "list_products",
     "iter_tenant_pages",
+    "iter_tenant_pages_from",
     "get_tenant",
     "find_tenant",
     "get_usage",
@@ -223,6 +227,26 @@ class VendorAdapter(ABC):
             return [future.result() for future in futures]
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    #: Whether ``iter_tenant_pages_from`` can start at a recorded cursor, so a sync killed at
+    #: page 900 resumes there instead of listing from page 1 again.
+    resumable_pages: ClassVar[bool] = False
+
+    def iter_tenant_pages_from(
+        self, cursor: PageCursor | None = None
+    ) -> Iterator[tuple[PageCursor | None, list[VendorTenant]]]:
+        """(the cursor that fetched the page, the page) for every page from ``cursor`` on.
+
+        Passing a page's cursor back lists that page again and every one after it. Adapters
+        whose listing has a position a later process can resume from override this and set
+        ``resumable_pages``; the others list from the start (their cursors are None).
+        """
+        if cursor is not None:
+            raise VendorUnsupported(
+                f"{self.display_name} listings cannot resume from a cursor.", vendor=self.vendor
+            )
+        for page in self.iter_tenant_pages():
+            yield None, page
 
     def iter_tenants(self) -> Iterator[VendorTenant]:
         for page in self.iter_tenant_pages():

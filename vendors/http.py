@@ -20,7 +20,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import requests
 
@@ -62,6 +62,19 @@ class CallRecord:
     latency_ms: float
     outcome: str  # "ok" or the error class name
     attempt: int
+
+
+class TokenCache(Protocol):
+    """Access tokens shared by every process that calls with the same credentials."""
+
+    def get(self, key: str) -> tuple[str, float] | None:
+        """The token under ``key`` and the seconds it may still be used, or None."""
+
+    def set(self, key: str, token: str, ttl: float) -> None:
+        """Keep ``token`` for ``ttl`` seconds."""
+
+    def discard(self, key: str, token: str) -> None:
+        """Forget ``key`` if it still holds ``token`` (the vendor refused it)."""
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -112,11 +125,13 @@ class HttpVendorAdapter(VendorAdapter):
         ops_reserve: float = 0.0,
         max_wait: float | None = None,
         max_in_flight: int | None = None,
+        token_cache: TokenCache | None = None,
     ) -> None:
         """``lane`` "bulk" leaves ``ops_reserve`` of the vendor's limit to operations; any wait
         (rate limit, cool-down, backoff, slot in flight) past ``max_wait`` raises
         ``VendorRateWait`` so a task re-enqueues instead of sleeping; ``max_in_flight`` caps
-        the calls in flight under ``limit_key`` across every process sharing the limiter."""
+        the calls in flight under ``limit_key`` across every process sharing the limiter;
+        ``token_cache`` shares access tokens with every process using the same credentials."""
         self.base_url = base_url.rstrip("/")
         self.credentials = dict(credentials)
         self.session = requests.Session()
@@ -138,6 +153,8 @@ class HttpVendorAdapter(VendorAdapter):
         self.ops_reserve = ops_reserve
         self.max_wait = max_wait
         self.max_in_flight = max_in_flight
+        self.token_cache = token_cache
+        self._credentials_fingerprint = fingerprint
         self._sleep = sleep
         self._rng = random.Random()
         self.last_call: str = ""
@@ -155,6 +172,25 @@ class HttpVendorAdapter(VendorAdapter):
     def refresh_auth(self) -> bool:
         """Drop cached tokens after a 401; return True to resend the request once."""
         return False
+
+    def _token_key(self, name: str) -> str:
+        # The credentials' fingerprint is in the key: new credentials never get an old token.
+        return f"{self.limit_key}:{self._credentials_fingerprint}:{name}"
+
+    def shared_token(self, name: str) -> tuple[str, float] | None:
+        """A token another process (or an earlier adapter) fetched, with its seconds left."""
+        if self.token_cache is None:
+            return None
+        return self.token_cache.get(self._token_key(name))
+
+    def share_token(self, name: str, token: str, ttl: float) -> None:
+        """Offer a fresh token to every process for ``ttl`` seconds (its lifetime less margin)."""
+        if self.token_cache is not None and ttl > 0:
+            self.token_cache.set(self._token_key(name), token, ttl)
+
+    def discard_shared_token(self, name: str, token: str | None) -> None:
+        if self.token_cache is not None and token:
+            self.token_cache.discard(self._token_key(name), token)
 
     def error_for_response(self, response: requests.Response, body: Any) -> VendorError | None:
         """Map a response to an error, or None when it is a success. Override per vendor."""

@@ -51,6 +51,7 @@ from vendors.errors import (
     VendorBadRequest,
     VendorError,
     VendorOutcomeUnknown,
+    VendorRateWait,
     VendorTransientError,
     VendorUnexpectedAnswer,
 )
@@ -126,6 +127,8 @@ def operation_run(operation_id: int) -> RunOutcome:
                 tenant, how = _at_vendor(operation, adapter)
         except VendorOutcomeUnknown as exc:
             return _unsure(operation, exc, calls)
+        except VendorRateWait as exc:
+            return _held(operation, exc, calls)
         except VendorTransientError as exc:
             return _transient(operation, exc, calls)
         except VendorAuthError as exc:
@@ -214,7 +217,7 @@ def _at_vendor(operation: Operation, adapter) -> tuple[VendorTenant, str]:
     """Read back (every attempt after the first), then send only when the effect is not there."""
     started = time.monotonic()
     try:
-        if operation.attempts > 1:
+        if _tried_before(operation):
             operation.stage = "read_back"
             tenant = verify.read_back(operation, adapter)
             if tenant is not None:
@@ -259,6 +262,7 @@ def _claim(operation_id: int) -> Operation | None:
         if not claimed:
             return None
         # What the UPDATE wrote (the row cannot have changed since: the UPDATE matched it).
+        operation.claimed_from = previous
         operation.state, operation.attempts = State.RUNNING, number
         operation.claimed_at, operation.updated_at, operation.next_attempt_at = now, now, None
         operation.lease_expires_at = now + lease_seconds()
@@ -387,7 +391,7 @@ def _succeed(
 def _unsure(operation: Operation, exc: BaseException, calls: list[CallRecord]) -> RunOutcome:
     """No answer after a write: verify (read back) on the next attempt, never resend blindly."""
     message = str(exc) or type(exc).__name__
-    if operation.attempts >= operation.max_attempts:
+    if _attempts_spent(operation):
         return _fail(
             operation,
             f"Outcome unknown after {operation.attempts} attempts ({message}); a retry reads "
@@ -426,11 +430,7 @@ def _unexpected(
     or a read-back that finds nothing, ends the operation failed: never a verify loop.
     """
     after_send = getattr(operation, "stage", "send") == "send"
-    if (
-        after_send
-        and not _after_unexpected(operation)
-        and operation.attempts < operation.max_attempts
-    ):
+    if after_send and not _after_unexpected(operation) and not _attempts_spent(operation):
         delay = backoff(operation.attempts)
         return _close(
             operation,
@@ -448,8 +448,50 @@ def _unexpected(
     return _fail(operation, exc.message, calls, exc=exc, outcome=UNEXPECTED)
 
 
+def _attempts_spent(operation: Operation) -> bool:
+    """Whether this attempt was the last allowed; held-back attempts never count."""
+    return operation.attempts - operation.held_back >= operation.max_attempts
+
+
+def _tried_before(operation: Operation) -> bool:
+    """Whether an earlier attempt may have reached the vendor, so this one reads back first.
+
+    An attempt held back before its first call sent nothing and left the state it was claimed
+    from; one held back after some calls moved the operation to verifying.
+    """
+    return (
+        getattr(operation, "claimed_from", None) == State.VERIFYING
+        or operation.attempts - operation.held_back > 1
+    )
+
+
+def _held(operation: Operation, exc: VendorRateWait, calls: list[CallRecord]) -> RunOutcome:
+    """Held back client-side (rate limit, a shared cool-down, calls in flight): re-enqueue with
+    the wait as countdown, without spending one of the attempts allowed.
+
+    Nothing was sent by the held call. When earlier calls of this attempt reached the vendor
+    the operation goes to verifying (the next run reads back first); otherwise it returns to
+    the state it was claimed from, as if the attempt never ran.
+    """
+    delay = max(0.05, float(exc.retry_after or 0.0)) + random.uniform(0, 0.25)
+    state = State.VERIFYING if calls else getattr(operation, "claimed_from", State.PENDING)
+    return _close(
+        operation,
+        state=state,
+        outcome="held_back",
+        calls=calls,
+        exc=exc,
+        fields={
+            "held_back": operation.held_back + 1,
+            "last_error": str(exc),
+            "next_attempt_at": timezone.now() + _seconds(delay),
+        },
+        rerun_in=delay,
+    )
+
+
 def _transient(operation: Operation, exc: VendorTransientError, calls) -> RunOutcome:
-    if operation.attempts >= operation.max_attempts:
+    if _attempts_spent(operation):
         return _fail(
             operation,
             f"Gave up after {operation.attempts} attempts; the vendor last said: {exc.message}",

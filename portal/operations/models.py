@@ -139,6 +139,13 @@ class Operation(TimeStamped):
         help_text="Where it was requested: api, page, admin, …",
     )
     attempts = models.PositiveIntegerField(default=0, help_text="Attempts made so far.")
+    held_back = models.PositiveIntegerField(
+        default=0,
+        help_text=(
+            "Attempts the client-side rate limit or a shared cool-down held back before the "
+            "vendor could be called: re-enqueued, and not counted against the attempts allowed."
+        ),
+    )
     max_attempts = models.PositiveIntegerField(
         default=5, help_text="Attempts allowed before it fails."
     )
@@ -181,6 +188,8 @@ class Operation(TimeStamped):
     # the vendor ("read_back" or "send") and the milliseconds spent inside the adapter.
     stage: str
     adapter_ms: float
+    #: The state the claim took the run from (a held-back run goes back to it).
+    claimed_from: str
 
     class Meta:
         ordering = ["-created_at"]

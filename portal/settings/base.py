@@ -338,6 +338,10 @@ VENDOR_OPS_RESERVE = env.float("VENDOR_OPS_RESERVE", default=0.25)
 #: An operation waits at most this long in its worker slot for the rate limit, a vendor's
 #: cool-down (Retry-After) or a slot in flight; a longer wait re-enqueues it with a countdown.
 VENDOR_MAX_INLINE_WAIT_SECONDS = env.float("VENDOR_MAX_INLINE_WAIT_SECONDS", default=1.0)
+#: A bulk pull (sync) waits at most this long in its worker slot for the rate limit or a
+#: cool-down; a longer wait ends the run and re-enqueues the sync, which resumes from its last
+#: page (0: wait any time in the slot).
+VENDOR_MAX_BULK_WAIT_SECONDS = env.float("VENDOR_MAX_BULK_WAIT_SECONDS", default=10.0)
 #: Calls in flight per connection across every process (a lease-based semaphore in Redis whose
 #: leases expire if a process dies); 0 for no cap.
 VENDOR_MAX_IN_FLIGHT = env.int("VENDOR_MAX_IN_FLIGHT", default=8)
@@ -379,6 +383,10 @@ OPERATIONS_RUN_SOFT_TIME_LIMIT = 270
 SYNC_HEARTBEAT_SECONDS = env.float("SYNC_HEARTBEAT_SECONDS", default=30)
 #: A claim that missed this many heartbeats belongs to a dead worker and may be taken over.
 SYNC_CLAIM_MISSED_HEARTBEATS = env.int("SYNC_CLAIM_MISSED_HEARTBEATS", default=4)
+#: A full sync that stopped unfinished (worker killed, held back) within this many seconds is
+#: resumed from its last page by the next one; an older one is listed again from page 1
+#: (0: never resume).
+SYNC_RESUME_MAX_AGE_SECONDS = env.int("SYNC_RESUME_MAX_AGE_SECONDS", default=3600)
 #: How often celery beat syncs each connection.
 SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=30)
 #: Every tenant's details (licence, subscription) are read again at least this often, even when

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from portal.core.admin_utils import pretty_json
 from portal.core.models import Source
 
-from .models import DetailRead, Discrepancy, SyncRun, VendorCallStat, WebhookEvent
+from .models import DetailRead, Discrepancy, SyncPage, SyncRun, VendorCallStat, WebhookEvent
 
 
 @admin.register(SyncRun)
@@ -134,4 +134,18 @@ class DetailReadAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SyncPage)
+class SyncPageAdmin(admin.ModelAdmin):
+    """Where each sync's listing stood page by page (what a resumed sync starts from): read-only."""
+
+    list_display = ["run", "number", "applied_at"]
+    list_filter = ["run__connection__vendor"]
+    search_fields = ["run__connection__name"]
+    list_select_related = ["run"]
+    readonly_fields = ["run", "number", "cursor", "external_ids", "applied_at"]
+
+    def has_add_permission(self, request):
         return False

@@ -27,11 +27,16 @@ from vendors.errors import (
 )
 from vendors.http import CallRecord
 
-from .models import VendorCallStat
+from .models import LATENCY_BUCKET_FIELDS, LATENCY_BUCKETS_MS, VendorCallStat
 
 _lock = threading.Lock()
-#: (connection, hour) -> [calls, errors, throttled, refused, total latency, peak latency]
-_pending: dict[tuple[int, dt.datetime], list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0.0])
+#: (connection, hour) -> [calls, errors, throttled, refused, total latency, peak latency,
+#: then the calls within each LATENCY_BUCKETS_MS bound]
+_COUNTS = 6
+_pending: dict[tuple[int, dt.datetime], list[float]] = defaultdict(
+    lambda: [0, 0, 0, 0, 0.0, 0.0, *(0 for _ in LATENCY_BUCKETS_MS)]
+)
+
 #: Outcomes (the error's class name) that are the vendor asking us to wait, or saying no.
 THROTTLED = frozenset({VendorThrottled.__name__})
 REFUSED = frozenset(
@@ -57,6 +62,9 @@ def record_call(connection_id: int, record: CallRecord) -> None:
         bucket[3] += 1 if record.outcome in REFUSED else 0
         bucket[4] += record.latency_ms
         bucket[5] = max(bucket[5], record.latency_ms)
+        for index, bound in enumerate(LATENCY_BUCKETS_MS, start=_COUNTS):
+            if record.latency_ms <= bound:
+                bucket[index] += 1
 
 
 def flush_call_stats() -> int:
@@ -73,7 +81,9 @@ def flush_call_stats() -> int:
         )
     )
     pending = {key: value for key, value in pending.items() if key[0] in existing}
-    for (connection_id, hour), (calls, errors, throttled, refused, total, peak) in pending.items():
+    for (connection_id, hour), counts in pending.items():
+        calls, errors, throttled, refused, total, peak = counts[:_COUNTS]
+        within = dict(zip(LATENCY_BUCKET_FIELDS, counts[_COUNTS:], strict=True))
         add = {
             "calls": F("calls") + calls,
             "errors": F("errors") + errors,
@@ -81,6 +91,7 @@ def flush_call_stats() -> int:
             "refused": F("refused") + refused,
             "total_latency_ms": F("total_latency_ms") + total,
             "max_latency_ms": Greatest(F("max_latency_ms"), peak),
+            **{name: F(name) + n for name, n in within.items()},
         }
         updated = VendorCallStat.objects.filter(connection_id=connection_id, hour=hour).update(
             **add
@@ -96,6 +107,7 @@ def flush_call_stats() -> int:
                     "refused": refused,
                     "total_latency_ms": total,
                     "max_latency_ms": peak,
+                    **within,
                 },
             )
             if not created:  # another process inserted the bucket first: add to it

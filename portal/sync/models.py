@@ -78,12 +78,22 @@ class SyncRun(models.Model):
         blank=True,
         help_text="When a run deferred to keep the daily quota's reserve for staff will run.",
     )
+    resumed_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resumed_by",
+        help_text="The unfinished run whose listing this one took up from its last page.",
+    )
     #: Set on a finished full sync for benchmarks; not a column (declared for the type checker).
     rows_written: int
     #: Likewise: details read this sync, of them only for the due refresh, memo rows stored.
     detail_reads: int
     refresh_reads: int
     details_written: int
+    #: Set when the run was held back: seconds until its task runs again (it resumes then).
+    rerun_in: float
 
     class Meta:
         ordering = ["-created_at"]
@@ -199,6 +209,11 @@ class WebhookEvent(models.Model):
         return f"{self.event_type} {self.event_id[:12]}"
 
 
+#: The latency histogram's bucket bounds in milliseconds (``VendorCallStat.latency_le_<ms>ms``).
+LATENCY_BUCKETS_MS = (100, 250, 500, 1000, 2500, 5000, 10000)
+LATENCY_BUCKET_FIELDS = tuple(f"latency_le_{bound}ms" for bound in LATENCY_BUCKETS_MS)
+
+
 class VendorCallStat(models.Model):
     """Calls to a vendor aggregated per connection and hour: latency and errors for the dashboard."""
 
@@ -215,6 +230,14 @@ class VendorCallStat(models.Model):
     refused = models.PositiveIntegerField(default=0)
     total_latency_ms = models.FloatField(default=0)
     max_latency_ms = models.FloatField(default=0)
+    #: Calls answered within each bound (cumulative, like a Prometheus histogram's buckets).
+    latency_le_100ms = models.PositiveIntegerField(default=0)
+    latency_le_250ms = models.PositiveIntegerField(default=0)
+    latency_le_500ms = models.PositiveIntegerField(default=0)
+    latency_le_1000ms = models.PositiveIntegerField(default=0)
+    latency_le_2500ms = models.PositiveIntegerField(default=0)
+    latency_le_5000ms = models.PositiveIntegerField(default=0)
+    latency_le_10000ms = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-hour"]
@@ -258,3 +281,28 @@ class DetailRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection_id} {self.key}"
+
+
+class SyncPage(models.Model):
+    """One tenant page a full sync applied: where the listing stood and whom it listed.
+
+    A run killed at page 900 is resumed from its last page's cursor (SYNC_RESUME_MAX_AGE_SECONDS)
+    and a resumed pull marks tenants missing only from the pages its whole chain of runs saw.
+    """
+
+    run = models.ForeignKey(
+        SyncRun, on_delete=models.CASCADE, related_name="pages", help_text="The run."
+    )
+    number = models.PositiveIntegerField(help_text="1 for the run's first page.")
+    cursor = models.JSONField(
+        null=True, blank=True, help_text="The adapter's position that fetched the page."
+    )
+    external_ids = models.JSONField(default=list, help_text="The tenants the page listed.")
+    applied_at = models.DateTimeField(help_text="When the page was mirrored.")
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="sync_page_once")]
+
+    def __str__(self) -> str:
+        return f"Sync #{self.run_id} page {self.number}"

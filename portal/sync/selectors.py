@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from portal.accounts.scoping import scoped
 
-from .models import Discrepancy, VendorCallStat
+from .models import LATENCY_BUCKET_FIELDS, Discrepancy, VendorCallStat
 
 
 def scoped_discrepancies(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -30,6 +30,9 @@ class CallTotals:
     refused: int = 0
     #: The start of the first hour counted.
     since: dt.datetime | None = None
+    #: Calls answered within each LATENCY_BUCKETS_MS bound (cumulative), and their total time.
+    latency_buckets: tuple[int, ...] = ()
+    total_latency_ms: float = 0.0
 
     @property
     def failed(self) -> int:
@@ -55,6 +58,7 @@ def call_totals_24h() -> dict[int, CallTotals]:
             refused=Sum("refused"),
             latency=Sum("total_latency_ms"),
             peak=Max("max_latency_ms"),
+            **{name: Sum(name) for name in LATENCY_BUCKET_FIELDS},
         )
         .order_by()
     )
@@ -69,5 +73,10 @@ def call_totals_24h() -> dict[int, CallTotals]:
             throttled=row["throttled"] or 0,
             refused=row["refused"] or 0,
             since=since,
+            latency_buckets=tuple(
+                row[name] or 0  # type: ignore[literal-required]  # bucket columns by name
+                for name in LATENCY_BUCKET_FIELDS
+            ),
+            total_latency_ms=row["latency"] or 0.0,
         )
     return totals

@@ -17,6 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -31,15 +32,16 @@ from portal.customers.totals import connection_totals_refresh
 from portal.events.outbound import emit
 from portal.sync.adapters import connection_adapter
 from portal.sync.mirror import MirrorCounts, apply_tenants, mark_missing
-from vendors.base import VendorAdapter
-from vendors.errors import VendorAuthError, VendorError
+from vendors.base import PageCursor, VendorAdapter
+from vendors.errors import VendorAuthError, VendorError, VendorThrottled
 from vendors.http import CallRecord, HttpVendorAdapter
 from vendors.ratelimit import detail_concurrency
+from vendors.registry import get_adapter_class
 from vendors.types import VendorProduct
 
 from .call_stats import flush_call_stats, record_call
 from .details import DetailStore, detail_memo_load
-from .models import SyncRun, SyncRunStatus, SyncScope
+from .models import SyncPage, SyncRun, SyncRunStatus, SyncScope
 from .quota import (
     QuotaPlan,
     QuotaReserveReached,
@@ -50,6 +52,9 @@ from .quota import (
 )
 
 logger = logging.getLogger(__name__)
+
+#: A fetched page as an iterator yields it (a list of tenants, or a (cursor, list) pair).
+_Page = TypeVar("_Page")
 
 Progress = Callable[[SyncRun], None]
 
@@ -212,12 +217,12 @@ class CallCounter:
 
 
 def counted_adapter(
-    connection: VendorConnection, run: SyncRun, scope: str
+    connection: VendorConnection, run: SyncRun, scope: str, **options: Any
 ) -> tuple[VendorAdapter, CallCounter]:
     """The run's adapter, its calls counted on ``counter.run.calls``, and its quota plan
-    (``counter.plan``)."""
+    (``counter.plan``); ``options`` go to the adapter (a bulk pull's longest wait)."""
     counter = CallCounter(connection, run)
-    adapter = connection_adapter(connection, on_call=counter)
+    adapter = connection_adapter(connection, on_call=counter, **options)
     assert isinstance(adapter, HttpVendorAdapter)
     counter.plan = quota_plan(connection, adapter.remaining_daily_calls(), scope)
     if counter.plan.per_day is not None:  # the run stops before it eats into the reserve
@@ -249,12 +254,16 @@ def connection_sync(
 
     Under a daily quota, a sync whose estimated calls do not fit above the reserve kept for
     staff operations is not started: it is recorded as deferred (portal.sync.quota)."""
-    adapter, counter = counted_adapter(connection, SyncRun(connection=connection), SyncScope.FULL)
+    adapter, counter = counted_adapter(
+        connection, SyncRun(connection=connection), SyncScope.FULL, **_bulk_wait()
+    )
     if not counter.plan.fits:
         return run_deferred(
             connection, counter.plan, scope=SyncScope.FULL, triggered_by=triggered_by
         )
     claim = sync_claim(connection)
+    resumable = get_adapter_class(connection.vendor).resumable_pages
+    resume = sync_resume_point(connection) if resumable else None
     run = SyncRun.objects.create(
         connection=connection,
         scope=SyncScope.FULL,
@@ -262,6 +271,7 @@ def connection_sync(
         started_at=timezone.now(),
         heartbeat_at=timezone.now(),
         triggered_by=triggered_by[:100],
+        resumed_from=resume.run if resume else None,
     )
     counter.run = run
     seen: set[str] = set()
@@ -275,11 +285,13 @@ def connection_sync(
             product_ids = dict(
                 Product.objects.filter(connection=connection).values_list("code", "id")
             )
-            for pages, page in batched(prefetched(adapter.iter_tenant_pages())):
+            for pages, cursor, page in _tenant_pages(adapter, resume, resumable):
                 now = timezone.now()
                 counts = apply_tenants(connection, page, now=now, product_ids=product_ids)
                 seen.update(vt.external_id for vt in page)
                 details.page_applied(vt.external_id for vt in page)
+                if resumable:
+                    _page_recorded(run, cursor, page, now)
                 rows_written += counts.rows_written
                 run.pages_done += pages
                 run.items_seen += len(page)
@@ -300,6 +312,15 @@ def connection_sync(
             connection_id=connection.pk, message=f"Credentials rejected: {exc}"
         )
         return run
+    except VendorThrottled as exc:
+        # Held back (or throttled) longer than a bulk worker slot may wait: the task re-enqueues
+        # itself with the wait as countdown, and the next run resumes from this one's last page.
+        if run.pages_done:
+            connection_totals_refresh(connection_id=connection.pk)
+        message = f"Held back after {run.pages_done} pages ({exc}); resumes from its last page."
+        _finish(run, claim, SyncRunStatus.PARTIAL, message, exc, announce=False)
+        run.rerun_in = float(exc.retry_after or 1.0)
+        return run
     except Exception as exc:  # the run records every failure, vendor or not
         status = SyncRunStatus.PARTIAL if run.pages_done else SyncRunStatus.FAILED
         logger.exception(
@@ -309,8 +330,14 @@ def connection_sync(
             connection_totals_refresh(connection_id=connection.pk)  # the pages it did apply
         _finish(run, claim, status, f"Stopped after {run.pages_done} pages: {exc}", exc)
         return run
-    # The pull is complete: only now may absent tenants be marked missing.
-    run.missing_count = mark_missing(connection, seen, now=timezone.now())
+    # The pull is complete: only now may absent tenants be marked missing, and after a resumed
+    # pull only when the runs it took up saw every page before its first one.
+    earlier = _chain_seen(run)
+    if earlier is None:
+        run.error = "Resumed listing with a gap in its earlier pages: nothing marked missing."
+    else:
+        run.missing_count = mark_missing(connection, seen | earlier, now=timezone.now())
+    SyncPage.objects.filter(run__connection=connection).delete()  # nothing left to resume
     connection_totals_refresh(connection_id=connection.pk)  # the dashboard's tenants and seats
     run.status = SyncRunStatus.SUCCEEDED
     run.finished_at = timezone.now()
@@ -325,6 +352,21 @@ def connection_sync(
 #: Small vendor pages (Egnyte's 10 records) are applied together, so the queries of a sync
 #: grow with its tenants / this, not with its vendor pages.
 APPLY_MIN_TENANTS = 100
+
+
+def _tenant_pages(
+    adapter: VendorAdapter, resume, resumable: bool
+) -> Iterator[tuple[int, PageCursor | None, list]]:
+    """(vendor pages, the cursor that fetched them, their tenants). A resumable listing is
+    applied page by page, each recorded with its cursor so a killed run resumes there; the
+    others gather small pages into batches (``batched``), which have no cursor to record."""
+    if resumable:
+        pages = adapter.iter_tenant_pages_from(resume.cursor if resume else None)
+        for cursor, page in prefetched(pages):
+            yield 1, cursor, page
+        return
+    for count, batch in batched(prefetched(adapter.iter_tenant_pages())):
+        yield count, None, batch
 
 
 def batched(
@@ -357,7 +399,7 @@ class _Failed:
         self.exc = exc
 
 
-def prefetched(pages: Iterator[list], depth: int = 16) -> Iterator[list]:
+def prefetched(pages: Iterator[_Page], depth: int = 16) -> Iterator[_Page]:
     """Fetch the next pages over HTTP in a thread while this one writes the current ones (up to
     ``depth`` pages ahead: enough for a batch of small pages, see ``batched``).
 
@@ -397,7 +439,84 @@ def prefetched(pages: Iterator[list], depth: int = 16) -> Iterator[list]:
         thread.join(timeout=5)
 
 
-def _finish(run: SyncRun, claim: Claim, status: str, message: str, exc: Exception) -> None:
+@dataclass(frozen=True)
+class ResumePoint:
+    run: SyncRun
+    cursor: PageCursor
+
+
+def sync_resume_point(connection: VendorConnection) -> ResumePoint | None:
+    """Where the connection's last full run stopped, when it stopped unfinished lately.
+
+    The point is its last applied page's cursor: that page is listed again, so a vendor that
+    dropped up to a page of tenants before it (offsets shift) still has every tenant listed.
+    A run older than SYNC_RESUME_MAX_AGE_SECONDS, or one that applied only its first page,
+    gives none: the listing starts from page 1.
+    """
+    if settings.SYNC_RESUME_MAX_AGE_SECONDS <= 0:
+        return None
+    last = (
+        SyncRun.objects.filter(connection=connection, scope=SyncScope.FULL)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if last is None or last.status not in (SyncRunStatus.FAILED, SyncRunStatus.PARTIAL):
+        return None
+    # A run that applied no page (held back at once, say) hands on the point it resumed from.
+    page = last.pages.order_by("-number").first()
+    while page is None and last.resumed_from_id is not None:
+        last = SyncRun.objects.get(pk=last.resumed_from_id)
+        page = last.pages.order_by("-number").first()
+    stale = timezone.now() - dt.timedelta(seconds=settings.SYNC_RESUME_MAX_AGE_SECONDS)
+    if (last.heartbeat_at or last.started_at or last.created_at) < stale:
+        return None
+    if page is None or page.cursor is None:
+        return None
+    logger.info(
+        "sync of connection %s resumes run %s at its page %s", connection.pk, last.pk, page.number
+    )
+    return ResumePoint(last, page.cursor)
+
+
+def _page_recorded(run: SyncRun, cursor: PageCursor | None, page: list, now: dt.datetime) -> None:
+    SyncPage.objects.create(
+        run=run,
+        number=run.pages_done + 1,
+        cursor=cursor,
+        external_ids=[vt.external_id for vt in page],
+        applied_at=now,
+    )
+
+
+def _chain_seen(run: SyncRun) -> set[str] | None:
+    """The tenants the runs this one resumed listed; None when one of them has a gap."""
+    seen: set[str] = set()
+    earlier = run.resumed_from
+    while earlier is not None:
+        pages = list(earlier.pages.order_by("number").values_list("number", "external_ids"))
+        if [number for number, _ids in pages] != list(range(1, len(pages) + 1)):
+            return None
+        for _number, ids in pages:
+            seen.update(ids)
+        earlier = earlier.resumed_from
+    return seen
+
+
+def _bulk_wait() -> dict[str, float]:
+    """A bulk pull re-enqueues instead of sleeping past VENDOR_MAX_BULK_WAIT_SECONDS."""
+    wait = settings.VENDOR_MAX_BULK_WAIT_SECONDS
+    return {"max_wait": wait} if wait > 0 else {}
+
+
+def _finish(
+    run: SyncRun,
+    claim: Claim,
+    status: str,
+    message: str,
+    exc: Exception,
+    *,
+    announce: bool = True,
+) -> None:
     run.status = status
     run.error = message[:2000]
     run.errors = [*run.errors, {"page": run.pages_done + 1, **error_detail(exc)}]
@@ -405,6 +524,8 @@ def _finish(run: SyncRun, claim: Claim, status: str, message: str, exc: Exceptio
     run.save()
     connection_status = SyncStatus.PARTIAL if status == SyncRunStatus.PARTIAL else SyncStatus.FAILED
     sync_release(claim, status=connection_status, error=message[:2000], success=False)
+    if not announce:
+        return
     emit("sync.failed", {"run": run.pk, "connection": run.connection_id, "status": status,
                          "scope": run.scope, "error": run.error})  # fmt: skip
 

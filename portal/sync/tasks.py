@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from portal.catalog.models import VendorConnection
+from portal.core.queues import bulk_queue, send_task
 
 from .enqueue import SYNC_CONNECTION
 from .inbound import APPLY_WEBHOOK_EVENT, webhook_event_apply
@@ -25,6 +26,16 @@ def sync_connection(connection_id: int, triggered_by: str = "schedule") -> dict:
         run = connection_sync(connection, triggered_by=triggered_by)
     except SyncAlreadyRunning as exc:
         return {"skipped": "already running", "run": exc.run.pk if exc.run else None}
+    rerun_in = getattr(run, "rerun_in", None)
+    if rerun_in is not None:
+        # Not slept out in this bulk worker slot: the next run resumes from the last page.
+        send_task(
+            SYNC_CONNECTION,
+            args=[connection_id, triggered_by],
+            queue=bulk_queue(connection.vendor),
+            countdown=rerun_in,
+        )
+        return {"run": run.pk, "status": run.status, "rerun_in": rerun_in}
     return {"run": run.pk, "status": run.status}
 
 

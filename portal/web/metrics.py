@@ -3,8 +3,9 @@
 Every figure is computed at scrape time from rows every host shares (operations, connections,
 hourly vendor call counts) and from the broker's queues, so one scrape of any web host tells the
 truth for all of them: no per-process counters to aggregate across gunicorn and Celery
-processes. Vendor call latency is the hourly mean and peak the call recorder keeps
-(``VendorCallStat``), not a histogram.
+processes. Vendor call latency is a histogram of the hourly buckets the call recorder keeps
+(``VendorCallStat``) over the last 24 hours, with the mean and peak beside it; daily calls left
+and cool-downs are read from the shared rate limiter (Redis).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from typing import Any
 from celery import current_app
 from django.db.models import Count, Min
 from django.utils import timezone
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from portal.catalog.models import VendorConnection
 from portal.core.queues import all_queues
 from portal.operations.models import Operation, OperationState
+from portal.sync.adapters import connection_throttle
+from portal.sync.models import LATENCY_BUCKETS_MS
 from portal.sync.selectors import CallTotals, call_totals_24h
 
 
@@ -79,10 +82,25 @@ def connections() -> Iterator[Metric]:
         "Vendor call errors in the last 24 hours by kind (throttled, refused, failed).",
         labels=[*labels, "kind"],
     )
+    histogram = HistogramMetricFamily(
+        "portal_vendor_call_latency_seconds_24h",
+        "Vendor call latency over the last 24 hours (every process's calls, hourly buckets).",
+        labels=labels,
+    )
+    calls_left = GaugeMetricFamily(
+        "portal_vendor_daily_calls_left",
+        "Calls left in the vendor's daily quota for the connection (vendors with a quota).",
+        labels=labels,
+    )
+    cooldown = GaugeMetricFamily(
+        "portal_vendor_cooldown_seconds",
+        "Seconds left of the cool-down the vendor's last throttle answer set (0: none).",
+        labels=labels,
+    )
     stats = call_totals_24h()
-    for connection in VendorConnection.objects.only("name", "vendor", "last_success_at").order_by(
-        "pk"
-    ):
+    for connection in VendorConnection.objects.only(
+        "name", "vendor", "last_success_at", "created_at"
+    ).order_by("pk"):
         names = [connection.name, connection.vendor]
         last = connection.last_success_at
         sync_age.add_metric(names, (now - last).total_seconds() if last else -1.0)
@@ -95,7 +113,23 @@ def connections() -> Iterator[Metric]:
             errors.add_metric([*names, kind], n)
         latency.add_metric([*names, "mean"], totals.mean_latency_ms or 0.0)
         latency.add_metric([*names, "max"], totals.max_latency_ms or 0.0)
-    yield from (sync_age, calls, errors, latency)
+        buckets = totals.latency_buckets or (0,) * len(LATENCY_BUCKETS_MS)
+        histogram.add_metric(
+            names,
+            [
+                *(
+                    (str(bound / 1000), n)
+                    for bound, n in zip(LATENCY_BUCKETS_MS, buckets, strict=True)
+                ),
+                ("+Inf", totals.calls),
+            ],
+            sum_value=totals.total_latency_ms / 1000,
+        )
+        throttle = connection_throttle(connection)
+        if throttle.calls_left_today is not None:
+            calls_left.add_metric(names, throttle.calls_left_today)
+        cooldown.add_metric(names, throttle.cooldown_seconds)
+    yield from (sync_age, calls, errors, latency, histogram, calls_left, cooldown)
 
 
 def queue_lengths() -> Metric:

@@ -20,7 +20,7 @@ from django_celery_beat.models import (
 
 from portal.catalog.models import VendorConnection
 from portal.core import crypto
-from portal.sync.models import DetailRead
+from portal.sync.models import DetailRead, SyncPage
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,10 @@ def every_model(django_user_model):
     operation = factories.OperationFactory(tenant=tenant, subscription=subscription)
     factories.OperationAttemptFactory(operation=operation)
     factories.OperationBatchFactory()
-    factories.SyncRunFactory(connection=connection_)
+    run = factories.SyncRunFactory(connection=connection_)
+    SyncPage.objects.create(
+        run=run, number=1, cursor={"offset": 0}, external_ids=["T-1"], applied_at=timezone.now()
+    )
     factories.DiscrepancyFactory(tenant=tenant, subscription=subscription)
     factories.WebhookEventFactory(connection=connection_)
     factories.VendorCallStatFactory(connection=connection_)

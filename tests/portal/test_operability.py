@@ -185,3 +185,61 @@ def test_sentry_is_on_only_when_a_dsn_is_set(tmp_path, dsn, active):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == active
+
+
+def test_metrics_read_operation_gauges_latency_buckets_and_calls_left(client, db, settings):
+    """Operations made through the service, calls through the recorder: /metrics reads them."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from portal.operations.models import Operation
+    from portal.sync.call_stats import flush_call_stats, record_call
+    from vendors.http import CallRecord
+    from vendors.registry import get_adapter_class
+
+    settings.METRICS_TOKEN = "s3cret-scraper-token"
+    connection = VendorConnectionFactory(vendor="egnyte", name="Egnyte EU")
+    pending = OperationFactory.create_batch(3, connection=connection, state="pending")
+    OperationFactory(connection=connection, state="verifying", kind="suspend")
+    Operation.objects.filter(pk=pending[0].pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+    for latency in (40.0, 180.0, 3000.0):
+        record_call(
+            connection.pk,
+            CallRecord("egnyte", "k", "GET", "/pubapi/v1/userinfo", 200, latency, "ok", 1),
+        )
+    flush_call_stats()
+
+    answer = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-scraper-token")
+
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(answer.content.decode())
+        for sample in family.samples
+    }
+    by_state = {
+        labels: value for (name, labels), value in samples.items() if name == "portal_operations"
+    }
+    assert sum(v for labels, v in by_state.items() if ("state", "pending") in labels) == 3
+    assert sum(v for labels, v in by_state.items() if ("state", "verifying") in labels) == 1
+    assert samples[("portal_operation_oldest_age_seconds", (("state", "pending"),))] >= 600
+    assert 0 <= samples[("portal_operation_oldest_age_seconds", (("state", "verifying"),))] < 60
+    egnyte = (("connection", "Egnyte EU"), ("vendor", "egnyte"))
+
+    def bucket(le: str) -> float:
+        key = tuple(sorted((*egnyte, ("le", le))))
+        return samples[("portal_vendor_call_latency_seconds_24h_bucket", key)]
+
+    assert (bucket("0.1"), bucket("0.25"), bucket("2.5"), bucket("5.0"), bucket("+Inf")) == (
+        1,
+        2,
+        2,
+        3,
+        3,
+    )
+    assert samples[("portal_vendor_call_latency_seconds_24h_sum", egnyte)] == 3.22
+    per_day = get_adapter_class("egnyte").rate_limit.per_day
+    assert samples[("portal_vendor_daily_calls_left", egnyte)] == per_day
+    assert samples[("portal_vendor_cooldown_seconds", egnyte)] == 0

@@ -71,7 +71,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from vendors.base import DetailWanted
+from vendors.base import DetailWanted, PageCursor
 from vendors.errors import (
     VendorAuthError,
     VendorBadRequest,
@@ -248,6 +248,7 @@ class LookoutAdapter(HttpVendorAdapter):
         margin = min(self.token_margin, lifetime / 10)
         self._token = token
         self._token_deadline = time.monotonic() + lifetime - margin
+        self.share_token("access", token, lifetime - margin)
         return token
 
     def authenticate(self, request: requests.PreparedRequest) -> None:
@@ -255,12 +256,18 @@ class LookoutAdapter(HttpVendorAdapter):
             return  # the token request carries the application key itself
         token = self._token
         if token is None or time.monotonic() >= self._token_deadline:
-            token = self._fetch_token()
+            shared = self.shared_token("access")
+            if shared is not None:
+                token, left = shared
+                self._token, self._token_deadline = token, time.monotonic() + left
+            else:
+                token = self._fetch_token()
         request.headers["Authorization"] = f"Bearer {token}"
 
     def refresh_auth(self) -> bool:
         if self._fetching_token:
             return False  # the application key itself was refused
+        self.discard_shared_token("access", self._token)
         self._token = None
         return True
 
@@ -310,11 +317,23 @@ class LookoutAdapter(HttpVendorAdapter):
         ]
 
     def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
-        for items in self._detail_pages():
+        for _cursor, page in self.iter_tenant_pages_from(None):
+            yield page
+
+    #: GET /tenants pages by offset, so a later process can list on from any page.
+    resumable_pages = True
+
+    def iter_tenant_pages_from(
+        self, cursor: PageCursor | None = None
+    ) -> Iterator[tuple[PageCursor | None, list[VendorTenant]]]:
+        for offset, items in self._offset_pages(int(cursor["offset"]) if cursor else 0):
             # The list row carries skus and licenseUsage, not the seats and term: the
             # subscription is read only for a new or changed row or a due refresh.
             subscriptions = self.read_details([self._wanted_subscription(i) for i in items])
-            yield [self._tenant(i, s) for i, s in zip(items, subscriptions, strict=True)]
+            yield (
+                {"offset": offset} if offset else None,
+                [self._tenant(i, s) for i, s in zip(items, subscriptions, strict=True)],
+            )
 
     def _wanted_subscription(self, item: dict[str, Any]) -> DetailWanted:
         tenant = str(item["externalPartnerId"])
@@ -342,14 +361,18 @@ class LookoutAdapter(HttpVendorAdapter):
         raise VendorNotFound(f"Tenant {external_id} is not at Lookout.", vendor=self.vendor)
 
     def _detail_pages(self) -> Iterator[list[dict[str, Any]]]:
-        offset = 0
+        for _offset, items in self._offset_pages(0):
+            yield items
+
+    def _offset_pages(self, offset: int) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """(the offset that fetched it, the page) from ``offset`` on."""
         while True:
             body = self.call(
                 "GET", f"{API_PREFIX}/tenants", params={"offset": offset, "limit": self.page_size}
             )
             items = body.get("tenants") or []
             if items:
-                yield items
+                yield offset, items
             offset += len(items)
             total = body.get("count")
             if not items or (isinstance(total, int) and offset >= total):

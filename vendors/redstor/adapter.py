@@ -75,13 +75,14 @@ import jwt
 import requests
 from cryptography.hazmat.primitives import serialization
 
-from vendors.base import DetailWanted
+from vendors.base import DetailWanted, PageCursor
 from vendors.errors import (
     VendorAuthError,
     VendorBadRequest,
     VendorConflict,
     VendorError,
     VendorNotFound,
+    VendorRateWait,
     VendorTransientError,
 )
 from vendors.http import HttpVendorAdapter
@@ -286,6 +287,8 @@ class RedstorAdapter(HttpVendorAdapter):
             try:
                 body = self.call("POST", self.token_url, data=form, safe=False)
                 break
+            except VendorRateWait:
+                raise  # held back client-side: the task re-enqueues, nothing was sent
             except VendorTransientError as exc:
                 wait = self._backoff(attempt, exc.retry_after)
                 if attempt > self.max_retries or wait is None:
@@ -301,12 +304,20 @@ class RedstorAdapter(HttpVendorAdapter):
                 "The token endpoint returned no access token.", vendor=self.vendor
             )
         self._token = str(body["access_token"])
-        self._token_expires = time.monotonic() + float(body.get("expires_in") or 3600)
+        lifetime = float(body.get("expires_in") or 3600)
+        self._token_expires = time.monotonic() + lifetime
+        self.share_token("access", self._token, lifetime - self.token_margin)
 
     def access_token(self) -> str:
         with self._token_lock:
             if self._token is None or time.monotonic() >= self._token_expires - self.token_margin:
-                self._fetch_token()
+                shared = self.shared_token("access")
+                if shared is not None:
+                    # Another process's token: its seconds left already exclude the margin.
+                    self._token = shared[0]
+                    self._token_expires = time.monotonic() + shared[1] + self.token_margin
+                else:
+                    self._fetch_token()
             return str(self._token)
 
     def authenticate(self, request: requests.PreparedRequest) -> None:
@@ -316,6 +327,7 @@ class RedstorAdapter(HttpVendorAdapter):
 
     def refresh_auth(self) -> bool:
         with self._token_lock:
+            self.discard_shared_token("access", self._token)
             self._token = None
         return True
 
@@ -363,16 +375,22 @@ class RedstorAdapter(HttpVendorAdapter):
         self, path: str, params: Mapping[str, Any] | None = None
     ) -> Iterator[list[dict[str, Any]]]:
         """Follow nextPageToken until it is absent; a 204 is an empty collection."""
+        for _token, page in self._token_pages(path, params):
+            yield page
+
+    def _token_pages(
+        self, path: str, params: Mapping[str, Any] | None = None, token: str | None = None
+    ) -> Iterator[tuple[str | None, list[dict[str, Any]]]]:
+        """(the pageToken that fetched it, the page), from ``token`` (None: the first page)."""
         query: dict[str, Any] = {**(params or {}), "maxResults": self.page_size}
         while True:
-            body = self._get(path, query)
+            body = self._get(path, query if token is None else {**query, "pageToken": token})
             if not body:
                 return
-            yield list(body.get("results") or [])
+            yield token, list(body.get("results") or [])
             token = body.get("nextPageToken")
             if not token:
                 return
-            query = {**query, "pageToken": token}
 
     def root_company_id(self) -> str:
         """Our partner company: the parent of every tenant we create."""
@@ -463,12 +481,26 @@ class RedstorAdapter(HttpVendorAdapter):
         return list(self._get(f"/companies/{company_id}/subscriptions") or [])
 
     def iter_tenant_pages(self) -> Iterator[list[VendorTenant]]:
+        for _cursor, page in self.iter_tenant_pages_from(None):
+            yield page
+
+    #: RedAPI's nextPageToken lists the rest of a collection from where a page ended; the spec
+    #: gives tokens no expiry (assumed to hold for the sync's resume cutoff).
+    resumable_pages = True
+
+    def iter_tenant_pages_from(
+        self, cursor: PageCursor | None = None
+    ) -> Iterator[tuple[PageCursor | None, list[VendorTenant]]]:
         path = f"/companies/{self.root_company_id()}/customers/transitive"
-        for page in self._pages(path):
+        start = str(cursor["page_token"]) if cursor else None
+        for token, page in self._token_pages(path, token=start):
             customers = [c for c in page if c.get("type") == "Customer"]
             # A listed customer's subscriptions, unless its row is unchanged and not due.
             listed = self.read_details([self._wanted_subscriptions(c) for c in customers])
-            yield [self._tenant(c, subs) for c, subs in zip(customers, listed, strict=True)]
+            yield (
+                {"page_token": token} if token else None,
+                [self._tenant(c, subs) for c, subs in zip(customers, listed, strict=True)],
+            )
 
     def _wanted_subscriptions(self, company: dict[str, Any]) -> DetailWanted:
         company_id = str(company["companyId"])
