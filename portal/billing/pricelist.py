@@ -22,20 +22,10 @@ from portal.catalog.models import Product, VendorConnection
 from portal.core.models import Source
 
 from .models import PriceEntry
-from .services import price_entry_save
+from .services import PRICE_FIELDS, price_entry_save
 
-COLUMNS = (
-    "product_external_id",
-    "product_code",
-    "addon",
-    "basis",
-    "metric",
-    "unit_cost",
-    "list_price",
-    "currency",
-    "effective_from",
-    "effective_to",
-)
+#: The product's two keys, then the price entry's own fields (``services.PRICE_FIELDS``).
+COLUMNS = ("product_external_id", "product_code", *PRICE_FIELDS)
 REQUIRED = ("basis", "unit_cost", "list_price", "currency", "effective_from")
 #: An import larger than this is refused whole (a price list is hundreds of rows, not millions).
 MAX_ROWS = 20_000
