@@ -81,10 +81,17 @@ class StatementSerializer(ModelSerializer):
     class Meta:
         model = Statement
         fields = ["id", "connection", "period", "state", "lines", "filename", "updated_at"]
+        extra_kwargs = {
+            "connection": {"help_text": "The vendor connection whose bill this is."},
+            "state": {"help_text": "Open, differences, or reconciled (every difference accepted)."},
+            "filename": {"help_text": "The uploaded file's name."},
+        }
 
 
 class StatementUploadSerializer(serializers.Serializer):
-    connection = serializers.PrimaryKeyRelatedField(queryset=VendorConnection.objects.all())
+    connection = serializers.PrimaryKeyRelatedField(
+        queryset=VendorConnection.objects.all(), help_text="The vendor connection billed."
+    )
     period = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="The month billed, YYYY-MM.")
     file = serializers.FileField(help_text="The statement CSV, columns as the saved mapping.")
 
@@ -110,3 +117,19 @@ class StatementRowSerializer(ModelSerializer):
             "reason",
             "accepted_at",
         ]
+        extra_kwargs = {
+            name: {"help_text": text}
+            for name, text in {
+                "kind": "Matched, difference, on the vendor's bill only, or in the mirror only.",
+                "tenant_external_id": "The tenant's id at the vendor, as the statement names it.",
+                "sku": "The product or add-on code billed.",
+                "tenant": "The mirrored tenant matched (null when only the vendor bills it).",
+                "customer": "The tenant's customer in the portal.",
+                "currency": "ISO 4217 currency of the amounts.",
+                "vendor_quantity": "Quantity on the vendor's statement.",
+                "vendor_amount": "Amount on the vendor's statement.",
+                "mirror_quantity": "Quantity our frozen billing counted.",
+                "quantity_difference": "Vendor quantity minus ours.",
+                "accepted_at": "When staff accepted the difference (with the reason).",
+            }.items()
+        }
