@@ -22,23 +22,9 @@ from tests.factories import (
     ResellerMarkupFactory,
     SuperUserFactory,
 )
+from tests.portal.billing.forms import price_form
 
 pytestmark = pytest.mark.django_db
-
-
-def form(product, **values):
-    return {
-        "product": product.pk,
-        "addon": "",
-        "basis": "per_seat_month",
-        "metric": "",
-        "unit_cost": "1.10",
-        "list_price": "1.50",
-        "currency": "EUR",
-        "effective_from": "2026-01-01",
-        "effective_to": "",
-        **values,
-    }
 
 
 def upload(client, connection, text: str):
@@ -51,11 +37,13 @@ def test_staff_create_and_edit_a_price_on_the_page_audited(client):
     client.force_login(SuperUserFactory())
     product = ProductFactory()
 
-    created = client.post("/billing/prices/new/", form(product))
+    created = client.post("/billing/prices/new/", price_form(product))
     assert created.status_code == 302
     entry = PriceEntry.objects.get()
     assert entry.unit_cost == Decimal("1.1000")
-    edited = client.post(f"/billing/prices/{entry.pk}/edit/", form(product, list_price="1.75"))
+    edited = client.post(
+        f"/billing/prices/{entry.pk}/edit/", price_form(product, list_price="1.75")
+    )
     assert edited.status_code == 302
 
     entry.refresh_from_db()
@@ -66,7 +54,7 @@ def test_staff_create_and_edit_a_price_on_the_page_audited(client):
         .values_list("action", "source")
     )
     assert actions == [("price.created", "page"), ("price.changed", "page")]
-    clash = client.post("/billing/prices/new/", form(product, effective_from="2026-03-01"))
+    clash = client.post("/billing/prices/new/", price_form(product, effective_from="2026-03-01"))
     assert "already has a price" in clash.content.decode()
 
 
