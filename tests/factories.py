@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from portal.accounts.models import ApiToken, Profile, Role
+from portal.approvals.models import Approval, ApprovalPolicy
 from portal.audit.models import AuditEvent
 from portal.billing.models import (
     Basis,
@@ -476,3 +477,29 @@ class StatementRowFactory(factory.django.DjangoModelFactory):
     billed_amount = Decimal("40.00")
     quantity_difference = Decimal("1.0000")
     money_difference = Decimal("3.00")
+
+
+class ApprovalPolicyFactory(factory.django.DjangoModelFactory):
+    """A reseller's policy: seat increases above 10 need a distributor admin's yes."""
+
+    class Meta:
+        model = ApprovalPolicy
+
+    reseller = factory.SubFactory(ResellerFactory)
+    seats_above = 10
+
+
+class ApprovalFactory(factory.django.DjangoModelFactory):
+    """A seat increase waiting for a decision."""
+
+    class Meta:
+        model = Approval
+
+    operation = factory.SubFactory(OperationFactory, state=OperationState.AWAITING_APPROVAL)
+    customer = factory.SelfAttribute("operation.customer")
+    policy = factory.SubFactory(ApprovalPolicyFactory)
+    reasons = factory.LazyFunction(
+        lambda: ["+7 seats is more than the 10 allowed without approval"]
+    )
+    requested_by = factory.SelfAttribute("operation.requested_by")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(hours=72))

@@ -27,6 +27,9 @@ class EventType(models.TextChoices):
     SYNC_FAILED = "sync.failed", "Sync failed"
     USAGE_PERIOD_CLOSED = "usage.period_closed", "Usage period closed"
     BILLING_FROZEN = "billing.frozen", "Month's billing frozen"
+    USAGE_CLOSE_BLOCKED = "usage.close_blocked", "Month close blocked"
+    APPROVAL_REQUESTED = "approval.requested", "Approval requested"
+    APPROVAL_DECIDED = "approval.decided", "Approval decided"
     TEST = "test", "Test event"
 
 

@@ -1,5 +1,5 @@
 """The notices no single change emits: a trial or term ending in N days, an operation that
-has been verifying too long. Periodic tasks run these; each event carries an ``event_key``,
+has been verifying too long, a month that cannot be closed. Periodic tasks run these; each event carries an ``event_key``,
 so a second run the same day tells nobody twice."""
 
 from __future__ import annotations
@@ -10,11 +10,15 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from portal.catalog.models import VendorConnection
 from portal.customers.models import Subscription
 from portal.customers.totals import GONE_SUBSCRIPTION
 from portal.events.models import EventType
 from portal.events.outbound import emit_each
 from portal.operations.models import Operation, OperationState
+from portal.usage.models import MonthClose
+from portal.usage.selectors import usage_missing_tenants
+from vendors.types import month_start
 
 
 def terms_ending_announce(*, today: dt.date | None = None) -> int:
@@ -69,4 +73,28 @@ def stuck_operations_announce(*, now: dt.datetime | None = None) -> int:
         for pk, attempts, since in stuck
     ]
     emit_each(EventType.OPERATION_STUCK, payloads)
+    return len(payloads)
+
+
+def close_blocked_announce(*, today: dt.date | None = None) -> int:
+    """Announce last month still open ``NOTIFY_CLOSE_BLOCKED_DAYS`` days after it ended while
+    usage is missing for some tenants (once per connection and month)."""
+    today = today or timezone.localdate()
+    period = month_start(month_start(today) - dt.timedelta(days=1))
+    if (today - month_start(today)).days < settings.NOTIFY_CLOSE_BLOCKED_DAYS:
+        return 0
+    closed = MonthClose.objects.filter(period=period, is_closed=True).values("connection_id")
+    payloads = []
+    for connection in VendorConnection.objects.exclude(pk__in=closed).order_by("pk"):
+        missing = usage_missing_tenants(connection=connection, period=period).count()
+        if missing:
+            payloads.append(
+                {
+                    "connection": connection.pk,
+                    "period": f"{period:%Y-%m}",
+                    "missing": missing,
+                    "event_key": f"usage.close_blocked:{connection.pk}:{period:%Y-%m}",
+                }
+            )
+    emit_each(EventType.USAGE_CLOSE_BLOCKED, payloads)
     return len(payloads)

@@ -14,6 +14,7 @@ from typing import Any
 from django.urls import reverse
 
 from portal.accounts.models import Role
+from portal.approvals.models import Approval
 from portal.catalog.models import VendorConnection
 from portal.customers.models import Customer, Tenant
 from portal.events.models import EventType
@@ -30,7 +31,10 @@ class Content:
     title: str
     body: str
     url: str
+    #: Whose scope decides who hears it (None: distributor staff only).
     customer: Customer | None
+    #: Only these users hear it (still within roles and scope): the requester of an approval.
+    users: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,65 @@ def _term(payload: dict[str, Any], what: str) -> Content | None:
     )
 
 
+def _approval_subject(approval: Approval) -> str:
+    if approval.batch is not None:
+        return str(approval.batch.description or f"batch #{approval.batch_id}")
+    op = approval.operation
+    assert op is not None  # an approval holds a batch or an operation (a check constraint)
+    what = OperationKind(op.kind).label.lower() if op.kind in OperationKind.values else op.kind
+    whom = op.customer.name if op.customer else ""
+    return f"{what}{' for ' + whom if whom else ''} at {op.connection.name}"
+
+
+def _approval(payload: dict[str, Any], decided: bool) -> Content | None:
+    approval = (
+        Approval.objects.select_related(
+            "operation__connection", "operation__customer", "batch", "requested_by", "decided_by",
+            "approver_reseller",
+        )
+        .filter(pk=_id(payload, "approval"))
+        .first()
+    )  # fmt: skip
+    if approval is None:
+        return None
+    url = reverse("approvals:detail", args=[approval.pk])
+    subject = _approval_subject(approval)
+    if not decided:
+        who = approval.requested_by.get_username() if approval.requested_by else "someone"
+        return Content(
+            f"Approval needed: {subject}"[:200],
+            f"{who} asked; "
+            + "; ".join(approval.reasons)
+            + f". It expires {approval.expires_at:%d %b %H:%M}.",
+            url,
+            # Who may decide: the named reseller's admins (and those above), else distributor admins.
+            approval.approver_reseller,
+        )
+    if approval.requested_by_id is None:
+        return None
+    by = f" by {approval.decided_by.get_username()}" if approval.decided_by else ""
+    return Content(
+        f"{approval.get_state_display()}{by}: {subject}"[:200],
+        approval.decision_reason or "",
+        url,
+        approval.customer,
+        users=(approval.requested_by_id,),
+    )
+
+
+def _close_blocked(payload: dict[str, Any]) -> Content | None:
+    connection = VendorConnection.objects.filter(pk=_id(payload, "connection")).first()
+    if connection is None:
+        return None
+    return Content(
+        f"{connection.name}: {payload.get('period')} cannot be closed yet",
+        f"Usage is missing for {payload.get('missing')} tenant(s); collect it, or close with a "
+        "reason.",
+        f"{reverse('usage:review')}?period={payload.get('period')}",
+        None,
+    )
+
+
 KINDS: dict[str, NoticeKind] = {
     k.event_type: k
     for k in (
@@ -159,6 +222,18 @@ KINDS: dict[str, NoticeKind] = {
         NoticeKind(
             EventType.TERM_ENDING, "A term is ending", Delivery.IMMEDIATE, EVERY_ROLE, False,
             lambda p: _term(p, "the term"),
+        ),
+        NoticeKind(
+            EventType.APPROVAL_REQUESTED, "A change waits for your approval", Delivery.IMMEDIATE,
+            (Role.ADMIN,), False, lambda p: _approval(p, decided=False),
+        ),
+        NoticeKind(
+            EventType.APPROVAL_DECIDED, "Your request was approved or rejected",
+            Delivery.IMMEDIATE, WRITERS, False, lambda p: _approval(p, decided=True),
+        ),
+        NoticeKind(
+            EventType.USAGE_CLOSE_BLOCKED, "A month cannot be closed", Delivery.DIGEST, WRITERS,
+            True, _close_blocked,
         ),
     )
 }  # fmt: skip

@@ -21,12 +21,18 @@ class Recipient:
     delivery: str
 
 
-def recipients(spec: NoticeKind, customer: Customer | None) -> list[Recipient]:
+def recipients(
+    spec: NoticeKind, customer: Customer | None, only: tuple[int, ...] | None = None
+) -> list[Recipient]:
+    """``only`` narrows it to these users (the requester of an approval), still within the
+    kind's roles and the users' scope."""
     users = (
         get_user_model()
         .objects.filter(is_active=True)
         .filter(Q(is_superuser=True) | Q(profile__role__in=spec.roles))
     )
+    if only is not None:
+        users = users.filter(pk__in=only)
     if spec.staff_only or customer is None:
         users = users.filter(Q(is_superuser=True) | Q(profile__reseller__isnull=True))
     rows = list(users.values_list("pk", "email", "is_superuser", "profile__reseller__path"))

@@ -59,7 +59,7 @@ def notices_record(*, event_type: str, events: Iterable[tuple[str, dict[str, Any
                 customer=content.customer,
                 mail_state=_MAIL_STATE[r.delivery] if r.email else MailState.NONE,
             )
-            for r in recipients(spec, content.customer)
+            for r in recipients(spec, content.customer, content.users)
         ]
         if not rows:
             continue

@@ -52,3 +52,8 @@ def check_terms() -> int:
 @shared_task(name="notifications.check_stuck", ignore_result=True)
 def check_stuck() -> int:
     return checks.stuck_operations_announce()
+
+
+@shared_task(name="notifications.check_close_blocked", ignore_result=True)
+def check_close_blocked() -> int:
+    return checks.close_blocked_announce()

@@ -21,6 +21,8 @@ class OperationKind(models.TextChoices):
 
 
 class OperationState(models.TextChoices):
+    #: Held by an approval policy (``portal.approvals``): nothing is sent until someone says yes.
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"
     VERIFYING = "verifying", "Verifying"
@@ -29,9 +31,14 @@ class OperationState(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
     #: A refused-for-good request replaced by an edited one (``superseded_by``).
     SUPERSEDED = "superseded", "Superseded"
+    #: The approval was refused or expired: it ends here, with the reason in ``last_error``.
+    REJECTED = "rejected", "Rejected"
 
 
-OPEN_STATES = (OperationState.PENDING, OperationState.RUNNING, OperationState.VERIFYING)
+#: On their way to the vendor (a worker will take them, or has).
+IN_FLIGHT_STATES = (OperationState.PENDING, OperationState.RUNNING, OperationState.VERIFYING)
+#: Not finished: in flight, or waiting for an approval (either blocks a second request).
+OPEN_STATES = (OperationState.AWAITING_APPROVAL, *IN_FLIGHT_STATES)
 
 
 class OperationBatch(TimeStamped):
@@ -79,10 +86,11 @@ class Operation(TimeStamped):
         max_length=32, choices=OperationKind.choices, help_text="What is changed at the vendor."
     )
     state = models.CharField(
-        max_length=16,
+        max_length=20,
         choices=OperationState.choices,
         default=OperationState.PENDING,
-        help_text="pending, running, verifying, succeeded, failed or cancelled.",
+        help_text="awaiting_approval, pending, running, verifying, succeeded, failed, "
+        "cancelled, superseded or rejected.",
     )
     connection = models.ForeignKey(
         "catalog.VendorConnection",
@@ -212,6 +220,11 @@ class Operation(TimeStamped):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def is_in_flight(self) -> bool:
+        """On its way to the vendor: the page follows it live (an approval may take days)."""
+        return self.state in IN_FLIGHT_STATES
 
     @property
     def refused_for_good(self) -> bool:

@@ -27,7 +27,7 @@ from portal.sync.discrepancies import discrepancy_close
 from portal.sync.models import Discrepancy, Resolution
 from vendors.types import SubscriptionStatus
 
-from . import rules
+from . import gate, rules
 from .engine import enqueue_run
 from .kinds import request_service
 from .models import Operation, OperationBatch, OperationKind, OperationState
@@ -111,6 +111,8 @@ def _operation_create(
         customer=customer,
         detail={"kind": kind, "params": params, "idempotency_key": operation.idempotency_key},
     )
+    if gate.held(operation, actor):
+        return operation
     _enqueue_on_commit(operation)
     return operation
 
@@ -574,6 +576,11 @@ def operation_cancel(
     *, operation: Operation, actor: Actor = None, source: str = Source.PAGE
 ) -> Operation:
     """Withdraw an operation no worker has picked up yet (nothing was sent)."""
+    if operation.state == OperationState.AWAITING_APPROVAL:
+        raise ValidationError(
+            f"Operation #{operation.pk} waits for approval: withdraw the request from its "
+            "approval instead."
+        )
     now = timezone.now()
     cancelled = Operation.objects.filter(pk=operation.pk, state=OperationState.PENDING).update(
         state=OperationState.CANCELLED, finished_at=now, next_attempt_at=None, updated_at=now

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "portal.sync",
     "portal.usage",
     "portal.billing",
+    "portal.approvals",
     "portal.notifications",
     "portal.audit",
     "portal.events",
@@ -225,6 +226,10 @@ NOTIFY_MAIL_RETRY_SECONDS = env.int("NOTIFY_MAIL_RETRY_SECONDS", default=60)
 NOTIFY_TERM_DAYS = env.list("NOTIFY_TERM_DAYS", cast=int, default=[30, 7, 1])
 #: An operation verifying for longer than this is announced as stuck.
 NOTIFY_STUCK_MINUTES = env.int("NOTIFY_STUCK_MINUTES", default=30)
+# A month not closed this many days after it ended, with usage missing, is announced as blocked.
+NOTIFY_CLOSE_BLOCKED_DAYS = env.int("NOTIFY_CLOSE_BLOCKED_DAYS", default=3)
+# An approval nobody decides is rejected after this many hours (a policy's default).
+APPROVAL_EXPIRY_HOURS = env.int("APPROVAL_EXPIRY_HOURS", default=72)
 
 # -- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 import os
 
-from .dev import *  # noqa: F403
-from .dev import DATABASES, VAR_DIR
+# pytest-xdist runs the suite in several processes ("gw0", "gw1", ...). Each gets its own Redis
+# database (broker, results, cache, shared tokens and limits), so one process's Celery worker
+# never takes another's tasks; the processes it starts inherit the shifted URL, shifted once.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER and os.environ.get("REDIS_URL") and not os.environ.get("PORTAL_TEST_REDIS_SHIFTED"):
+    from urllib.parse import urlsplit, urlunsplit
+
+    _url = urlsplit(os.environ["REDIS_URL"])
+    _db = int(_url.path.strip("/") or 0) + 1 + int(XDIST_WORKER.removeprefix("gw"))
+    os.environ["REDIS_URL"] = urlunsplit(_url._replace(path=f"/{_db % 16}"))
+    os.environ["PORTAL_TEST_REDIS_SHIFTED"] = "1"
+
+from .dev import *  # noqa: E402, F403
+from .dev import DATABASES, VAR_DIR  # noqa: E402
 
 # One id per test session, inherited by the worker processes it starts: two test sessions on
-# one checkout never share a test database or a broker folder.
-TEST_RUN_ID = os.environ.setdefault("PORTAL_TEST_RUN_ID", str(os.getpid()))
+# one checkout never share a test database or a broker folder (nor two xdist processes).
+TEST_RUN_ID = os.environ.setdefault("PORTAL_TEST_RUN_ID", str(os.getpid())) + (
+    f"-{XDIST_WORKER}" if XDIST_WORKER else ""
+)
 TEST_VAR_DIR = VAR_DIR / "test-runs" / TEST_RUN_ID
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"operations"},
     {"usage"},
     {"billing"},
+    {"approvals"},
     {"notifications"},
     {"api", "web"},
 ]

@@ -85,6 +85,7 @@ def every_model(django_user_model):
     factories.StatementMappingFactory(connection=connection_)
     factories.ResellerMarkupFactory()
     factories.PriceOverrideFactory()
+    factories.ApprovalFactory(operation__tenant=tenant)
     _notice_rows(factories.ProfileFactory().user)
     Group.objects.create(name="Support")
     every_minute = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.MINUTES)

@@ -18,6 +18,7 @@ from portal.accounts.scoping import (
     get_in_scope_or_404,
     scoped_customers,
 )
+from portal.approvals.selectors import approval_of
 from portal.billing.quotes import monthly_quote
 from portal.core.pagination import paginate
 from portal.core.refusals import error_text, flash_refusal
@@ -210,6 +211,7 @@ def operation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attempts": AttemptTable(operation.attempt_log.order_by("number")),
             "writable": can_write(request.user),
             "edit_url": edit_url(operation),
+            "approval": approval_of(operation),
         },
     )
 
@@ -226,6 +228,7 @@ def operation_status(request: HttpRequest, pk: int) -> HttpResponse:
             "attempts": AttemptTable(operation.attempt_log.order_by("number")),
             "writable": can_write(request.user),
             "edit_url": edit_url(operation),
+            "approval": approval_of(operation),
         },
     )
 
