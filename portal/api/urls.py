@@ -28,6 +28,7 @@ router.register("billing-lines", views.BillingLineViewSet, basename="billingline
 router.register("statements", views.StatementViewSet, basename="statement")
 router.register("operations", views.OperationViewSet, basename="operation")
 router.register("operation-batches", views.OperationBatchViewSet, basename="operationbatch")
+router.register("approvals", views.ApprovalViewSet, basename="approval")
 router.register("sync-runs", views.SyncRunViewSet, basename="syncrun")
 router.register("discrepancies", views.DiscrepancyViewSet, basename="discrepancy")
 router.register("audit-events", views.AuditEventViewSet, basename="auditevent")

@@ -126,7 +126,11 @@ class Approval(TimeStamped):
         help_text="The customer the change is for (whose scope sees it).",
     )
     policy = models.ForeignKey(
-        ApprovalPolicy, null=True, on_delete=models.SET_NULL, related_name="approvals"
+        ApprovalPolicy,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="approvals",
+        help_text="The policy that held it (empty once that policy was deleted).",
     )
     reasons = models.JSONField(default=list, help_text="Why the policy holds it, for people.")
     approver_reseller = models.ForeignKey(
@@ -150,7 +154,9 @@ class Approval(TimeStamped):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was approved, rejected, expired or withdrawn."
+    )
     decision_reason = models.CharField(
         max_length=500, blank=True, help_text="Why it was approved or rejected."
     )

@@ -7,6 +7,7 @@ viewsets are re-exported here so ``urls.py`` (and anything else) names them from
 
 from __future__ import annotations
 
+from .approvals import ApprovalViewSet
 from .audit import AuditEventViewSet
 from .base import ReadOnly, not_found
 from .billing import BillingLineViewSet, StatementViewSet
@@ -18,6 +19,7 @@ from .usage import UsageViewSet
 from .webhooks import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
 
 __all__ = [
+    "ApprovalViewSet",
     "AuditEventViewSet",
     "BillingLineViewSet",
     "ConnectionViewSet",

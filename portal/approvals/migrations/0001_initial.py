@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('reasons', models.JSONField(default=list, help_text='Why the policy holds it, for people.')),
                 ('state', models.CharField(choices=[('pending', 'Waiting for a decision'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('expired', 'Expired'), ('withdrawn', 'Withdrawn')], default='pending', help_text='pending, approved, rejected, expired or withdrawn.', max_length=16)),
                 ('expires_at', models.DateTimeField(help_text='When an undecided request is rejected.')),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
+                ('decided_at', models.DateTimeField(blank=True, help_text='When it was approved, rejected, expired or withdrawn.', null=True)),
                 ('decision_reason', models.CharField(blank=True, help_text='Why it was approved or rejected.', max_length=500)),
                 ('approver_reseller', models.ForeignKey(blank=True, help_text='Whose admins may decide besides distributor admins (empty: distributor only).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.customer')),
                 ('batch', models.OneToOneField(blank=True, help_text='The bulk batch held, approved as one.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='approval', to='operations.operationbatch')),
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('operation', models.OneToOneField(blank=True, help_text='The operation held (empty for a batch).', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='approval', to='operations.operation')),
                 ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('policy', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='approvals', to='approvals.approvalpolicy')),
+                ('policy', models.ForeignKey(help_text='The policy that held it (empty once that policy was deleted).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='approvals', to='approvals.approvalpolicy')),
             ],
             options={
                 'ordering': ['-created_at', '-pk'],

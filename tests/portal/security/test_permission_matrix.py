@@ -61,6 +61,10 @@ SCOPED = {
     "api:discrepancy-resolve": "discrepancy",
     "api:auditevent-detail": "audit",
     "api:billingline-detail": "billing_line",
+    "api:approval-detail": "approval",
+    "api:approval-approve": "approval",
+    "api:approval-reject": "approval",
+    "api:approval-withdraw": "approval",
 }
 GLOBAL = {
     "web:connection-detail": "connection",
@@ -201,6 +205,12 @@ def _side(reseller, connection, admin):
         "discrepancy": factories.DiscrepancyFactory(tenant=tenant, subscription=subscription),
         "audit": audit_record(action="customer.updated", obj=customer, customer=customer),
         "billing_line": billing_line,
+        "approval": factories.ApprovalFactory(
+            operation__tenant=tenant,
+            operation__subscription=subscription,
+            operation__requested_by=admin,
+            policy__reseller=reseller,
+        ),
     }
 
 
