@@ -38,7 +38,7 @@ class ApprovalSerializer(ModelSerializer):
 
     def get_may_decide(self, obj: Approval) -> bool:
         request = self.context.get("request")
-        return bool(request) and obj.is_pending and may_decide(request.user, obj)
+        return request is not None and obj.is_pending and may_decide(request.user, obj)
 
 
 class ApprovalDecisionSerializer(serializers.Serializer):
