@@ -20,6 +20,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from portal.accounts.first_login import password_file, password_kept
+from portal.approvals.models import ApprovalPolicy
+from portal.approvals.services import policy_save
 from portal.billing.models import Basis, PriceEntry
 from portal.billing.services import markup_set, price_entry_save
 from portal.catalog.models import Product, VendorConnection
@@ -73,7 +75,7 @@ class Command(BaseCommand):
             self.stdout.write(sync_request(connection, triggered_by="demo setup").message)
         self._wait_for_syncs(connections, wait)
         adopted = self._adopt(connections, resellers)
-        self._price_books(connections, resellers)
+        self._price_books(connections, resellers)  # and the demo approval policy
         for connection in connections:
             # A year of history, most recent month first, so usage charts fill as it arrives; a
             # vendor that reports only the running month is asked for that one.
@@ -189,6 +191,10 @@ class Command(BaseCommand):
             price_entry_save(product=product, values=values, actor=admin, source=Source.CLI)
         if resellers and not hasattr(resellers[0], "markup"):
             markup_set(customer=resellers[0], percent="10", actor=admin, source=Source.CLI)
+        if len(resellers) > 1 and not ApprovalPolicy.objects.filter(reseller=resellers[1]).exists():
+            # The second reseller's users need a yes for new accounts, cancels and +20 seats.
+            policy = ApprovalPolicy(reseller=resellers[1], seats_above=20)
+            policy_save(policy=policy, actor=admin, source=Source.CLI)
 
     def _wait_for_syncs(self, connections: list[VendorConnection], wait: float) -> None:
         deadline = time.monotonic() + wait
