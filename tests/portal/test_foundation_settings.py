@@ -16,6 +16,7 @@ SETTINGS_ENV = [
     "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "SECRET_KEY",
     "FIELD_ENCRYPTION_KEY", "FIELD_ENCRYPTION_KEYS", "ALLOWED_HOSTS", "DEBUG", "CONN_MAX_AGE",
     "DJANGO_SETTINGS_MODULE", "CELERY_TASK_ALWAYS_EAGER", "PORTAL_TEST_RUN_ID",
+    "PYTEST_XDIST_WORKER",
 ]  # fmt: skip
 PRINT_SETTINGS = """
 import importlib, json, sys
@@ -126,6 +127,24 @@ def test_it_keeps_each_test_sessions_sqlite_database_and_broker_in_files_a_worke
     assert settings["DATABASES"]["default"]["TEST"]["NAME"] == str(run_dir / "test.sqlite3")
     assert settings["CELERY_BROKER_TRANSPORT_OPTIONS"]["data_folder_in"].startswith(str(run_dir))
     assert settings["CELERY_RESULT_BACKEND"].startswith(f"file://{run_dir}")
+
+
+def test_each_xdist_process_gets_its_own_database_broker_folder_and_redis_database(tmp_path):
+    one = load_settings(
+        "portal.settings.test", tmp_path, PORTAL_TEST_RUN_ID="run-7", PYTEST_XDIST_WORKER="gw1",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )  # fmt: skip
+    other = load_settings(
+        "portal.settings.test", tmp_path, PORTAL_TEST_RUN_ID="run-7", PYTEST_XDIST_WORKER="gw0",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )  # fmt: skip
+
+    assert one["DATABASES"]["default"]["TEST"]["NAME"] == str(
+        tmp_path / "var" / "test-runs" / "run-7-gw1" / "test.sqlite3"
+    )
+    assert one["REDIS_URL"] == one["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/2"
+    assert one["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/2"
+    assert other["REDIS_URL"] == other["CELERY_RESULT_BACKEND"] == "redis://127.0.0.1:6379/1"
 
 
 def test_it_refuses_to_start_production_without_a_secret_key(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from io import StringIO
 
 import pytest
@@ -138,6 +139,18 @@ def test_it_leaves_a_run_inside_its_lease_alone(sandbox, staff):
 
 
 def test_it_schedules_the_reaper_in_celery_beat(db):
+    """What its migrations write (0002 schedules it, 0008 makes it every 5 s). Run again here:
+    a transactional test earlier in this process flushes the tables, migration rows included;
+    both steps are idempotent."""
+    from django.apps import apps
+
+    for migration, forward in (
+        ("0002_reaper_schedule", "schedule"),
+        ("0008_reaper_every_five_seconds", "faster"),
+    ):
+        module = importlib.import_module(f"portal.operations.migrations.{migration}")
+        getattr(module, forward)(apps, None)
+    assert PeriodicTask.objects.filter(task="operations.reap_stuck_operations").count() == 1
     task = PeriodicTask.objects.get(task="operations.reap_stuck_operations")
     assert task.enabled and (task.interval.every, task.interval.period) == (5, "seconds")
 

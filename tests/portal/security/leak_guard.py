@@ -30,6 +30,7 @@ class LeakGuard:
     leaks: list[str] = field(default_factory=list)
     checked: dict[str, int] = field(default_factory=lambda: {"response": 0, "log": 0, "audit": 0})
     _pattern: re.Pattern | None = None
+    log_handler: logging.Handler | None = None
 
     def add_secret(self, value: str) -> None:
         if isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH and value not in self.secrets:
@@ -105,7 +106,7 @@ def secret_leak_guard():
     guard = LeakGuard()
     post_save.connect(guard.connection_saved, sender=VendorConnection, weak=False)
     post_save.connect(guard.audit_saved, sender=AuditEvent, weak=False)
-    handler = _LogHandler(guard)
+    handler = guard.log_handler = _LogHandler(guard)
     logging.getLogger().addHandler(handler)
     original = BaseHandler.get_response
 
@@ -127,6 +128,11 @@ def secret_leak_guard():
 @pytest.fixture(autouse=True)
 def secret_leak_check(secret_leak_guard):
     """Fail the test during which a secret showed up anywhere the guard looks."""
+    root, handler = logging.getLogger(), secret_leak_guard.log_handler
+    if handler is not None and handler not in root.handlers:
+        # Something earlier in this process configured logging again (Celery and Django's
+        # dictConfig replace the root logger's handlers): watch the log records again.
+        root.addHandler(handler)
     before = len(secret_leak_guard.leaks)
     yield
     found = secret_leak_guard.leaks[before:]
