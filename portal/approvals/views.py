@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,8 +22,8 @@ from .models import Approval, ApprovalPolicy
 from .tables import ApprovalPolicyTable, ApprovalTable, what
 
 
-@require_GET
 @viewer_required
+@require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     filterset = ApprovalFilterSet(
         request.GET, queryset=selectors.scoped_approvals(request.user), request=request
@@ -50,10 +50,12 @@ def may_withdraw(user, approval: Approval) -> bool:
     return approval.is_pending and (approval.requested_by_id == user.pk or can_manage(user))
 
 
-@require_GET
 @viewer_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail_page(request, _in_scope(request, pk), DecisionForm())
+    approval = _in_scope(request, pk)  # out of scope: 404 whatever the method
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return _detail_page(request, approval, DecisionForm())
 
 
 def _detail_page(request: HttpRequest, approval: Approval, form: DecisionForm) -> HttpResponse:
@@ -121,8 +123,8 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 # -- policies (distributor admins) ------------------------------------------------------------
 
 
-@require_GET
 @manager_required
+@require_GET
 def policy_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.policies())
     return render(

@@ -31,7 +31,9 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-NAMESPACES = {"web", "usage", "billing", "accounts", "me", "audit", "api", "notifications"}
+NAMESPACES = {
+    "web", "usage", "billing", "accounts", "me", "audit", "api", "notifications", "approvals",
+}  # fmt: skip
 #: URL name -> what its ``pk`` is. Everything under a reseller is "scoped"; the rest is global.
 SCOPED = {
     "web:customer-detail": "customer",
@@ -61,6 +63,9 @@ SCOPED = {
     "api:discrepancy-resolve": "discrepancy",
     "api:auditevent-detail": "audit",
     "api:billingline-detail": "billing_line",
+    "approvals:detail": "approval",
+    "approvals:decide": "approval",
+    "approvals:withdraw": "approval",
 }
 GLOBAL = {
     "web:connection-detail": "connection",
@@ -94,6 +99,8 @@ GLOBAL = {
     # The admin's own notice: anyone else (scoped or not) finds no such notice.
     "notifications:open": "notice",
     "notifications:read": "notice",
+    "approvals:policy-edit": "approval_policy",
+    "approvals:policy-delete": "approval_policy",
 }
 #: Unscoped rows a scoped user must not reach either (distributor-only).
 DISTRIBUTOR_ONLY = {"unmatched", "statement", "statement_row"}
@@ -112,6 +119,11 @@ MANAGEMENT = {
     ("api:connection-list", "post"),
     ("api:connection-detail", "put"),
     ("api:connection-detail", "patch"),
+    # Approval policies: distributor admins only, reading them too.
+    ("approvals:policies", "*"),
+    ("approvals:policy-create", "*"),
+    ("approvals:policy-edit", "*"),
+    ("approvals:policy-delete", "*"),
 }
 SAFE = {"get", "head", "options"}
 #: Each signed-in user's own account: theirs to change whatever their role.
@@ -201,6 +213,9 @@ def _side(reseller, connection, admin):
         "discrepancy": factories.DiscrepancyFactory(tenant=tenant, subscription=subscription),
         "audit": audit_record(action="customer.updated", obj=customer, customer=customer),
         "billing_line": billing_line,
+        "approval": factories.ApprovalFactory(
+            operation__tenant=tenant, operation__requested_by=admin, requested_by=admin
+        ),
     }
 
 
@@ -251,6 +266,7 @@ def world():
         "member": member,
         "member_token": token,
         "notice": _notice(admin),
+        "approval_policy": factories.ApprovalPolicyFactory(),
         **_webhook_rows(admin),
     }
     return {
