@@ -36,7 +36,9 @@ class ApprovalPolicyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reseller"].empty_label = "Everyone (the distributor's default)"
+        reseller = self.fields["reseller"]
+        assert isinstance(reseller, forms.ModelChoiceField)
+        reseller.empty_label = "Everyone (the distributor's default)"
 
     def clean_reseller(self):
         """One policy per reseller and one default: the database's constraint, said plainly."""

@@ -20,7 +20,7 @@ def what(approval: Approval) -> str:
 
 
 def _user(path: str):
-    return lambda row: (getattr(row, path).get_username() if getattr(row, path) else None)
+    return lambda row: getattr(row, path).get_username() if getattr(row, path) else None
 
 
 class ApprovalTable(Table):
@@ -84,7 +84,9 @@ class ApprovalPolicyTable(Table):
     )
     roles = Column(
         "Requests by",
-        lambda p: ", ".join(p.roles) + (" and distributor staff" if p.include_distributor_staff else ""),
+        lambda p: (
+            ", ".join(p.roles) + (" and distributor staff" if p.include_distributor_staff else "")
+        ),
     )
     rules = Column("Held", _rules, css="small")
     approver = Column("Decided by", cell=Choice(Approver.choices), css="small")

@@ -159,4 +159,3 @@ def policy_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"{name} deleted.")
         return redirect("approvals:policies")
     return render(request, "approvals/policy_delete.html", {"policy": policy})
-

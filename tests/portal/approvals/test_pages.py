@@ -9,7 +9,12 @@ from django.test import Client
 from portal.approvals.models import Approval, ApprovalPolicy, ApprovalState, Approver
 from portal.audit.models import AuditEvent
 from portal.operations.models import OperationState
-from tests.factories import ApprovalFactory, ApprovalPolicyFactory, CustomerFactory
+from tests.factories import (
+    ApprovalFactory,
+    CustomerFactory,
+    OperationBatchFactory,
+    OperationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -104,9 +109,7 @@ def test_the_header_link_is_for_admins_and_requesters(estate, asked):
 # -- one request -------------------------------------------------------------------------------
 
 
-def test_the_detail_page_says_what_is_asked_and_a_request_out_of_scope_is_not_found(
-    estate, asked
-):
+def test_the_detail_page_says_what_is_asked_and_a_request_out_of_scope_is_not_found(estate, asked):
     approval = asked["branch"]
     page = signed_in(estate["branch_op"]).get(f"/approvals/{approval.pk}/")
 
@@ -126,8 +129,6 @@ def test_the_detail_page_says_what_is_asked_and_a_request_out_of_scope_is_not_fo
 
 
 def test_a_batch_request_lists_its_operations(estate):
-    from tests.factories import OperationBatchFactory, OperationFactory
-
     batch = OperationBatchFactory(customer=estate["branch"], requested_by=estate["branch_op"])
     ops = [
         OperationFactory(
