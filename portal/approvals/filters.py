@@ -7,10 +7,13 @@ import django_filters
 from django.db.models import Q
 
 from portal.core.filters import FilterSet
+from portal.customers.models import Customer, CustomerKind, subtree_q
 
 from .models import Approval, ApprovalState
 from .selectors import decidable
 
+#: Resellers a search term may name at once (each adds one range to the query).
+RESELLERS_MATCHED = 50
 MINE = (("requested", "Requested by me"), ("decide", "Mine to decide"))
 
 
@@ -32,9 +35,12 @@ class ApprovalFilterSet(FilterSet):
         super().__init__(data, *args, **kwargs)
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(
-            Q(customer__name__icontains=value) | Q(customer__parent__name__icontains=value)
-        )
+        """The customer's own name, or the name of any reseller above it (its whole subtree)."""
+        condition = Q(customer__name__icontains=value)
+        resellers = Customer.objects.filter(kind=CustomerKind.RESELLER, name__icontains=value)
+        for path in resellers.values_list("path", flat=True)[:RESELLERS_MATCHED]:
+            condition |= subtree_q(path, "customer__path")
+        return queryset.filter(condition)
 
     def filter_mine(self, queryset, name, value):
         user = self.request.user

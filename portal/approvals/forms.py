@@ -33,6 +33,12 @@ class ApprovalPolicyForm(forms.ModelForm):
     class Meta:
         model = ApprovalPolicy
         fields = list(POLICY_FIELDS)
+        labels = {
+            "seats_above": "Seat increase above (seats)",
+            "seats_above_percent": "Seat increase above (%)",
+            "amount_above": "Monthly price above",
+            "expires_after_hours": "Expires after (hours)",
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

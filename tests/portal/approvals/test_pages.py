@@ -4,7 +4,9 @@ detail page, and the policy editor only distributor admins open (issue 21)."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from portal.approvals.models import Approval, ApprovalPolicy, ApprovalState, Approver
 from portal.audit.models import AuditEvent
@@ -71,6 +73,8 @@ def test_the_queue_filters_by_state_customer_or_reseller_and_mine(estate, asked)
     assert len(listed(client.get("/approvals/?state="))) == 3
     assert listed(client.get("/approvals/?state=&q=tailspin")) == {asked["decided"].pk}
     assert listed(client.get("/approvals/?q=Northwind")) == {asked["branch"].pk}
+    # A reseller's name finds its whole subtree (Fabrikam sits under Northwind's branch).
+    assert listed(client.get("/approvals/?q=northwind msp")) == {asked["branch"].pk}
     assert listed(client.get("/approvals/?q=Contoso")) == {asked["contoso"].pk}
 
     mine = signed_in(estate["branch_op"])
@@ -80,6 +84,19 @@ def test_the_queue_filters_by_state_customer_or_reseller_and_mine(estate, asked)
         asked["branch"].pk,
         asked["contoso"].pk,
     }
+
+
+def test_the_queue_issues_the_same_queries_for_2_requests_and_for_20(estate):
+    client = signed_in(estate["admin"])
+    for _ in range(2):
+        held(CustomerFactory(parent=estate["branch"]), estate["branch_op"])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/approvals/?state=").status_code == 200
+    for _ in range(18):
+        held(CustomerFactory(parent=estate["branch"]), estate["branch_op"])
+    with CaptureQueriesContext(connection) as many:
+        assert len(listed(client.get("/approvals/?state="))) == 20
+    assert len(many) == len(few)
 
 
 def test_a_resellers_admin_decides_only_what_its_policy_names_it_for(estate, asked):
