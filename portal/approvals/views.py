@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.accounts.decorators import manager_required, viewer_required
 from portal.accounts.scoping import can_manage, get_in_scope_or_404
 from portal.core.pagination import paginate
+from portal.core.refusals import flash_refusal
 from portal.operations.models import Operation
 
 from . import selectors, services
@@ -101,7 +102,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         if hasattr(refused, "error_dict"):  # what the person typed (no reason to reject)
             form.add_error(None, refused)
             return _detail_page(request, approval, form)
-        messages.error(request, " ".join(refused.messages))  # decided meanwhile
+        flash_refusal(request, refused)  # decided meanwhile
         return redirect("approvals:detail", pk=pk)
     messages.success(request, f"Request #{decided.pk} {decided.get_state_display().lower()}.")
     return redirect("approvals:detail", pk=pk)
@@ -114,7 +115,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.approval_withdraw(approval=approval, actor=request.user)
     except ValidationError as refused:
-        messages.error(request, " ".join(refused.messages))
+        flash_refusal(request, refused)
     else:
         messages.success(request, f"Request #{approval.pk} withdrawn: nothing was sent.")
     return redirect("approvals:detail", pk=pk)

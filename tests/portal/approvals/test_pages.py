@@ -114,6 +114,10 @@ def test_a_resellers_admin_decides_only_what_its_policy_names_it_for(estate, ask
     assert b'id="decide-form"' in client.get(f"/approvals/{mine.pk}/").content
     assert b'id="decide-form"' not in client.get(f"/approvals/{asked['branch'].pk}/").content
 
+    client.post(f"/approvals/{mine.pk}/decide/", {"decision": "approve"})
+    mine.refresh_from_db()
+    assert mine.state == ApprovalState.APPROVED and mine.decided_by == estate["northwind_admin"]
+
 
 def test_the_header_link_is_for_admins_and_requesters(estate, asked):
     admin = signed_in(estate["admin"]).get("/")
@@ -243,6 +247,17 @@ def test_the_requester_withdraws_and_nobody_else_below_a_distributor_admin(estat
     assert approval.operation.state == OperationState.CANCELLED
     again = requester.post(f"/approvals/{approval.pk}/withdraw/", follow=True)
     assert "already withdrawn" in again.content.decode()
+
+
+def test_a_distributor_admin_may_withdraw_anyones_request(estate, asked):
+    approval = asked["contoso"]
+    client = signed_in(estate["admin"])
+    assert b"Withdraw request" in client.get(f"/approvals/{approval.pk}/").content
+
+    client.post(f"/approvals/{approval.pk}/withdraw/")
+
+    approval.refresh_from_db()
+    assert approval.state == ApprovalState.WITHDRAWN and approval.decided_by == estate["admin"]
 
 
 def test_get_on_the_decision_urls_is_not_allowed(estate, asked):
