@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from portal.accounts.models import Role
 from portal.operations.models import OperationKind
 from portal.web.tables import Badge, Choice, Column, Date, Link, Table
 
 from .models import Approval, ApprovalPolicy, Approver
 
 KINDS = dict(OperationKind.choices)
+ROLES = dict(Role.choices)
 
 
 def what(approval: Approval) -> str:
@@ -85,7 +87,8 @@ class ApprovalPolicyTable(Table):
     roles = Column(
         "Requests by",
         lambda p: (
-            ", ".join(p.roles) + (" and distributor staff" if p.include_distributor_staff else "")
+            ", ".join(ROLES.get(role, role) for role in p.roles)
+            + (" and distributor staff" if p.include_distributor_staff else "")
         ),
     )
     rules = Column("Held", _rules, css="small")

@@ -46,11 +46,6 @@ def _in_scope(request: HttpRequest, pk: int) -> Approval:
     return get_in_scope_or_404(selectors.scoped_approvals(request.user), pk=pk)
 
 
-def may_withdraw(user, approval: Approval) -> bool:
-    """``services.approval_withdraw``'s rule, to show its button only to those it allows."""
-    return approval.is_pending and (approval.requested_by_id == user.pk or can_manage(user))
-
-
 @viewer_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     approval = _in_scope(request, pk)  # out of scope: 404 whatever the method
@@ -75,7 +70,7 @@ def _detail_page(request: HttpRequest, approval: Approval, form: DecisionForm) -
             "what": what(approval),
             "operations": operations,
             "can_decide": approval.is_pending and services.may_decide(request.user, approval),
-            "can_withdraw": may_withdraw(request.user, approval),
+            "can_withdraw": approval.is_pending and services.may_withdraw(request.user, approval),
             "form": form,
         },
     )
