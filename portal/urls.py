@@ -19,6 +19,7 @@ urlpatterns = [
     path("usage/", include("portal.usage.urls")),
     path("billing/", include("portal.billing.urls")),
     path("inbox/", include("portal.notifications.urls")),
+    path("approvals/", include("portal.approvals.urls")),
     path("users/", include(users_patterns)),
     path("me/", include(me_patterns)),
     path("audit/", include("portal.audit.urls")),

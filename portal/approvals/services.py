@@ -180,13 +180,17 @@ def _decide(approval: Approval, state: str, reason: str, actor: Actor, source: s
     return approval
 
 
+def may_withdraw(user: Any, approval: Approval) -> bool:
+    """The requester takes their own request back; a distributor admin anyone's."""
+    mine = user is not None and approval.requested_by_id == user.pk
+    return mine or can_manage(user)
+
+
 @transaction.atomic
 def approval_withdraw(*, approval: Approval, actor: Actor, source: str = Source.PAGE) -> Approval:
     """The requester (or a distributor admin) takes a waiting request back; nothing was sent."""
     approval = _locked(approval)
-    user = acting_user(actor)
-    mine = user is not None and approval.requested_by_id == user.pk
-    if not (mine or can_manage(actor)):
+    if not may_withdraw(acting_user(actor), approval):
         raise PermissionDenied("Only the requester or a distributor admin withdraws a request.")
     return _decide(approval, ApprovalState.WITHDRAWN, "", actor, source)
 

@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.web.context_processors.navigation",
                 "portal.web.context_processors.inbox",
+                "portal.web.context_processors.approvals",
             ],
         },
     },

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from portal.accounts.models import Role
 from tests.factories import (
+    ApprovalFactory,
     OperationFactory,
     ProfileFactory,
     SubscriptionFactory,
@@ -38,6 +39,7 @@ def test_every_main_page_has_an_empty_console(page, sign_in):
     UsageRecordFactory(tenant=tenant, period=timezone.now().date().replace(day=1), quantity=3)
     operation = OperationFactory(tenant=tenant, state="failed", last_error="503 from the vendor")
     sync_run = SyncRunFactory(connection=connection)
+    approval = ApprovalFactory(operation__tenant=tenant)
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(f"{page.url}: {exc}"))
     page.on(
@@ -68,6 +70,10 @@ def test_every_main_page_has_an_empty_console(page, sign_in):
         "/usage/",
         f"/usage/customers/{tenant.customer_id}/",
         "/audit/",
+        "/approvals/",
+        f"/approvals/{approval.pk}/",
+        "/approvals/policies/",
+        f"/approvals/policies/{approval.policy_id}/",
         "/users/",
         "/me/",
         "/admin/",

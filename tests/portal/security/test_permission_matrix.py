@@ -31,7 +31,9 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-NAMESPACES = {"web", "usage", "billing", "accounts", "me", "audit", "api", "notifications"}
+NAMESPACES = {
+    "web", "usage", "billing", "accounts", "me", "audit", "api", "notifications", "approvals",
+}  # fmt: skip
 #: URL name -> what its ``pk`` is. Everything under a reseller is "scoped"; the rest is global.
 SCOPED = {
     "web:customer-detail": "customer",
@@ -65,6 +67,9 @@ SCOPED = {
     "api:approval-approve": "approval",
     "api:approval-reject": "approval",
     "api:approval-withdraw": "approval",
+    "approvals:detail": "approval",
+    "approvals:decide": "approval",
+    "approvals:withdraw": "approval",
 }
 GLOBAL = {
     "web:connection-detail": "connection",
@@ -98,6 +103,8 @@ GLOBAL = {
     # The admin's own notice: anyone else (scoped or not) finds no such notice.
     "notifications:open": "notice",
     "notifications:read": "notice",
+    "approvals:policy-edit": "approval_policy",
+    "approvals:policy-delete": "approval_policy",
 }
 #: Unscoped rows a scoped user must not reach either (distributor-only).
 DISTRIBUTOR_ONLY = {"unmatched", "statement", "statement_row"}
@@ -116,6 +123,11 @@ MANAGEMENT = {
     ("api:connection-list", "post"),
     ("api:connection-detail", "put"),
     ("api:connection-detail", "patch"),
+    # Approval policies: distributor admins only, reading them too.
+    ("approvals:policies", "*"),
+    ("approvals:policy-create", "*"),
+    ("approvals:policy-edit", "*"),
+    ("approvals:policy-delete", "*"),
 }
 SAFE = {"get", "head", "options"}
 #: Each signed-in user's own account: theirs to change whatever their role.
@@ -261,6 +273,7 @@ def world():
         "member": member,
         "member_token": token,
         "notice": _notice(admin),
+        "approval_policy": factories.ApprovalPolicyFactory(),
         **_webhook_rows(admin),
     }
     return {
