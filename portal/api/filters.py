@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
+from portal.approvals.filters import ApprovalFilterSet
 from portal.audit.filters import AuditEventFilterSet as SharedAuditEventFilterSet
 from portal.catalog.models import Product, VendorConnection
 from portal.core.filters import FilterSet, IdFilter
@@ -95,3 +96,16 @@ class WebhookDeliveryFilterSet(FilterSet):
     class Meta:
         model = WebhookDelivery
         fields = ["subscription", "status", "event_type"]
+
+
+class ApiApprovalFilterSet(ApprovalFilterSet):
+    """The queue's filters, without its page's pending-by-default (a client asks for a state)."""
+
+    default_state = None
+
+    customer = IdFilter(field_name="customer_id", label="Customer id")
+    operation = IdFilter(field_name="operation_id", label="Operation id")
+    batch = IdFilter(field_name="batch_id", label="Operation batch id")
+
+    class Meta(ApprovalFilterSet.Meta):
+        fields = ["state", "q", "mine", "customer", "operation", "batch"]

@@ -28,10 +28,13 @@ class ApprovalFilterSet(FilterSet):
         model = Approval
         fields = ["state", "q", "mine"]
 
+    #: The queue opens on what waits: no state asked means this one (an empty one: any).
+    default_state: str | None = ApprovalState.PENDING
+
     def __init__(self, data=None, *args, **kwargs):
-        # The queue opens on what waits: no state asked means pending (an empty one: any).
-        data = data.copy() if data is not None else {}
-        data.setdefault("state", ApprovalState.PENDING)
+        if self.default_state:
+            data = data.copy() if data is not None else {}
+            data.setdefault("state", self.default_state)
         super().__init__(data, *args, **kwargs)
 
     def filter_q(self, queryset, name, value):

@@ -15,6 +15,7 @@ from portal.approvals import services
 from portal.approvals.selectors import scoped_approvals
 from portal.core.models import Source
 
+from ..filters import ApiApprovalFilterSet
 from ..permissions import WRITE
 from ..serializers.approvals import (
     ApprovalDecisionSerializer,
@@ -34,7 +35,7 @@ from .base import FILTER_AND_ORDER, ReadOnly, refused
 class ApprovalViewSet(ReadOnly):
     serializer_class = ApprovalSerializer
     filter_backends = FILTER_AND_ORDER
-    filterset_fields = ["state", "customer", "operation", "batch"]
+    filterset_class = ApiApprovalFilterSet
     ordering_fields = ["created_at", "expires_at"]
     ordering = ["-created_at", "-pk"]
     action_levels = {"approve": WRITE, "reject": WRITE, "withdraw": WRITE}
