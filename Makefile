@@ -2,6 +2,8 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
+#: Test processes (pytest-xdist); each has its own test database, Redis database and broker folder.
+TEST_PROCESSES ?= 2
 
 .PHONY: run test lint install install-dev browser sandbox clean
 
@@ -33,11 +35,11 @@ browser:
 	    apt-get update -q && apt-get install -y -q --no-install-recommends chromium; \
 	  else echo "chromium is missing: install it (apt-get install chromium) or browser tests skip"; fi; }
 
-## test: lint, type-check (mypy), then the whole suite (SQLite + filesystem broker unless DATABASE_URL/REDIS_URL are set).
+## test: lint, type-check (mypy), then the whole suite in TEST_PROCESSES processes (SQLite + filesystem broker unless DATABASE_URL/REDIS_URL are set).
 test: $(VENV)/.installed-dev browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
