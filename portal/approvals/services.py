@@ -43,17 +43,13 @@ def operation_hold(*, operation: Operation, actor: Actor) -> bool:
     policy = policies.policy_for(customer)
     if policy is None or not policies.requester_covered(policy, actor):
         return False
-    if operation.batch_id:
-        if not Approval.objects.filter(batch_id=operation.batch_id).exists():
-            found = policies.reasons(policy, operation)
-            if not found:
-                return False
-            _approval_create(policy, found, actor, customer, batch=operation.batch)
-    else:
+    joins = operation.batch_id and Approval.objects.filter(batch_id=operation.batch_id).exists()
+    if not joins:
         found = policies.reasons(policy, operation)
         if not found:
             return False
-        _approval_create(policy, found, actor, customer, operation=operation)
+        subject = {"batch": operation.batch} if operation.batch_id else {"operation": operation}
+        _approval_create(policy, found, actor, customer, **subject)
     Operation.objects.filter(pk=operation.pk).update(
         state=OperationState.AWAITING_APPROVAL, updated_at=timezone.now()
     )
